@@ -1,0 +1,21 @@
+# Every dependency comes from Debian's archive; scripts/install-deps.sh installs them all.
+# A missing one stops the configure step with the name of the package to install.
+macro(deeprg_require pkg apt)
+  find_package(${pkg} ${ARGN} QUIET)
+  if(NOT ${pkg}_FOUND)
+    message(FATAL_ERROR "deeprg: dependency '${pkg}' not found. "
+                        "Install it with: sudo apt-get install ${apt}  "
+                        "(or run scripts/install-deps.sh)")
+  endif()
+endmacro()
+
+set(THREADS_PREFER_PTHREAD_FLAG ON)
+find_package(Threads REQUIRED)
+deeprg_require(nlohmann_json nlohmann-json3-dev)
+deeprg_require(CLI11 libcli11-dev)
+if(DEEPRG_BUILD_TESTS)
+  deeprg_require(GTest libgtest-dev)
+endif()
+if(DEEPRG_BUILD_BENCH)
+  deeprg_require(benchmark libbenchmark-dev)
+endif()

@@ -1,0 +1,47 @@
+#pragma once
+/// A Markov chain over Ising configurations: the common face of every sampler.
+///
+/// Each algorithm (checkerboard Metropolis, heat bath, Wolff, Swendsen–Wang) is a transition
+/// kernel that leaves exp(−H/T) invariant. A `sweep()` is the unit of Monte Carlo time:
+///   - Metropolis / heat bath: one attempted update of every site (checkerboard order);
+///   - Swendsen–Wang: one full cluster decomposition and flip;
+///   - Wolff: single-cluster flips until, on average, N spins have been flipped (the number of
+///     clusters per sweep is fixed at construction or by `calibrate`, never data-dependent
+///     within a sweep, so the kernel stays exact).
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "deeprg/ising/model.hpp"
+
+namespace deeprg::mc {
+
+enum class Algorithm { metropolis, heatbath, wolff, swendsen_wang };
+
+/// "metropolis", "heatbath", "wolff", "swendsen-wang".
+std::string to_string(Algorithm a);
+/// Inverse of to_string; throws ConfigError("algorithm") for an unknown name.
+Algorithm parse_algorithm(const std::string& name);
+
+class MarkovChain {
+ public:
+  virtual ~MarkovChain() = default;
+  /// Advances the chain by one sweep (see above).
+  virtual void sweep() = 0;
+  /// Copies the current configuration (row-major ±1, model.lattice.sites() values) into `out`.
+  virtual void get(std::span<std::int8_t> out) const = 0;
+  /// Replaces the current configuration; values must be ±1.
+  virtual void set(std::span<const std::int8_t> spins) = 0;
+  /// The model this chain samples.
+  virtual const ising::Model& model() const = 0;
+};
+
+/// Creates a chain for `algorithm`, starting from the all-up (cold) configuration, drawing its
+/// randomness from the stream Rng(seed, stream). Throws ConfigError when the algorithm does not
+/// support the model (Wolff and Swendsen–Wang need h = 0; checkerboard updates need even
+/// side lengths in 2D and an even length in 1D).
+std::unique_ptr<MarkovChain> make_chain(Algorithm algorithm, const ising::Model& model,
+                                        std::uint64_t seed, std::uint64_t stream);
+
+}  // namespace deeprg::mc

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs deeprg's build and test dependencies from Debian's archive (Debian 12).
+# Idempotent: does nothing when everything is present. Needs root (or sudo) only when installing.
+set -euo pipefail
+packages=(
+  build-essential cmake ninja-build pkg-config
+  libcli11-dev libfmt-dev nlohmann-json3-dev libeigen3-dev libopenblas-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libpng-dev
+  python3 python3-numpy
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

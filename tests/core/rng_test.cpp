@@ -1,0 +1,54 @@
+#include "deeprg/core/rng.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+namespace deeprg {
+
+TEST(Rng, SameSeedAndStreamGiveSameSequence) {
+  Rng a(42, 7), b(42, 7);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(a(), b());
+}
+
+TEST(Rng, StreamsDiffer) {
+  Rng a(42, 0), b(42, 1), c(43, 0);
+  int same_ab = 0, same_ac = 0;
+  for (int i = 0; i < 100; ++i) {
+    const auto x = a(), y = b(), z = c();
+    same_ab += x == y;
+    same_ac += x == z;
+  }
+  EXPECT_EQ(same_ab, 0);
+  EXPECT_EQ(same_ac, 0);
+}
+
+TEST(Rng, UniformMeanAndVarianceWithinFourSigma) {
+  Rng rng(1);
+  const int n = 1'000'000;
+  double sum = 0, sum2 = 0;
+  for (int i = 0; i < n; ++i) {
+    const double u = rng.uniform();
+    ASSERT_GE(u, 0.0);
+    ASSERT_LT(u, 1.0);
+    sum += u;
+    sum2 += u * u;
+  }
+  // mean 1/2 with σ = sqrt(1/12 / n); E[u²] = 1/3 with σ = sqrt((1/5 − 1/9) / n)
+  EXPECT_NEAR(sum / n, 0.5, 4 * std::sqrt(1.0 / 12 / n));
+  EXPECT_NEAR(sum2 / n, 1.0 / 3, 4 * std::sqrt((1.0 / 5 - 1.0 / 9) / n));
+}
+
+TEST(Rng, BelowIsUniformByChiSquare) {
+  Rng rng(3);
+  const int k = 7, n = 700'000;
+  std::vector<int> counts(k);
+  for (int i = 0; i < n; ++i) ++counts[rng.below(k)];
+  double chi2 = 0;
+  for (const int c : counts) chi2 += (c - n / k) * double(c - n / k) / (n / k);
+  // 6 degrees of freedom: P(χ² > 22.46) = 0.001
+  EXPECT_LT(chi2, 22.46);
+}
+
+}  // namespace deeprg
