@@ -1,0 +1,38 @@
+#pragma once
+/// Atomic file output: write everything to a temporary file beside the target, then rename it
+/// over the target. A failed or interrupted run never leaves a partial file under the final name.
+#include <filesystem>
+#include <fstream>
+#include <string_view>
+
+namespace deeprg::io {
+
+/// RAII writer. The temporary file is removed by the destructor unless `commit()` succeeded.
+class AtomicFile {
+ public:
+  /// Opens a temporary file in the target's directory. Throws IoError naming `path`.
+  explicit AtomicFile(std::filesystem::path path);
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+  ~AtomicFile();
+
+  std::ostream& stream() { return out_; }
+  void write(std::string_view bytes);
+  /// Flushes, closes and renames onto the target. Throws IoError on any failure.
+  void commit();
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+  std::filesystem::path temp_;
+  std::ofstream out_;
+  bool committed_ = false;
+};
+
+/// Writes `bytes` to `path` atomically.
+void write_file_atomic(const std::filesystem::path& path, std::string_view bytes);
+
+/// Reads a whole file. Throws IoError naming the file when it cannot be read.
+std::string read_file(const std::filesystem::path& path);
+
+}  // namespace deeprg::io

@@ -1,0 +1,47 @@
+#pragma once
+/// Spin sample files: int8 ±1 arrays of shape (n, L) for chains or (n, Ly, Lx) for square
+/// lattices, C order, in .npy format, with a JSON sidecar FILE.npy.json that records how they
+/// were made (model, temperature, algorithm, τ_int, spacing, seed, version).
+#include <cstdint>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <span>
+#include <vector>
+
+#include "deeprg/io/npy.hpp"
+#include "deeprg/ising/model.hpp"
+
+namespace deeprg::io {
+
+/// n configurations of one lattice, row-major, sample after sample.
+struct SpinSamples {
+  ising::Lattice lattice;
+  std::size_t count = 0;
+  std::vector<std::int8_t> spins;  ///< count × lattice.sites() values, each ±1
+
+  std::span<const std::int8_t> sample(std::size_t i) const {
+    return std::span(spins).subspan(i * lattice.sites(), lattice.sites());
+  }
+};
+
+/// Interprets an array as spin samples. Throws IoError naming `name` when the dtype is not int8,
+/// the shape is not (n, L) or (n, Ly, Lx) with n ≥ 1, or a value is not ±1 (the first offender
+/// is named by sample and site).
+SpinSamples spins_from_npy(NpyArray array, const std::string& name);
+/// The .npy array of a set of samples.
+NpyArray spins_to_npy(const SpinSamples& samples);
+
+/// Reads and validates a spin file.
+SpinSamples read_spins(const std::filesystem::path& path);
+/// Writes a spin file atomically.
+void write_spins(const std::filesystem::path& path, const SpinSamples& samples);
+
+/// FILE.npy → FILE.npy.json
+std::filesystem::path sidecar_path(const std::filesystem::path& data_path);
+/// The sidecar of a data file, or a null json when there is none. Throws IoError when it exists
+/// but is not valid JSON.
+nlohmann::json read_sidecar(const std::filesystem::path& data_path);
+/// Writes the sidecar of a data file atomically (pretty-printed).
+void write_sidecar(const std::filesystem::path& data_path, const nlohmann::json& meta);
+
+}  // namespace deeprg::io
