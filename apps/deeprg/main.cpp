@@ -1,16 +1,36 @@
+// deeprg: the command-line tool. Exit codes: 0 success, 2 usage error (bad flag, value or
+// config), 1 runtime error (unreadable file, failed computation).
 #include <CLI/CLI.hpp>
-#include <iostream>
+#include <cstdio>
+#include <exception>
 
+#include "commands.hpp"
 #include "deeprg/core/error.hpp"
 #include "deeprg/version.hpp"
 
 int main(int argc, char** argv) {
-  CLI::App app{"deeprg: deep learning and the renormalization group"};
+  CLI::App app{
+      "deeprg: deep learning and the renormalization group, measurably.\n"
+      "Ising Monte Carlo with exact references; later: block-spin RG, RBMs and the variational\n"
+      "RG of Mehta & Schwab (2014). Run 'deeprg run --out DIR' for the main experiment, or\n"
+      "'deeprg <command> --help' for one command."};
   app.set_version_flag("--version", deeprg::kVersion);
+  app.require_subcommand(1);
+  deeprg::cli::add_run_command(app);
+  deeprg::cli::add_sample_command(app);
+  deeprg::cli::add_measure_command(app);
+  deeprg::cli::add_exact_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  } catch (const deeprg::ConfigError& e) {
+    std::fprintf(stderr, "deeprg: error: %s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "deeprg: error: %s\n", e.what());
+    return 1;
   }
   return 0;
 }

@@ -1,0 +1,132 @@
+// deeprg exact: exact finite- and infinite-lattice references.
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <limits>
+
+#include "commands.hpp"
+#include "common.hpp"
+#include "deeprg/core/error.hpp"
+#include "deeprg/ising/exact.hpp"
+#include "deeprg/version.hpp"
+
+namespace deeprg::cli {
+
+namespace {
+
+/// Enumeration is a cross-check for tiny lattices: 2^25 states take about a second.
+constexpr std::size_t kCrossCheckSites = 25;
+
+nlohmann::json thermo_json(const ising::Thermodynamics& t) {
+  return {{"log_z", t.log_z},
+          {"energy_per_spin", t.energy_per_spin},
+          {"specific_heat_per_spin", t.specific_heat_per_spin},
+          {"magnetization_per_spin", t.magnetization_per_spin}};
+}
+
+/// JSON has no infinity: write null and let the text say "diverges".
+nlohmann::json finite_or_null(double x) {
+  return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr);
+}
+
+void print_row(const char* name, const nlohmann::json& a, const nlohmann::json& b,
+               const nlohmann::json& c) {
+  auto cell = [](const nlohmann::json& v) -> std::string {
+    if (v.is_null()) return "-";
+    if (v.is_number()) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.12g", v.get<double>());
+      return buf;
+    }
+    return v.dump();
+  };
+  std::printf("  %-26s %20s %20s %20s\n", name, cell(a).c_str(), cell(b).c_str(), cell(c).c_str());
+}
+
+}  // namespace
+
+nlohmann::json exact_json(const ising::Model& model) {
+  nlohmann::json out = model_json(model);
+  const std::size_t n = model.lattice.sites();
+  if (model.lattice.dim == 1) {
+    out.update(thermo_json(ising::transfer_matrix(model)));
+    out["method"] = "transfer_matrix";
+  } else if (model.h == 0.0 && model.J > 0) {
+    out.update(thermo_json(ising::kaufman(model)));
+    out["method"] = "kaufman";
+  } else if (n <= kCrossCheckSites) {
+    out.update(thermo_json(ising::enumerate(model)));
+    out["method"] = "enumeration";
+  } else {
+    out["method"] = nullptr;  // no exact finite-lattice solution in a field
+  }
+  if (n <= kCrossCheckSites) out["enumeration"] = thermo_json(ising::enumerate(model));
+  if (model.lattice.dim == 2 && model.h == 0.0 && model.J > 0) {
+    const auto inf = ising::onsager(model);
+    out["infinite_lattice"] = {{"method", "onsager_yang"},
+                               {"log_z_per_spin", inf.log_z_per_spin},
+                               {"energy_per_spin", inf.energy_per_spin},
+                               {"specific_heat_per_spin", finite_or_null(inf.specific_heat_per_spin)},
+                               {"spontaneous_magnetization", inf.spontaneous_magnetization},
+                               {"correlation_length", finite_or_null(inf.correlation_length)}};
+  } else if (model.lattice.dim == 1) {
+    const auto inf = ising::infinite_chain(model);
+    out["infinite_lattice"] = {{"method", "transfer_matrix"},
+                               {"log_z_per_spin", inf.log_z_per_spin},
+                               {"energy_per_spin", inf.energy_per_spin},
+                               {"specific_heat_per_spin", inf.specific_heat_per_spin},
+                               {"magnetization_per_spin", inf.spontaneous_magnetization},
+                               {"correlation_length", finite_or_null(inf.correlation_length)}};
+  }
+  return out;
+}
+
+void add_exact_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand(
+      "exact",
+      "Exact thermodynamics of the periodic Ising model.\n"
+      "Finite lattice: Kaufman's solution of the L x Ly torus (2D, h = 0) or the transfer matrix\n"
+      "(1D, any h); brute-force enumeration as a cross-check up to 25 spins. Infinite lattice:\n"
+      "Onsager's energy and specific heat, Yang's spontaneous magnetisation and the exact\n"
+      "correlation length (2D), or the infinite chain (1D).\n"
+      "Example: deeprg exact --L 40 --K 0.408");
+  auto flags = std::make_shared<ModelFlags>();
+  auto json = std::make_shared<bool>(false);
+  flags->add_to(*cmd);
+  cmd->add_flag("--json", *json, "Print JSON instead of a table");
+  cmd->callback([flags, json] {
+    const ising::Model model = flags->resolve();
+    const nlohmann::json out = exact_json(model);
+    if (*json) {
+      std::cout << out.dump(2) << "\n";
+      return;
+    }
+    std::printf("%s  L=%d%s  J=%g  h=%g  T=%.10g  (K=%.10g)\n", model.name().c_str(),
+                model.lattice.lx,
+                model.lattice.dim == 2 ? (" Ly=" + std::to_string(model.lattice.ly)).c_str() : "",
+                model.J, model.h, model.T, model.K());
+    const nlohmann::json none;
+    const auto& enumeration = out.contains("enumeration") ? out["enumeration"] : none;
+    const auto& inf = out.contains("infinite_lattice") ? out["infinite_lattice"] : none;
+    auto get = [](const nlohmann::json& j, const char* key) -> nlohmann::json {
+      return j.is_object() && j.contains(key) ? j[key] : nlohmann::json();
+    };
+    std::string finite_name = out["method"].is_null() ? "finite (none)" : "finite (" + out["method"].get<std::string>() + ")";
+    std::printf("  %-26s %20s %20s %20s\n", "", finite_name.c_str(), "enumeration", "infinite lattice");
+    print_row("log Z", get(out, "log_z"), get(enumeration, "log_z"), nlohmann::json());
+    print_row("log Z per spin",
+              out.contains("log_z") ? nlohmann::json(out["log_z"].get<double>() / double(model.lattice.sites())) : nlohmann::json(),
+              enumeration.is_null() ? nlohmann::json() : nlohmann::json(enumeration["log_z"].get<double>() / double(model.lattice.sites())),
+              get(inf, "log_z_per_spin"));
+    print_row("energy per spin", get(out, "energy_per_spin"), get(enumeration, "energy_per_spin"), get(inf, "energy_per_spin"));
+    print_row("specific heat per spin", get(out, "specific_heat_per_spin"), get(enumeration, "specific_heat_per_spin"), get(inf, "specific_heat_per_spin"));
+    print_row("magnetization per spin", get(out, "magnetization_per_spin"), get(enumeration, "magnetization_per_spin"), get(inf, "magnetization_per_spin"));
+    if (model.lattice.dim == 2) {
+      print_row("spontaneous |m| (Yang)", nlohmann::json(), nlohmann::json(), get(inf, "spontaneous_magnetization"));
+    }
+    const auto xi = get(inf, "correlation_length");
+    print_row("correlation length", nlohmann::json(), nlohmann::json(), xi.is_null() && inf.is_object() ? nlohmann::json("diverges") : xi);
+  });
+}
+
+}  // namespace deeprg::cli

@@ -1,0 +1,38 @@
+#pragma once
+// One function per subcommand registers it on the main app; its callback does the work and
+// throws deeprg errors, which main() turns into one line on stderr and an exit code.
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "deeprg/io/spin_file.hpp"
+#include "deeprg/ising/model.hpp"
+#include "deeprg/mc/sampler.hpp"
+
+namespace deeprg::cli {
+
+void add_exact_command(CLI::App& app);
+void add_sample_command(CLI::App& app);
+void add_measure_command(CLI::App& app);
+void add_run_command(CLI::App& app);
+
+/// Exact references for the model as JSON: top-level log_z, energy_per_spin,
+/// specific_heat_per_spin of the finite lattice (Kaufman in 2D at h = 0, transfer matrix in 1D,
+/// enumeration otherwise when small), plus "method", "enumeration" (cross-check, small lattices)
+/// and "infinite_lattice" (Onsager/Yang, or the infinite chain). Keys absent when unavailable.
+nlohmann::json exact_json(const ising::Model& model);
+
+/// The sidecar that records how samples were made.
+nlohmann::json sampler_sidecar(const ising::Model& model, const mc::SamplerOptions& options,
+                               const mc::SamplerReport& report);
+
+/// "auto" picks Wolff at h = 0 (J > 0), Metropolis otherwise; other names as parse_algorithm.
+mc::Algorithm resolve_algorithm(const std::string& name, const ising::Model& model);
+
+/// Measures samples and returns flat JSON (energy_per_spin, energy_per_spin_error, ...).
+nlohmann::json measure_json(const ising::Model& model, const io::SpinSamples& samples,
+                            int threads);
+
+/// Prints measured observables next to the exact values (when known) as a table.
+void print_measurement_table(const nlohmann::json& measured, const nlohmann::json& exact);
+
+}  // namespace deeprg::cli

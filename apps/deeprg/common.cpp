@@ -1,0 +1,117 @@
+#include "common.hpp"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+
+#include "deeprg/core/error.hpp"
+
+namespace deeprg::cli {
+
+void ModelFlags::add_to(CLI::App& app, int default_L) {
+  app.add_option("--model", model, "Model: ising2d (square lattice) or ising1d (chain)")
+      ->check(CLI::IsMember({"ising2d", "ising1d"}))
+      ->capture_default_str();
+  auto* l = app.add_option("--L", L, "Lattice side (the chain length in 1D)");
+  if (default_L > 0) {
+    L = default_L;
+    l->capture_default_str();
+  } else {
+    l->required();
+  }
+  app.add_option("--Ly", Ly, "Rows of a rectangular lattice (default: L)");
+  auto* t = app.add_option("--T", T, "Temperature (k_B = 1)");
+  auto* k = app.add_option("--K", K, "Reduced coupling K = J/T (instead of --T)");
+  t->excludes(k);
+  app.add_option("--J", J, "Nearest-neighbour coupling")->capture_default_str();
+  app.add_option("--h", h, "External field")->capture_default_str();
+}
+
+ising::Model ModelFlags::resolve() const {
+  ising::Model m;
+  if (L <= 0) throw ConfigError("--L", "must be a positive integer, got " + std::to_string(L));
+  if (Ly && *Ly <= 0) throw ConfigError("--Ly", "must be a positive integer");
+  if (model == "ising1d") {
+    if (Ly) throw ConfigError("--Ly", "a chain has no rows; drop --Ly for ising1d");
+    m.lattice = ising::Lattice::chain(L);
+  } else {
+    m.lattice = ising::Lattice::square(L, Ly.value_or(L));
+  }
+  if (L < 2) throw ConfigError("--L", "must be at least 2");
+  if (!std::isfinite(J) || J == 0) throw ConfigError("--J", "must be finite and non-zero");
+  m.J = J;
+  m.h = h;
+  if (T) {
+    if (!(*T > 0) || !std::isfinite(*T)) throw ConfigError("--T", "must be positive and finite");
+    m.T = *T;
+  } else if (K) {
+    if (!(*K > 0) || !std::isfinite(*K)) throw ConfigError("--K", "must be positive and finite");
+    m.T = J / *K;
+  } else {
+    throw ConfigError("--T", "give the temperature with --T or the coupling with --K");
+  }
+  if (!std::isfinite(h)) throw ConfigError("--h", "must be finite");
+  try {
+    m.validate();
+  } catch (const ConfigError& e) {
+    throw ConfigError("--" + e.key(), std::string(e.what()).substr(e.key().size() + 2));
+  }
+  return m;
+}
+
+nlohmann::json model_json(const ising::Model& m) {
+  nlohmann::json j{{"model", m.name()}, {"L", m.lattice.lx}};
+  if (m.lattice.dim == 2) j["Ly"] = m.lattice.ly;
+  j["J"] = m.J;
+  j["h"] = m.h;
+  j["T"] = m.T;
+  j["K"] = m.K();
+  return j;
+}
+
+ProgressBar::ProgressBar(std::string label)
+    : label_(std::move(label)),
+      enabled_(::isatty(STDERR_FILENO) != 0),
+      start_(std::chrono::steady_clock::now()),
+      last_(start_) {}
+
+ProgressBar::~ProgressBar() { finish(); }
+
+void ProgressBar::update(double done, double total) {
+  if (!enabled_ || total <= 0) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (drawn_ && now - last_ < std::chrono::milliseconds(100) && done < total) return;
+  last_ = now;
+  drawn_ = true;
+  const double fraction = std::clamp(done / total, 0.0, 1.0);
+  const double elapsed = std::chrono::duration<double>(now - start_).count();
+  const double eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : 0;
+  constexpr int kWidth = 30;
+  const int filled = static_cast<int>(fraction * kWidth);
+  std::fprintf(stderr, "\r%s [%-*s] %5.1f%%  %.1fs elapsed, ETA %.1fs   ", label_.c_str(), kWidth,
+               std::string(static_cast<std::size_t>(filled), '#').c_str(), 100 * fraction, elapsed,
+               eta);
+  std::fflush(stderr);
+}
+
+void ProgressBar::finish() {
+  if (enabled_ && drawn_) {
+    std::fprintf(stderr, "\r\033[K");
+    std::fflush(stderr);
+    drawn_ = false;
+  }
+}
+
+std::string format_estimate(double value, double error) {
+  char buf[96];
+  if (!std::isfinite(error) || error <= 0) {
+    std::snprintf(buf, sizeof buf, "%.6g", value);
+    return buf;
+  }
+  const int digits = std::max(0, 1 - static_cast<int>(std::floor(std::log10(error))));
+  std::snprintf(buf, sizeof buf, "%.*f ± %.*f", digits, value, digits, error);
+  return buf;
+}
+
+}  // namespace deeprg::cli
