@@ -20,6 +20,16 @@ int main(int argc, char** argv) {
   deeprg::cli::add_sample_command(app);
   deeprg::cli::add_measure_command(app);
   deeprg::cli::add_exact_command(app);
+  // CLI11 would report a mistyped command as a missing one; name it instead.
+  if (argc > 1 && argv[1][0] != '-') {
+    bool known = false;
+    for (const auto* sub : app.get_subcommands([](CLI::App*) { return true; }))
+      known = known || sub->check_name(argv[1]);
+    if (!known) {
+      std::fprintf(stderr, "deeprg: error: unknown command '%s' (see deeprg --help)\n", argv[1]);
+      return 2;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -49,6 +49,14 @@ class Progress {
   double total_;
 };
 
+/// τ_int of a series; a constant series (a frozen chain, or |m| = 1 deep in the ordered phase)
+/// has nothing to decorrelate and counts as independent, τ_int = 1/2.
+AutocorrelationTime autocorrelation_or_constant(std::span<const double> series) {
+  const auto [lo, hi] = std::minmax_element(series.begin(), series.end());
+  if (*lo == *hi) return {0.5, 0.0, 0, true};
+  return integrated_autocorrelation_time(series);
+}
+
 struct Pilot {
   double tau_energy = 0, tau_abs_m = 0, tau_error = 0;
   bool reliable = false;
@@ -77,8 +85,8 @@ Pilot run_pilot(const ising::Model& model, const SamplerOptions& options, Progre
                       static_cast<double>(n_sites));
       progress.add(1);
     }
-    const auto tau_e = integrated_autocorrelation_time(energy);
-    const auto tau_m = integrated_autocorrelation_time(abs_m);
+    const auto tau_e = autocorrelation_or_constant(energy);
+    const auto tau_m = autocorrelation_or_constant(abs_m);
     pilot.tau_energy = tau_e.tau_int;
     pilot.tau_abs_m = tau_m.tau_int;
     pilot.tau_error = tau_e.tau_int >= tau_m.tau_int ? tau_e.tau_error : tau_m.tau_error;
@@ -98,7 +106,8 @@ io::SpinSamples sample(const ising::Model& model, const SamplerOptions& options,
                        SamplerReport* report) {
   model.validate();
   if (options.samples == 0) throw ConfigError("samples", "must be at least 1");
-  if (options.spacing && *options.spacing < 1) throw ConfigError("spacing", "must be at least 1 sweep");
+  if (options.spacing && *options.spacing < 1)
+    throw ConfigError("spacing", "must be at least 1 sweep");
   if (options.thermalization && *options.thermalization < 0)
     throw ConfigError("thermalize", "must not be negative");
   if (options.chains < 1) throw ConfigError("chains", "must be at least 1");
@@ -126,13 +135,13 @@ io::SpinSamples sample(const ising::Model& model, const SamplerOptions& options,
     r.tau_reliable = pilot.reliable;
     r.pilot_sweeps = pilot.sweeps;
   }
-  r.spacing = options.spacing ? *options.spacing
-                              : std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(2 * tau)));
-  r.thermalization =
-      options.thermalization
-          ? *options.thermalization
-          : std::max<std::int64_t>(initial_thermalization(options.algorithm),
-                                   static_cast<std::int64_t>(std::ceil(20 * tau)));
+  r.spacing = options.spacing
+                  ? *options.spacing
+                  : std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(2 * tau)));
+  r.thermalization = options.thermalization
+                         ? *options.thermalization
+                         : std::max<std::int64_t>(initial_thermalization(options.algorithm),
+                                                  static_cast<std::int64_t>(std::ceil(20 * tau)));
   r.chains = chains;
   r.global_flip = options.global_flip && model.h == 0.0;
 
