@@ -1,0 +1,198 @@
+#include "deeprg/rbm/rbm.hpp"
+
+#include <cblas.h>
+
+#include <cmath>
+
+#include "deeprg/core/error.hpp"
+
+namespace deeprg::rbm {
+
+namespace {
+
+/// ln(1 + e^x) without overflow.
+double softplus(double x) { return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)); }
+/// ln(2 cosh x) without overflow.
+double log_2cosh(double x) {
+  const double ax = std::abs(x);
+  return ax + std::log1p(std::exp(-2 * ax));
+}
+float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+
+/// Substitutes s = 2u − 1 (to_bernoulli) or u = (s + 1)/2 on the visible side of (W, a, b);
+/// returns the constant c with ln Z_new = ln Z_old + c.
+double convert_visible(MatrixF& W, std::vector<float>& a, std::vector<float>& b, bool to_bernoulli) {
+  const std::size_t nv = W.rows, nh = W.cols;
+  double sum_a = 0;
+  for (const float ai : a) sum_a += ai;
+  if (to_bernoulli) {
+    // sᵀWh + aᵀs = uᵀ(2W)h + (2a)ᵀu − (Wᵀ1)ᵀh − Σa
+    for (std::size_t j = 0; j < nh; ++j) {
+      double col = 0;
+      for (std::size_t i = 0; i < nv; ++i) col += W(i, j);
+      b[j] -= static_cast<float>(col);
+    }
+    for (auto& w : W.data) w *= 2;
+    for (auto& ai : a) ai *= 2;
+    return sum_a;
+  }
+  // uᵀWh + aᵀu = sᵀ(W/2)h + (a/2)ᵀs + (Wᵀ1/2)ᵀh + Σa/2
+  for (std::size_t j = 0; j < nh; ++j) {
+    double col = 0;
+    for (std::size_t i = 0; i < nv; ++i) col += W(i, j);
+    b[j] += static_cast<float>(col / 2);
+  }
+  for (auto& w : W.data) w /= 2;
+  for (auto& ai : a) ai /= 2;
+  return -sum_a / 2;
+}
+
+MatrixF transposed(const MatrixF& m) {
+  MatrixF t(m.cols, m.rows);
+  for (std::size_t i = 0; i < m.rows; ++i)
+    for (std::size_t j = 0; j < m.cols; ++j) t(j, i) = m(i, j);
+  return t;
+}
+
+}  // namespace
+
+std::string to_string(Units units) { return units == Units::spin ? "spin" : "bernoulli"; }
+
+Units parse_units(const std::string& name, const std::string& key) {
+  if (name == "bernoulli") return Units::bernoulli;
+  if (name == "spin") return Units::spin;
+  throw ConfigError(key, "unit type must be 'bernoulli' ({0,1}) or 'spin' (±1), got '" + name + "'");
+}
+
+Rbm::Rbm(std::size_t n_visible, std::size_t n_hidden, Units v, Units h)
+    : visible(v), hidden(h), W(n_visible, n_hidden), visible_bias(n_visible), hidden_bias(n_hidden) {}
+
+void Rbm::validate() const {
+  if (W.data.size() != W.rows * W.cols) throw ShapeError("RBM: W has inconsistent storage");
+  if (visible_bias.size() != W.rows)
+    throw ShapeError("RBM: visible_bias has " + std::to_string(visible_bias.size()) +
+                     " entries, W has " + std::to_string(W.rows) + " rows");
+  if (hidden_bias.size() != W.cols)
+    throw ShapeError("RBM: hidden_bias has " + std::to_string(hidden_bias.size()) +
+                     " entries, W has " + std::to_string(W.cols) + " columns");
+  auto check = [](const std::vector<float>& values, const char* name) {
+    for (const float x : values)
+      if (!std::isfinite(x)) throw ConfigError("parameters", std::string(name) + " contains NaN or Inf");
+  };
+  check(W.data, "W");
+  check(visible_bias, "visible_bias");
+  check(hidden_bias, "hidden_bias");
+}
+
+double energy(const Rbm& rbm, std::span<const float> v, std::span<const float> h) {
+  double e = 0;
+  for (std::size_t i = 0; i < rbm.n_visible(); ++i) {
+    double wh = 0;
+    for (std::size_t j = 0; j < rbm.n_hidden(); ++j) wh += double(rbm.W(i, j)) * h[j];
+    e -= v[i] * (wh + rbm.visible_bias[i]);
+  }
+  for (std::size_t j = 0; j < rbm.n_hidden(); ++j) e -= double(rbm.hidden_bias[j]) * h[j];
+  return e;
+}
+
+void hidden_activation(const Rbm& rbm, const MatrixF& v, MatrixF& x) {
+  if (v.cols != rbm.n_visible())
+    throw ShapeError("data have " + std::to_string(v.cols) + " visible units, the RBM " +
+                     std::to_string(rbm.n_visible()));
+  x.rows = v.rows;
+  x.cols = rbm.n_hidden();
+  x.data.resize(x.rows * x.cols);
+  for (std::size_t r = 0; r < x.rows; ++r)
+    std::copy(rbm.hidden_bias.begin(), rbm.hidden_bias.end(), x.row(r).begin());
+  if (v.rows == 0 || x.cols == 0) return;
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(v.rows),
+              static_cast<int>(x.cols), static_cast<int>(v.cols), 1.0f, v.data.data(),
+              static_cast<int>(v.cols), rbm.W.data.data(), static_cast<int>(rbm.W.cols), 1.0f,
+              x.data.data(), static_cast<int>(x.cols));
+}
+
+void visible_activation(const Rbm& rbm, const MatrixF& h, MatrixF& y) {
+  if (h.cols != rbm.n_hidden())
+    throw ShapeError("hidden batch has " + std::to_string(h.cols) + " units, the RBM " +
+                     std::to_string(rbm.n_hidden()));
+  y.rows = h.rows;
+  y.cols = rbm.n_visible();
+  y.data.resize(y.rows * y.cols);
+  for (std::size_t r = 0; r < y.rows; ++r)
+    std::copy(rbm.visible_bias.begin(), rbm.visible_bias.end(), y.row(r).begin());
+  if (h.rows == 0 || y.cols == 0) return;
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(h.rows),
+              static_cast<int>(y.cols), static_cast<int>(h.cols), 1.0f, h.data.data(),
+              static_cast<int>(h.cols), rbm.W.data.data(), static_cast<int>(rbm.W.cols), 1.0f,
+              y.data.data(), static_cast<int>(y.cols));
+}
+
+void mean_from_activation(Units units, MatrixF& x) {
+  if (units == Units::spin) {
+    for (auto& value : x.data) value = std::tanh(value);
+  } else {
+    for (auto& value : x.data) value = sigmoid(value);
+  }
+}
+
+void sample_from_activation(Units units, MatrixF& x, std::span<Rng> row_rngs) {
+  if (row_rngs.size() != x.rows) throw ShapeError("one random stream per batch row is needed");
+  const float scale = units == Units::spin ? 2.0f : 1.0f;
+  const float low = units == Units::spin ? -1.0f : 0.0f;
+  for (std::size_t r = 0; r < x.rows; ++r) {
+    Rng& rng = row_rngs[r];
+    for (auto& value : x.row(r)) {
+      const float p = sigmoid(scale * value);
+      // 24 random bits: the resolution of a float in [0, 1).
+      const float u = static_cast<float>(rng() >> 40) * 0x1.0p-24f;
+      value = u < p ? 1.0f : low;
+    }
+  }
+}
+
+std::vector<double> free_energy(const Rbm& rbm, const MatrixF& v) {
+  MatrixF x;
+  hidden_activation(rbm, v, x);
+  std::vector<double> f(v.rows);
+  for (std::size_t r = 0; r < v.rows; ++r) {
+    double value = 0;
+    const auto vr = v.row(r);
+    for (std::size_t i = 0; i < rbm.n_visible(); ++i) value -= double(rbm.visible_bias[i]) * vr[i];
+    for (const float xj : x.row(r)) value -= rbm.hidden == Units::spin ? log_2cosh(xj) : softplus(xj);
+    f[r] = value;
+  }
+  return f;
+}
+
+Rbm convert_units(const Rbm& rbm, Units visible, Units hidden) {
+  Rbm out = rbm;
+  double c = 0;
+  if (rbm.visible != visible)
+    c += convert_visible(out.W, out.visible_bias, out.hidden_bias, visible == Units::bernoulli);
+  if (rbm.hidden != hidden) {
+    // The hidden side is the visible side of the transposed machine.
+    MatrixF wt = transposed(out.W);
+    c += convert_visible(wt, out.hidden_bias, out.visible_bias, hidden == Units::bernoulli);
+    out.W = transposed(wt);
+  }
+  out.visible = visible;
+  out.hidden = hidden;
+  const double previous = out.meta.is_object() && out.meta.contains("log_z_shift")
+                              ? out.meta["log_z_shift"].get<double>()
+                              : 0.0;
+  out.meta["log_z_shift"] = previous + c;
+  return out;
+}
+
+MatrixF spins_to_visible(std::span<const std::int8_t> spins, std::size_t n_samples,
+                         std::size_t n_visible, Units units) {
+  if (spins.size() != n_samples * n_visible)
+    throw ShapeError("spin data hold " + std::to_string(spins.size()) + " values, expected " +
+                     std::to_string(n_samples) + " x " + std::to_string(n_visible));
+  MatrixF v(n_samples, n_visible);
+  for (std::size_t k = 0; k < spins.size(); ++k)
+    v.data[k] = units == Units::spin ? float(spins[k]) : (spins[k] > 0 ? 1.0f : 0.0f);
+  return v;
+}
+
+}  // namespace deeprg::rbm
