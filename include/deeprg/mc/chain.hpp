@@ -5,9 +5,12 @@
 /// kernel that leaves exp(−H/T) invariant. A `sweep()` is the unit of Monte Carlo time:
 ///   - Metropolis / heat bath: one attempted update of every site (checkerboard order);
 ///   - Swendsen–Wang: one full cluster decomposition and flip;
-///   - Wolff: single-cluster flips until, on average, N spins have been flipped (the number of
-///     clusters per sweep is fixed at construction or by `calibrate`, never data-dependent
-///     within a sweep, so the kernel stays exact).
+///   - Wolff: a fixed number of single-cluster flips, chosen at construction by a short pilot so
+///     that a sweep flips about N spins on average. The count is never data-dependent within a
+///     run: stopping "once N spins have flipped" would bias the distribution.
+///   - Metropolis: a flip with ΔE = 0 is accepted with probability 1/2, not 1; with certain
+///     acceptance a checkerboard sweep maps some states (e.g. every site with two up and two
+///     down neighbours) onto each other forever, and the chain is not ergodic.
 #include <cstdint>
 #include <memory>
 #include <span>
