@@ -84,7 +84,7 @@ nlohmann::json exact_json(const ising::Model& model) {
 void add_exact_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "exact",
-      "Exact thermodynamics of the periodic Ising model.\n"
+      "Exact thermodynamics of the periodic Ising model (finite and infinite lattice)\n"
       "Finite lattice: Kaufman's solution of the L x Ly torus (2D, h = 0) or the transfer matrix\n"
       "(1D, any h); brute-force enumeration as a cross-check up to 25 spins. Infinite lattice:\n"
       "Onsager's energy and specific heat, Yang's spontaneous magnetisation and the exact\n"

@@ -89,7 +89,8 @@ void print_measurement_table(const nlohmann::json& m, const nlohmann::json& exac
 void add_measure_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "measure",
-      "Measure a spin file: energy per spin, |m|, susceptibility N(<m^2> - <|m|>^2)/T, specific\n"
+      "Observables of a spin file with error bars, next to exact values\n"
+      "Measures a spin file: energy per spin, |m|, susceptibility N(<m^2> - <|m|>^2)/T, specific\n"
       "heat N(<e^2> - <e>^2)/T^2, Binder cumulant 1 - <m^4>/(3<m^2>^2) and the second-moment\n"
       "correlation length, each with a jackknife error bar (50 blocks), next to the exact values\n"
       "when they are known. T, J and h come from the sidecar FILE.npy.json unless given.\n"

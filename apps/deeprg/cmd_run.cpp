@@ -29,7 +29,8 @@ struct RunFlags {
 void add_run_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "run",
-      "Run the main experiment with embedded defaults: Mehta & Schwab's system, the 40x40\n"
+      "The main job with embedded defaults (the paper's Ising data and its exact check)\n"
+      "Runs the main experiment with embedded defaults: Mehta & Schwab's system, the 40x40\n"
       "periodic 2D Ising model at K = J/T = 0.408 (T = 2.451, just above T_c = 2.269):\n"
       "20,000 independent Wolff samples, their observables with error bars next to Kaufman's\n"
       "exact finite-lattice values and Onsager's infinite-lattice ones.\n"

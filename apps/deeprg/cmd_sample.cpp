@@ -73,7 +73,8 @@ mc::Algorithm resolve_algorithm(const std::string& name, const ising::Model& mod
 void add_sample_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "sample",
-      "Sample equilibrium Ising configurations into an int8 .npy file of shape (n, Ly, Lx)\n"
+      "Sample equilibrium Ising configurations (Metropolis, heat bath, Wolff, Swendsen-Wang)\n"
+      "Samples equilibrium Ising configurations into an int8 .npy file of shape (n, Ly, Lx)\n"
       "(or (n, L) in 1D) plus a JSON sidecar FILE.npy.json (model, T, algorithm, tau_int,\n"
       "spacing, seed, version).\n"
       "Independent chains (--chains, default 16) start cold and run in parallel; the same seed\n"

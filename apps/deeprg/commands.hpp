@@ -7,6 +7,7 @@
 #include "deeprg/io/spin_file.hpp"
 #include "deeprg/ising/model.hpp"
 #include "deeprg/mc/sampler.hpp"
+#include "deeprg/rbm/rbm.hpp"
 
 namespace deeprg::cli {
 
@@ -14,6 +15,8 @@ void add_exact_command(CLI::App& app);
 void add_sample_command(CLI::App& app);
 void add_measure_command(CLI::App& app);
 void add_run_command(CLI::App& app);
+void add_train_command(CLI::App& app);
+void add_evaluate_command(CLI::App& app);
 
 /// Exact references for the model as JSON: top-level log_z, energy_per_spin,
 /// specific_heat_per_spin of the finite lattice (Kaufman in 2D at h = 0, transfer matrix in 1D,
@@ -31,6 +34,10 @@ mc::Algorithm resolve_algorithm(const std::string& name, const ising::Model& mod
 /// Measures samples and returns flat JSON (energy_per_spin, energy_per_spin_error, ...).
 nlohmann::json measure_json(const ising::Model& model, const io::SpinSamples& samples,
                             int threads);
+
+/// Reads a spin file as the visible layer of a model with `n_visible` units (0: any), in the
+/// units' alphabet. Throws ShapeError naming the file when the sizes differ.
+MatrixF read_visible_data(const std::string& path, std::size_t n_visible, rbm::Units units);
 
 /// Prints measured observables next to the exact values (when known) as a table.
 void print_measurement_table(const nlohmann::json& measured, const nlohmann::json& exact);

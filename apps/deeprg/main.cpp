@@ -20,6 +20,17 @@ int main(int argc, char** argv) {
   deeprg::cli::add_sample_command(app);
   deeprg::cli::add_measure_command(app);
   deeprg::cli::add_exact_command(app);
+  deeprg::cli::add_train_command(app);
+  deeprg::cli::add_evaluate_command(app);
+  // Subcommands are registered with a one-line summary followed by details: the list under
+  // 'deeprg --help' shows the summary, 'deeprg <command> --help' shows everything.
+  for (auto* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+    const std::string text = sub->get_description();
+    const auto newline = text.find('\n');
+    if (newline == std::string::npos) continue;
+    sub->description(text.substr(0, newline));
+    sub->footer(text.substr(newline + 1));
+  }
   // CLI11 would report a mistyped command as a missing one; name it instead.
   if (argc > 1 && argv[1][0] != '-') {
     bool known = false;
