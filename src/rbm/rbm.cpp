@@ -85,6 +85,8 @@ void Rbm::validate() const {
 }
 
 double energy(const Rbm& rbm, std::span<const float> v, std::span<const float> h) {
+  if (v.size() != rbm.n_visible() || h.size() != rbm.n_hidden())
+    throw ShapeError("energy: configuration sizes do not match the RBM");
   double e = 0;
   for (std::size_t i = 0; i < rbm.n_visible(); ++i) {
     double wh = 0;
@@ -177,7 +179,8 @@ Rbm convert_units(const Rbm& rbm, Units visible, Units hidden) {
   }
   out.visible = visible;
   out.hidden = hidden;
-  const double previous = out.meta.is_object() && out.meta.contains("log_z_shift")
+  if (!out.meta.is_object()) out.meta = nlohmann::json::object();
+  const double previous = out.meta.contains("log_z_shift") && out.meta["log_z_shift"].is_number()
                               ? out.meta["log_z_shift"].get<double>()
                               : 0.0;
   out.meta["log_z_shift"] = previous + c;

@@ -1,0 +1,159 @@
+// Likelihood-type scores of an RBM on data: exact log-likelihood given ln Z, pseudo-likelihood,
+// reconstruction error; and the choice between exact and AIS estimates of ln Z.
+#include <cblas.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "deeprg/core/error.hpp"
+#include "deeprg/core/rng.hpp"
+#include "deeprg/rbm/estimators.hpp"
+
+namespace deeprg::rbm {
+
+namespace {
+
+double softplus(double x) { return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)); }
+double log_2cosh(double x) {
+  const double ax = std::abs(x);
+  return ax + std::log1p(std::exp(-2 * ax));
+}
+double phi(Units u, double x) { return u == Units::spin ? log_2cosh(x) : softplus(x); }
+
+void check_data(const Rbm& rbm, const MatrixF& v, bool need_rows) {
+  rbm.validate();
+  if (v.cols != rbm.n_visible())
+    throw ShapeError("data have " + std::to_string(v.cols) + " visible units, the RBM " +
+                     std::to_string(rbm.n_visible()));
+  if (need_rows && v.rows == 0) throw ShapeError("no data rows");
+}
+
+// Rows per dgemm: bounds the double buffers whatever the data size.
+constexpr std::size_t kRowChunk = 1024;
+
+/// x = b + Wᵀv in double for rows [r0, r0 + rows) of v; x is rows × n_h.
+void hidden_field(const Rbm& rbm, const std::vector<double>& Wd, const MatrixF& v, std::size_t r0,
+                  std::size_t rows, std::vector<double>& V, std::vector<double>& x) {
+  const std::size_t nv = rbm.n_visible(), nh = rbm.n_hidden();
+  V.assign(v.data.begin() + static_cast<std::ptrdiff_t>(r0 * nv),
+           v.data.begin() + static_cast<std::ptrdiff_t>((r0 + rows) * nv));
+  x.resize(rows * nh);
+  for (std::size_t r = 0; r < rows; ++r)
+    std::copy(rbm.hidden_bias.begin(), rbm.hidden_bias.end(), x.begin() + r * nh);
+  if (rows > 0 && nv > 0 && nh > 0)
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(rows), int(nh), int(nv), 1.0,
+                V.data(), int(nv), Wd.data(), int(nh), 1.0, x.data(), int(nh));
+}
+
+}  // namespace
+
+LogZEstimate estimate_log_z(const Rbm& rbm, const std::string& method, const AisOptions& ais,
+                            std::size_t exact_limit) {
+  const std::size_t smaller = std::min(rbm.n_visible(), rbm.n_hidden());
+  const std::size_t limit = std::min(exact_limit, kMaxExactUnits);
+  bool exact = false;
+  if (method == "exact") {
+    if (smaller > limit)
+      throw ConfigError("log-z", "exact ln Z is limited to a layer of " + std::to_string(limit) +
+                                     " units, the smaller layer has " + std::to_string(smaller) +
+                                     "; use 'ais' or 'auto'");
+    exact = true;
+  } else if (method == "auto") {
+    exact = smaller <= limit;
+  } else if (method != "ais") {
+    throw ConfigError("log-z", "method must be 'exact', 'ais' or 'auto', got '" + method + "'");
+  }
+  if (!exact) return ais_log_z(rbm, ais);
+  LogZEstimate est;
+  est.log_z = exact_log_z(rbm, ais.threads);
+  est.method = "exact";
+  return est;
+}
+
+std::vector<double> log_likelihood(const Rbm& rbm, const MatrixF& v, double log_z) {
+  check_data(rbm, v, false);
+  const std::size_t nv = rbm.n_visible(), nh = rbm.n_hidden();
+  const std::vector<double> Wd(rbm.W.data.begin(), rbm.W.data.end());
+  std::vector<double> out(v.rows), V, x;
+  for (std::size_t r0 = 0; r0 < v.rows; r0 += kRowChunk) {
+    const std::size_t rows = std::min(kRowChunk, v.rows - r0);
+    hidden_field(rbm, Wd, v, r0, rows, V, x);
+    for (std::size_t r = 0; r < rows; ++r) {
+      double lp = -log_z;  // −F(v) − ln Z
+      for (std::size_t i = 0; i < nv; ++i) lp += double(rbm.visible_bias[i]) * V[r * nv + i];
+      for (std::size_t j = 0; j < nh; ++j) lp += phi(rbm.hidden, x[r * nh + j]);
+      out[r0 + r] = lp;
+    }
+  }
+  return out;
+}
+
+double pseudo_log_likelihood(const Rbm& rbm, const MatrixF& v, std::uint64_t seed) {
+  check_data(rbm, v, true);
+  const std::size_t nv = rbm.n_visible(), nh = rbm.n_hidden();
+  if (nv == 0) throw ShapeError("pseudo-likelihood of an RBM without visible units");
+  const double lo = rbm.visible == Units::spin ? -1.0 : 0.0;
+  for (const float value : v.data)
+    if (value != lo && value != 1.0f)
+      throw ConfigError("data", "pseudo-likelihood needs " + to_string(rbm.visible) +
+                                    " data, found the value " + std::to_string(value));
+  const bool every_unit = v.rows * nv <= kPseudoLikelihoodExhaustive;
+  const std::vector<double> Wd(rbm.W.data.begin(), rbm.W.data.end());
+  std::vector<double> V, x, phi_x(nh);
+  double total = 0;
+  for (std::size_t r0 = 0; r0 < v.rows; r0 += kRowChunk) {
+    const std::size_t rows = std::min(kRowChunk, v.rows - r0);
+    hidden_field(rbm, Wd, v, r0, rows, V, x);
+    for (std::size_t r = 0; r < rows; ++r) {
+      const double* xr = x.data() + r * nh;
+      double base = 0;  // Σ_j φ(x_j)
+      for (std::size_t j = 0; j < nh; ++j) base += phi_x[j] = phi(rbm.hidden, xr[j]);
+      // ln p(v_i | v_−i) = −softplus(F(v) − F(v')), v' = v with unit i at its other value.
+      auto log_conditional = [&](std::size_t i) {
+        const double vi = V[r * nv + i];
+        const double delta = (vi == lo ? 1.0 : lo) - vi;  // v'_i − v_i
+        const float* wi = rbm.W.data.data() + i * nh;
+        double flipped = 0;  // Σ_j φ(x_j + δ W_ij)
+        for (std::size_t j = 0; j < nh; ++j) flipped += phi(rbm.hidden, xr[j] + delta * wi[j]);
+        const double dF = double(rbm.visible_bias[i]) * delta - (base - flipped);
+        return -softplus(dF);
+      };
+      if (every_unit) {
+        double row_sum = 0;
+        for (std::size_t i = 0; i < nv; ++i) row_sum += log_conditional(i);
+        total += row_sum / double(nv);
+      } else {
+        Rng rng(seed, r0 + r);
+        total += log_conditional(static_cast<std::size_t>(rng.below(nv)));
+      }
+    }
+  }
+  return total / double(v.rows);
+}
+
+double reconstruction_error(const Rbm& rbm, const MatrixF& v) {
+  check_data(rbm, v, true);
+  const std::size_t nv = rbm.n_visible();
+  double total = 0;
+  MatrixF batch, h, y;
+  for (std::size_t r0 = 0; r0 < v.rows; r0 += kRowChunk) {
+    const std::size_t rows = std::min(kRowChunk, v.rows - r0);
+    batch.rows = rows;
+    batch.cols = nv;
+    batch.data.assign(v.data.begin() + static_cast<std::ptrdiff_t>(r0 * nv),
+                      v.data.begin() + static_cast<std::ptrdiff_t>((r0 + rows) * nv));
+    hidden_activation(rbm, batch, h);
+    mean_from_activation(rbm.hidden, h);
+    visible_activation(rbm, h, y);
+    mean_from_activation(rbm.visible, y);
+    for (std::size_t k = 0; k < batch.data.size(); ++k) {
+      const double diff = double(batch.data[k]) - double(y.data[k]);
+      total += diff * diff;
+    }
+  }
+  return nv == 0 ? 0.0 : total / (double(v.rows) * double(nv));
+}
+
+}  // namespace deeprg::rbm
