@@ -1,0 +1,734 @@
+#include "deeprg/rbm/train.hpp"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <bit>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <map>
+#include <numeric>
+#include <string_view>
+
+#include "deeprg/core/error.hpp"
+#include "deeprg/core/parallel.hpp"
+#include "deeprg/core/rng.hpp"
+#include "deeprg/io/npy.hpp"
+#include "deeprg/io/npz.hpp"
+#include "deeprg/rbm/estimators.hpp"
+#include "deeprg/rbm/model_file.hpp"
+
+namespace deeprg::rbm {
+
+namespace {
+
+// ------------------------------------------------------------------ vectorisable kernels
+
+/// e^x in float, Cephes' expf polynomial (≈1 ulp on the reduced range), branch-free so that
+/// the compiler vectorises the loops that call it (std::exp does not vectorise without
+/// -ffast-math). Clamped to [−87, 88] so that 2ⁿ stays a normal float.
+inline float fast_exp(float x) {
+  x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
+  // Round x·log2(e) to the nearest integer with the 1.5·2²³ trick (no libm call).
+  const float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  float r = x - n * 0.693359375f;  // ln 2 in two parts (Cody–Waite)
+  r = r - n * -2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  const float er = p * r * r + r + 1.0f;
+  const auto scale = std::bit_cast<float>((static_cast<std::int32_t>(n) + 127) << 23);
+  return er * scale;
+}
+
+inline float fast_sigmoid(float x) { return 1.0f / (1.0f + fast_exp(-x)); }
+
+/// Eight xoshiro256++ generators side by side (structure of arrays), seeded from one Rng
+/// stream: one call yields 16 uniform floats (24 bits each, two per 64-bit output), and the
+/// compiler turns the lane loop into a few AVX-512 instructions.
+struct alignas(64) LaneRng {
+  static constexpr int kLanes = 8;
+  std::uint64_t s0[kLanes], s1[kLanes], s2[kLanes], s3[kLanes];
+
+  void seed(std::uint64_t seed, std::uint64_t stream) {
+    Rng rng(seed, stream);
+    for (int l = 0; l < kLanes; ++l) {
+      s0[l] = rng();
+      s1[l] = rng();
+      s2[l] = rng();
+      s3[l] = rng();
+    }
+  }
+  static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  /// 16 uniforms in [0, 1).
+  void next16(float* u) {
+    for (int l = 0; l < kLanes; ++l) {
+      const std::uint64_t result = rotl(s0[l] + s3[l], 23) + s0[l];
+      const std::uint64_t t = s1[l] << 17;
+      s2[l] ^= s0[l];
+      s3[l] ^= s1[l];
+      s1[l] ^= s2[l];
+      s0[l] ^= s3[l];
+      s2[l] ^= t;
+      s3[l] = rotl(s3[l], 45);
+      u[l] = static_cast<float>(static_cast<std::uint32_t>(result >> 40)) * 0x1.0p-24f;
+      u[l + kLanes] = static_cast<float>(static_cast<std::uint32_t>(result) >> 8) * 0x1.0p-24f;
+    }
+  }
+};
+
+/// One row of activations x (without bias) → q = P(unit on) = σ(s·(x + bias)), s = 2 for
+/// spin units, then optionally the conditional mean times `mean_sign` (σ or tanh = 2q − 1)
+/// into `mean` and a sample (u < q ? 1 : off) into `sample`. `mean` may alias `x`.
+template <bool kSpin, bool kMean, bool kSample>
+void activate_row(const float* x, const float* bias, std::size_t n, float mean_sign, float* mean,
+                  float* sample, LaneRng& rng) {
+  constexpr float scale = kSpin ? 2.0f : 1.0f;
+  constexpr float off = kSpin ? -1.0f : 0.0f;
+  alignas(64) float u[16] = {};
+  std::size_t j0 = 0;
+  for (; j0 + 16 <= n; j0 += 16) {
+    if constexpr (kSample) rng.next16(u);
+    for (std::size_t l = 0; l < 16; ++l) {
+      const std::size_t j = j0 + l;
+      const float q = fast_sigmoid(scale * (x[j] + bias[j]));
+      if constexpr (kSample) sample[j] = u[l] < q ? 1.0f : off;
+      if constexpr (kMean) mean[j] = mean_sign * (kSpin ? 2.0f * q - 1.0f : q);
+    }
+  }
+  if (j0 < n) {
+    if constexpr (kSample) rng.next16(u);
+    for (std::size_t j = j0; j < n; ++j) {
+      const float q = fast_sigmoid(scale * (x[j] + bias[j]));
+      if constexpr (kSample) sample[j] = u[j - j0] < q ? 1.0f : off;
+      if constexpr (kMean) mean[j] = mean_sign * (kSpin ? 2.0f * q - 1.0f : q);
+    }
+  }
+}
+
+template <bool kMean, bool kSample>
+void activate_row(Units units, const float* x, const float* bias, std::size_t n, float mean_sign,
+                  float* mean, float* sample, LaneRng& rng) {
+  if (units == Units::spin)
+    activate_row<true, kMean, kSample>(x, bias, n, mean_sign, mean, sample, rng);
+  else
+    activate_row<false, kMean, kSample>(x, bias, n, mean_sign, mean, sample, rng);
+}
+
+// ------------------------------------------------------------------ streams and blocks
+
+constexpr std::uint64_t kInitTag = 0x696e6974;     // "init"
+constexpr std::uint64_t kShuffleTag = 0x73687566;  // "shuf"
+constexpr std::uint64_t kChainTag = 0x6368616e;    // "chan"
+
+/// Stream id of a position (tag, a, b, c), mixed so that neighbouring positions are unrelated.
+std::uint64_t stream_id(std::uint64_t tag, std::uint64_t a, std::uint64_t b = 0,
+                        std::uint64_t c = 0) {
+  std::uint64_t s = tag;
+  std::uint64_t h = splitmix64(s);
+  for (const std::uint64_t x : {a, b, c}) {
+    s = h ^ x;
+    h = splitmix64(s);
+  }
+  return h;
+}
+
+/// The fixed column split of a GEMM output with n columns: 4 blocks from 256 columns on, 2 from
+/// 128, else 1. It depends only on n, never on the thread count, so every product is
+/// bit-reproducible. Each block repacks the other operand, so more blocks cost work (8 blocks
+/// cost ~10% more CPU time than 1 for 1600 → 400); 4 balances 1, 2 and 4 threads.
+std::vector<std::pair<std::size_t, std::size_t>> column_blocks(std::size_t n) {
+  const std::size_t count = n >= 256 ? 4 : n >= 128 ? 2 : 1;
+  std::vector<std::pair<std::size_t, std::size_t>> blocks(count);
+  for (std::size_t b = 0; b < count; ++b) blocks[b] = {b * n / count, (b + 1) * n / count};
+  return blocks;
+}
+
+/// Runs OpenBLAS single-threaded while alive (the GEMMs are parallelised over fixed blocks by
+/// deeprg instead, which keeps the bits independent of the thread count and stops OpenBLAS's
+/// spinning workers from competing with ours), restoring the previous setting afterwards.
+class BlasSingleThread {
+ public:
+  BlasSingleThread() : previous_(openblas_get_num_threads()) { openblas_set_num_threads(1); }
+  ~BlasSingleThread() { openblas_set_num_threads(previous_); }
+  BlasSingleThread(const BlasSingleThread&) = delete;
+  BlasSingleThread& operator=(const BlasSingleThread&) = delete;
+
+ private:
+  int previous_;
+};
+
+int as_int(std::size_t n) { return static_cast<int>(n); }
+
+// ------------------------------------------------------------------ options and config
+
+double learning_rate_at(const TrainOptions& o, int epoch /* 0-based */) {
+  if (o.schedule == LearningRateSchedule::constant || o.epochs == 1) return o.learning_rate;
+  const double t = static_cast<double>(epoch) / (o.epochs - 1);
+  if (o.schedule == LearningRateSchedule::linear)
+    return o.learning_rate + t * (o.final_learning_rate - o.learning_rate);
+  return o.learning_rate * std::pow(o.final_learning_rate / o.learning_rate, t);
+}
+
+double momentum_at(const TrainOptions& o, int epoch /* 0-based */) {
+  return epoch < o.momentum_switch_epoch ? o.momentum : o.final_momentum;
+}
+
+/// FNV-1a over the data's bytes and shape: ties a checkpoint to its training set.
+std::uint64_t fingerprint(const MatrixF& data) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  auto mix = [&h](const unsigned char* p, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 0x100000001b3ULL;
+  };
+  mix(reinterpret_cast<const unsigned char*>(&data.rows), sizeof data.rows);
+  mix(reinterpret_cast<const unsigned char*>(&data.cols), sizeof data.cols);
+  mix(reinterpret_cast<const unsigned char*>(data.data.data()), data.data.size() * sizeof(float));
+  return h;
+}
+
+/// Everything that determines the trained bits, keyed by CLI flag (threads excluded).
+nlohmann::json training_config(const TrainOptions& o, std::size_t n_hidden, Units visible,
+                               Units hidden) {
+  return {{"--hidden", n_hidden},
+          {"--visible-units", to_string(visible)},
+          {"--hidden-units", to_string(hidden)},
+          {"--epochs", o.epochs},
+          {"--batch-size", o.batch_size},
+          {"--cd-k", o.k},
+          {"--persistent", o.persistent},
+          {"--lr", o.learning_rate},
+          {"--final-lr", o.final_learning_rate},
+          {"--lr-schedule", to_string(o.schedule)},
+          {"--momentum", o.momentum},
+          {"--final-momentum", o.final_momentum},
+          {"--momentum-switch", o.momentum_switch_epoch},
+          {"--l1", o.l1},
+          {"--l2", o.l2},
+          {"--sparsity-target", o.sparsity_target},
+          {"--sparsity-cost", o.sparsity_cost},
+          {"--init-std", o.init_std},
+          {"--seed", o.seed}};
+}
+
+// ------------------------------------------------------------------ training state
+
+/// What a checkpoint holds besides the options: enough to continue bit-identically.
+struct State {
+  Rbm rbm;
+  MatrixF velocity_W;
+  std::vector<float> velocity_a, velocity_b;
+  MatrixF chains;  ///< PCD hidden states, batch_size × n_hidden (0 rows until initialised)
+  int epoch = 0;   ///< completed epochs
+};
+
+io::NpyArray scalar_i64(std::int64_t value) {
+  return io::make_npy<std::int64_t>(std::span<const std::int64_t>(&value, 1), {});
+}
+io::NpyArray matrix_f4(const MatrixF& m) {
+  return io::make_npy<float>(std::span<const float>(m.data), {m.rows, m.cols});
+}
+io::NpyArray vector_f4(const std::vector<float>& v) {
+  return io::make_npy<float>(std::span<const float>(v), {v.size()});
+}
+
+const io::NpyArray& member(const std::map<std::string, io::NpyArray>& npz, const std::string& key,
+                           const std::filesystem::path& path, std::string_view descr,
+                           std::vector<std::size_t> shape) {
+  const auto it = npz.find(key);
+  if (it == npz.end()) throw IoError(path.string() + ": checkpoint lacks '" + key + "'");
+  if (it->second.descr != descr || it->second.shape != shape)
+    throw IoError(path.string() + ": checkpoint member '" + key + "' has the wrong dtype or shape");
+  return it->second;
+}
+
+template <class T>
+void copy_out(const io::NpyArray& a, T* out) {
+  if (!a.data.empty()) std::memcpy(out, a.data.data(), a.data.size());  // empty: out may be null
+}
+
+void write_checkpoint(const std::filesystem::path& path, const State& s,
+                      const nlohmann::json& config) {
+  std::map<std::string, io::NpyArray> npz = rbm_to_npz(s.rbm);
+  npz["train_velocity_W"] = matrix_f4(s.velocity_W);
+  npz["train_velocity_visible_bias"] = vector_f4(s.velocity_a);
+  npz["train_velocity_hidden_bias"] = vector_f4(s.velocity_b);
+  npz["train_chains"] = matrix_f4(s.chains);
+  npz["train_epoch"] = scalar_i64(s.epoch);
+  const std::string text = config.dump();
+  npz["train_config"] = io::make_npy<std::uint8_t>(
+      std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()), {text.size()});
+  io::write_npz(path, npz);
+}
+
+/// Loads a checkpoint into `s`, first checking that it was written by the same configuration.
+void read_checkpoint(const std::filesystem::path& path, const nlohmann::json& config, State& s) {
+  const auto npz = io::read_npz(path);
+  const auto cit = npz.find("train_config");
+  if (cit == npz.end())
+    throw IoError(path.string() + ": not a training checkpoint (no train_config)");
+  nlohmann::json stored;
+  try {
+    stored = nlohmann::json::parse(cit->second.data);
+  } catch (const nlohmann::json::exception& e) {
+    throw IoError(path.string() + ": unreadable train_config: " + e.what());
+  }
+  for (const auto& [key, value] : config.items()) {
+    if (!stored.contains(key) || stored[key] != value)
+      throw ConfigError(key, "checkpoint " + path.string() + " was written with " +
+                                 (stored.contains(key) ? stored[key].dump() : "no value") +
+                                 ", this run has " + value.dump());
+  }
+  const std::size_t nv = s.rbm.n_visible(), nh = s.rbm.n_hidden();
+  Rbm rbm = rbm_from_npz(npz, path.string());
+  if (rbm.n_visible() != nv || rbm.n_hidden() != nh || rbm.visible != s.rbm.visible ||
+      rbm.hidden != s.rbm.hidden)
+    throw IoError(path.string() + ": checkpoint model does not match the configuration");
+  s.rbm.W = std::move(rbm.W);
+  s.rbm.visible_bias = std::move(rbm.visible_bias);
+  s.rbm.hidden_bias = std::move(rbm.hidden_bias);
+  copy_out(member(npz, "train_velocity_W", path, "<f4", {nv, nh}), s.velocity_W.data.data());
+  copy_out(member(npz, "train_velocity_visible_bias", path, "<f4", {nv}), s.velocity_a.data());
+  copy_out(member(npz, "train_velocity_hidden_bias", path, "<f4", {nh}), s.velocity_b.data());
+  const auto cit2 = npz.find("train_chains");
+  if (cit2 == npz.end() || cit2->second.shape.size() != 2)
+    throw IoError(path.string() + ": checkpoint lacks 'train_chains'");
+  const std::size_t rows = cit2->second.shape[0];
+  const auto& chains = member(npz, "train_chains", path, "<f4", {rows, nh});
+  s.chains = MatrixF(rows, nh);
+  copy_out(chains, s.chains.data.data());
+  std::int64_t epoch = 0;
+  copy_out(member(npz, "train_epoch", path, "<i8", {}), &epoch);
+  s.epoch = static_cast<int>(epoch);
+}
+
+/// Names what is wrong with the parameters, or returns "" when all is well.
+std::string divergence_reason(const Rbm& rbm) {
+  auto scan = [](const std::vector<float>& values, const char* name, bool limit) -> std::string {
+    for (const float x : values) {
+      if (std::isnan(x)) return std::string("NaN in ") + name;
+      if (std::isinf(x)) return std::string("Inf in ") + name;
+    }
+    if (limit)
+      for (const float x : values)
+        if (std::abs(x) > kDivergenceLimit) return std::string("|") + name + "| > 1e4";
+    return "";
+  };
+  for (auto r : {scan(rbm.W.data, "W", true), scan(rbm.visible_bias, "visible_bias", false),
+                 scan(rbm.hidden_bias, "hidden_bias", false)})
+    if (!r.empty()) return r;
+  return "";
+}
+
+/// Mini-batch CD-k / PCD-k on preallocated buffers (no allocation per batch).
+class Trainer {
+ public:
+  Trainer(const MatrixF& data, const TrainOptions& o, State& s)
+      : data_(data),
+        o_(o),
+        s_(s),
+        nv_(s.rbm.n_visible()),
+        nh_(s.rbm.n_hidden()),
+        B_(o.batch_size),
+        threads_(o.threads > 0 ? o.threads : default_thread_count()),
+        vv_(2 * B_, nv_),
+        pp_(2 * B_, nh_),
+        h_(B_, nh_),
+        rngs_(B_),
+        sum_a_(nv_),
+        sum_b_(nh_),
+        order_(data.rows),
+        hidden_blocks_(column_blocks(nh_)),
+        visible_blocks_(column_blocks(nv_)),
+        bad_(visible_blocks_.size()) {}
+
+  /// One epoch (0-based). Returns false when a parameter left the finite range.
+  bool epoch(int e, double lr, double momentum) {
+    Rng shuffle(o_.seed, stream_id(kShuffleTag, static_cast<std::uint64_t>(e)));
+    std::iota(order_.begin(), order_.end(), std::size_t{0});
+    for (std::size_t i = order_.size(); i > 1; --i)
+      std::swap(order_[i - 1], order_[shuffle.below(i)]);
+    const std::size_t n = data_.rows;
+    std::size_t batch = 0;
+    for (std::size_t start = 0; start < n; start += B_, ++batch) {
+      const std::size_t m = std::min(B_, n - start);
+      if (!update(e, batch, start, m, static_cast<float>(lr), static_cast<float>(momentum)))
+        return false;
+    }
+    return true;
+  }
+
+ private:
+  /// Row blocks for the elementwise passes: results do not depend on the split.
+  void for_rows(std::size_t m, std::size_t width, const std::function<void(std::size_t)>& row) {
+    // Starting a thread costs ~10⁴ element updates: small batches stay on this thread.
+    const std::size_t blocks =
+        std::clamp<std::size_t>(m * width / 32768, 1, static_cast<std::size_t>(threads_));
+    parallel_for(blocks, threads_, [&](std::size_t b) {
+      for (std::size_t r = b * m / blocks; r < (b + 1) * m / blocks; ++r) row(r);
+    });
+  }
+
+  /// out[:, block] = A · W[:, block] for m rows of A (lda = nv): hidden activations.
+  void gemm_up(const float* a, std::size_t m, float* out) {
+    const Rbm& rbm = s_.rbm;
+    parallel_for(hidden_blocks_.size(), threads_, [&](std::size_t b) {
+      const auto [c0, c1] = hidden_blocks_[b];
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, as_int(m), as_int(c1 - c0),
+                  as_int(nv_), 1.0f, a, as_int(nv_), rbm.W.data.data() + c0, as_int(nh_), 0.0f,
+                  out + c0, as_int(nh_));
+    });
+  }
+
+  /// out[:, block] = H · Wᵀ[:, block]: visible activations.
+  void gemm_down(const float* h, std::size_t m, float* out) {
+    const Rbm& rbm = s_.rbm;
+    parallel_for(visible_blocks_.size(), threads_, [&](std::size_t b) {
+      const auto [r0, r1] = visible_blocks_[b];
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, as_int(m), as_int(r1 - r0), as_int(nh_),
+                  1.0f, h, as_int(nh_), rbm.W.data.data() + r0 * nh_, as_int(nh_), 0.0f, out + r0,
+                  as_int(nv_));
+    });
+  }
+
+  bool update(int e, std::size_t batch, std::size_t start, std::size_t m, float lr,
+              float momentum) {
+    Rbm& rbm = s_.rbm;
+    const Units vu = rbm.visible, hu = rbm.hidden;
+    float* v0 = vv_.data.data();  // rows [0, m): data
+    float* v1 = v0 + m * nv_;     // rows [m, 2m): negative-phase visible samples
+    float* p0 = pp_.data.data();  // rows [0, m): E[h | v0] (+ sparsity nudge)
+    float* p1 = p0 + m * nh_;     // rows [m, 2m): −E[h | v1]
+    const bool init_chains = o_.persistent && s_.chains.rows == 0;
+    float* h = o_.persistent && !init_chains ? s_.chains.data.data() : h_.data.data();
+
+    for (std::size_t r = 0; r < m; ++r) {
+      const auto src = data_.row(order_[start + r]);
+      std::copy(src.begin(), src.end(), v0 + r * nv_);
+    }
+
+    // Positive phase: P0 = E[h | v0]; for CD (or the first PCD batch) also H ~ p(h | v0).
+    gemm_up(v0, m, p0);
+    const bool sample_h0 = !o_.persistent || init_chains;
+    for_rows(m, nh_, [&](std::size_t r) {
+      LaneRng& rng = rngs_[r];
+      rng.seed(o_.seed, stream_id(kChainTag, static_cast<std::uint64_t>(e), batch, r));
+      float* x = p0 + r * nh_;
+      if (sample_h0)
+        activate_row<true, true>(hu, x, rbm.hidden_bias.data(), nh_, 1.0f, x, h + r * nh_, rng);
+      else
+        activate_row<true, false>(hu, x, rbm.hidden_bias.data(), nh_, 1.0f, x, nullptr, rng);
+    });
+    if (init_chains) {
+      s_.chains = MatrixF(B_, nh_);
+      std::copy(h, h + m * nh_, s_.chains.data.begin());
+      h = s_.chains.data.data();
+    }
+
+    // Negative phase: k alternating Gibbs steps.
+    for (int step = 1; step <= o_.k; ++step) {
+      gemm_down(h, m, v1);
+      for_rows(m, nv_, [&](std::size_t r) {
+        float* y = v1 + r * nv_;
+        activate_row<false, true>(vu, y, rbm.visible_bias.data(), nv_, 1.0f, nullptr, y, rngs_[r]);
+      });
+      gemm_up(v1, m, p1);
+      const bool last = step == o_.k;
+      for_rows(m, nh_, [&](std::size_t r) {
+        float* x = p1 + r * nh_;
+        if (!last)
+          activate_row<false, true>(hu, x, rbm.hidden_bias.data(), nh_, 1.0f, nullptr, h + r * nh_,
+                                    rngs_[r]);
+        else if (o_.persistent)  // statistics and the chain's next state from one q
+          activate_row<true, true>(hu, x, rbm.hidden_bias.data(), nh_, -1.0f, x, h + r * nh_,
+                                   rngs_[r]);
+        else
+          activate_row<true, false>(hu, x, rbm.hidden_bias.data(), nh_, -1.0f, x, nullptr,
+                                    rngs_[r]);
+      });
+    }
+
+    // Hidden statistics (and the sparsity nudge folded into P0, so that the GEMM below
+    // carries its weight part c_j ⟨v_i⟩ for free).
+    std::fill(sum_b_.begin(), sum_b_.end(), 0.0f);
+    for (std::size_t r = 0; r < m; ++r) {
+      const float* row = p0 + r * nh_;
+      for (std::size_t j = 0; j < nh_; ++j) sum_b_[j] += row[j];
+    }
+    const float inv_m = 1.0f / static_cast<float>(m);
+    if (o_.sparsity_cost > 0) {
+      const float s = hu == Units::spin ? 2.0f : 1.0f;
+      const auto cost = static_cast<float>(o_.sparsity_cost);
+      const auto target = static_cast<float>(o_.sparsity_target);
+      for (std::size_t j = 0; j < nh_; ++j) {
+        // q_j = P(h_j on) averaged over the batch; mean m = 2q − 1 for spin units.
+        const float mean = sum_b_[j] * inv_m;
+        const float q = hu == Units::spin ? (mean + 1.0f) / 2.0f : mean;
+        const float nudge = cost * s * (target - q);
+        for (std::size_t r = 0; r < m; ++r) p0[r * nh_ + j] += nudge;
+        sum_b_[j] += nudge * static_cast<float>(m);
+      }
+    }
+    for (std::size_t r = 0; r < m; ++r) {
+      const float* row = p1 + r * nh_;
+      for (std::size_t j = 0; j < nh_; ++j) sum_b_[j] += row[j];
+    }
+
+    // Weights: Δ ← μΔ + (ε/m)[V0; V1]ᵀ[P0; −P1] in one GEMM per block of visible units, then
+    // decay, step, soft threshold and the divergence check on the same block while it is hot.
+    const float alpha = lr * inv_m;
+    const float decay = lr * static_cast<float>(o_.l2);
+    const float threshold = lr * static_cast<float>(o_.l1);
+    parallel_for(visible_blocks_.size(), threads_, [&](std::size_t b) {
+      const auto [r0, r1] = visible_blocks_[b];
+      float* vel = s_.velocity_W.data.data() + r0 * nh_;
+      float* w = rbm.W.data.data() + r0 * nh_;
+      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, as_int(r1 - r0), as_int(nh_),
+                  as_int(2 * m), alpha, v0 + r0, as_int(nv_), p0, as_int(nh_), momentum, vel,
+                  as_int(nh_));
+      const std::size_t count = (r1 - r0) * nh_;
+      // The divergence check rides along as an integer max of |w|'s bit pattern: it orders
+      // like |w| and puts Inf and NaN above every finite value (and vectorises, unlike a bool).
+      std::uint32_t worst = 0;
+      if (threshold > 0) {
+        for (std::size_t i = 0; i < count; ++i) {
+          const float d = vel[i] - decay * w[i];
+          vel[i] = d;
+          const float x = w[i] + d;
+          const float excess = std::abs(x) - threshold;
+          w[i] = std::copysign(excess > 0.0f ? excess : 0.0f, x);
+          worst = std::max(worst, std::bit_cast<std::uint32_t>(w[i]) & 0x7fffffffu);
+        }
+      } else {
+        for (std::size_t i = 0; i < count; ++i) {
+          const float d = vel[i] - decay * w[i];
+          vel[i] = d;
+          w[i] += d;
+          worst = std::max(worst, std::bit_cast<std::uint32_t>(w[i]) & 0x7fffffffu);
+        }
+      }
+      bool bad = worst > std::bit_cast<std::uint32_t>(kDivergenceLimit);
+      // Visible biases of this block: ⟨v0 − v1⟩, summed row by row (contiguous, fixed order).
+      float* g = sum_a_.data();
+      std::fill(g + r0, g + r1, 0.0f);
+      for (std::size_t r = 0; r < m; ++r) {
+        const float* a = v0 + r * nv_;
+        const float* c = v1 + r * nv_;
+        for (std::size_t i = r0; i < r1; ++i) g[i] += a[i] - c[i];
+      }
+      for (std::size_t i = r0; i < r1; ++i) {
+        float& d = s_.velocity_a[i];
+        d = momentum * d + lr * g[i] * inv_m;
+        rbm.visible_bias[i] += d;
+        bad |= !std::isfinite(rbm.visible_bias[i]);
+      }
+      bad_[b] = bad;
+    });
+    bool ok = std::none_of(bad_.begin(), bad_.end(), [](char b) { return b != 0; });
+    for (std::size_t j = 0; j < nh_; ++j) {
+      float& d = s_.velocity_b[j];
+      d = momentum * d + lr * sum_b_[j] * inv_m;
+      rbm.hidden_bias[j] += d;
+      ok &= std::isfinite(rbm.hidden_bias[j]);
+    }
+    return ok;
+  }
+
+  const MatrixF& data_;
+  const TrainOptions& o_;
+  State& s_;
+  std::size_t nv_, nh_, B_;
+  int threads_;
+  MatrixF vv_, pp_, h_;
+  std::vector<LaneRng> rngs_;
+  std::vector<float> sum_a_, sum_b_;
+  std::vector<std::size_t> order_;
+  std::vector<std::pair<std::size_t, std::size_t>> hidden_blocks_, visible_blocks_;
+  std::vector<char> bad_;
+};
+
+void check_data(const MatrixF& data, Units visible) {
+  if (data.rows == 0 || data.cols == 0)
+    throw ShapeError("training data must have at least one row and one column");
+  if (data.data.size() != data.rows * data.cols)
+    throw ShapeError("training data: inconsistent storage");
+  const float low = visible == Units::spin ? -1.0f : 0.0f;
+  for (std::size_t k = 0; k < data.data.size(); ++k) {
+    const float x = data.data[k];
+    if (!(x >= low && x <= 1.0f))
+      throw ConfigError("data",
+                        "value " + std::to_string(x) + " at row " + std::to_string(k / data.cols) +
+                            ", column " + std::to_string(k % data.cols) + " is outside the " +
+                            to_string(visible) + " range [" + std::to_string(int(low)) + ", 1]");
+  }
+}
+
+/// W ~ N(0, σ²) (Box–Muller on one stream), visible biases from the data marginals.
+void initialise(const MatrixF& data, const TrainOptions& o, Rbm& rbm) {
+  Rng rng(o.seed, stream_id(kInitTag, 0));
+  for (auto& w : rbm.W.data) {
+    const double u1 = 1.0 - rng.uniform(), u2 = rng.uniform();
+    w = static_cast<float>(o.init_std * std::sqrt(-2 * std::log(u1)) *
+                           std::cos(2 * 3.14159265358979323846 * u2));
+  }
+  std::vector<double> mean(data.cols, 0.0);
+  for (std::size_t r = 0; r < data.rows; ++r) {
+    const auto row = data.row(r);
+    for (std::size_t i = 0; i < data.cols; ++i) mean[i] += row[i];
+  }
+  for (std::size_t i = 0; i < data.cols; ++i) {
+    double p = mean[i] / static_cast<double>(data.rows);
+    if (rbm.visible == Units::spin) p = (p + 1) / 2;
+    p = std::clamp(p, 1e-3, 1 - 1e-3);
+    const double logit = std::log(p / (1 - p));
+    // P(v_i on) = σ(a_i) for bernoulli, σ(2 a_i) for spin.
+    rbm.visible_bias[i] = static_cast<float>(rbm.visible == Units::spin ? logit / 2 : logit);
+  }
+}
+
+/// Evenly spaced rows for the cheap per-epoch metrics.
+MatrixF metric_subset(const MatrixF& data) {
+  const std::size_t m = std::min(data.rows, kMetricRows);
+  MatrixF out(m, data.cols);
+  for (std::size_t r = 0; r < m; ++r) {
+    const auto src = data.row(r * data.rows / m);
+    std::copy(src.begin(), src.end(), out.row(r).begin());
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string to_string(LearningRateSchedule schedule) {
+  switch (schedule) {
+    case LearningRateSchedule::linear:
+      return "linear";
+    case LearningRateSchedule::exponential:
+      return "exponential";
+    default:
+      return "constant";
+  }
+}
+
+LearningRateSchedule parse_learning_rate_schedule(const std::string& name, const std::string& key) {
+  if (name == "constant") return LearningRateSchedule::constant;
+  if (name == "linear") return LearningRateSchedule::linear;
+  if (name == "exponential") return LearningRateSchedule::exponential;
+  throw ConfigError(
+      key, "learning-rate schedule must be constant, linear or exponential, got '" + name + "'");
+}
+
+void validate(const TrainOptions& o, std::size_t n_samples, std::size_t n_hidden) {
+  auto finite = [](double x) { return std::isfinite(x); };
+  if (n_hidden == 0) throw ConfigError("--hidden", "the RBM needs at least one hidden unit");
+  if (o.epochs < 1)
+    throw ConfigError("--epochs", "must be at least 1, got " + std::to_string(o.epochs));
+  if (o.batch_size == 0 || o.batch_size > n_samples)
+    throw ConfigError("--batch-size", "must be between 1 and the number of samples (" +
+                                          std::to_string(n_samples) + "), got " +
+                                          std::to_string(o.batch_size));
+  if (o.k < 1) throw ConfigError("--cd-k", "must be at least 1, got " + std::to_string(o.k));
+  if (!finite(o.learning_rate) || o.learning_rate < 0)
+    throw ConfigError("--lr",
+                      "must be a finite number ≥ 0, got " + std::to_string(o.learning_rate));
+  if (o.schedule == LearningRateSchedule::linear &&
+      (!finite(o.final_learning_rate) || o.final_learning_rate < 0))
+    throw ConfigError("--final-lr", "a linear schedule needs a final learning rate ≥ 0");
+  if (o.schedule == LearningRateSchedule::exponential &&
+      (!finite(o.final_learning_rate) || o.final_learning_rate <= 0 || o.learning_rate <= 0))
+    throw ConfigError("--final-lr", "an exponential schedule needs learning rates > 0");
+  if (!(o.momentum >= 0 && o.momentum < 1))
+    throw ConfigError("--momentum", "must lie in [0, 1), got " + std::to_string(o.momentum));
+  if (!(o.final_momentum >= 0 && o.final_momentum < 1))
+    throw ConfigError("--final-momentum",
+                      "must lie in [0, 1), got " + std::to_string(o.final_momentum));
+  if (o.momentum_switch_epoch < 0) throw ConfigError("--momentum-switch", "must be ≥ 0");
+  if (!(o.l1 >= 0 && finite(o.l1)))
+    throw ConfigError("--l1", "must be ≥ 0, got " + std::to_string(o.l1));
+  if (!(o.l2 >= 0 && finite(o.l2)))
+    throw ConfigError("--l2", "must be ≥ 0, got " + std::to_string(o.l2));
+  if (!(o.sparsity_target >= 0 && o.sparsity_target < 1))
+    throw ConfigError("--sparsity-target", "must lie in [0, 1)");
+  if (!(o.sparsity_cost >= 0 && finite(o.sparsity_cost)))
+    throw ConfigError("--sparsity-cost", "must be ≥ 0");
+  if (!(o.init_std >= 0 && finite(o.init_std))) throw ConfigError("--init-std", "must be ≥ 0");
+  if (o.threads < 0) throw ConfigError("--threads", "must be ≥ 0 (0 = all cores)");
+  if (o.checkpoint_every < 1) throw ConfigError("--checkpoint-every", "must be at least 1");
+  if (o.resume && o.checkpoint.empty())
+    throw ConfigError("--resume", "needs a checkpoint file (--checkpoint)");
+}
+
+Rbm train_rbm(const MatrixF& data, std::size_t n_hidden, Units visible, Units hidden,
+              const TrainOptions& options) {
+  validate(options, data.rows, n_hidden);
+  check_data(data, visible);
+  const std::size_t nv = data.cols;
+  const nlohmann::json config = training_config(options, n_hidden, visible, hidden);
+  nlohmann::json full_config = config;
+  if (!options.checkpoint.empty()) {
+    full_config["data"] = {{"rows", data.rows}, {"cols", data.cols}, {"fnv1a", fingerprint(data)}};
+  }
+
+  State s{Rbm(nv, n_hidden, visible, hidden), MatrixF(nv, n_hidden), std::vector<float>(nv),
+          std::vector<float>(n_hidden),       MatrixF(0, n_hidden),  0};
+  initialise(data, options, s.rbm);
+  bool have_checkpoint = false;
+  if (options.resume && std::filesystem::exists(options.checkpoint)) {
+    read_checkpoint(options.checkpoint, full_config, s);
+    have_checkpoint = true;
+  }
+  s.rbm.meta["training"] = config;
+
+  const BlasSingleThread blas_guard;
+  Trainer trainer(data, options, s);
+  const MatrixF subset = options.on_epoch ? metric_subset(data) : MatrixF();
+  // Likelihoods are only defined for data in the alphabet (not for mean-field DBN inputs).
+  const float off = visible == Units::spin ? -1.0f : 0.0f;
+  const bool binary =
+      options.on_epoch && std::all_of(data.data.begin(), data.data.end(),
+                                      [off](float x) { return x == off || x == 1.0f; });
+  const bool exact = binary && std::min(nv, n_hidden) <= kExactMetricUnits;
+
+  for (int e = s.epoch; e < options.epochs; ++e) {
+    const double lr = learning_rate_at(options, e);
+    const double momentum = momentum_at(options, e);
+    const auto t0 = std::chrono::steady_clock::now();
+    if (!trainer.epoch(e, lr, momentum)) {
+      throw Error("training diverged at epoch " + std::to_string(e + 1) + " (" +
+                  divergence_reason(s.rbm) + "); " +
+                  (have_checkpoint ? "last good checkpoint: " + options.checkpoint.string()
+                                   : std::string("no checkpoint was written")));
+    }
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    s.epoch = e + 1;
+    if (!options.checkpoint.empty() &&
+        (s.epoch % options.checkpoint_every == 0 || s.epoch == options.epochs)) {
+      write_checkpoint(options.checkpoint, s, full_config);
+      have_checkpoint = true;
+    }
+    if (options.on_epoch) {
+      EpochMetrics m;
+      m.epoch = s.epoch;
+      m.reconstruction_error = reconstruction_error(s.rbm, subset);
+      m.pseudo_log_likelihood = binary ? pseudo_log_likelihood(s.rbm, subset, options.seed)
+                                       : std::numeric_limits<double>::quiet_NaN();
+      if (exact) {
+        const auto ll = log_likelihood(s.rbm, data, exact_log_z(s.rbm, options.threads));
+        m.log_likelihood =
+            std::accumulate(ll.begin(), ll.end(), 0.0) / static_cast<double>(ll.size());
+      }
+      m.learning_rate = lr;
+      m.momentum = momentum;
+      m.seconds = seconds;
+      options.on_epoch(m);
+    }
+  }
+  return std::move(s.rbm);
+}
+
+}  // namespace deeprg::rbm
