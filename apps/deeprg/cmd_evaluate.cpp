@@ -35,7 +35,7 @@ void add_evaluate_command(CLI::App& app) {
       "units (--log-z auto), or by annealed importance sampling with an error bar — and, with\n"
       "--data, the mean log-likelihood, the pseudo-log-likelihood per spin and the\n"
       "reconstruction error. For a DBN (directory or archive), --layer picks the RBM; data are\n"
-      "propagated up to it by mean field.\n"
+      "propagated up to it by sampling each lower layer's hidden units.\n"
       "Example: deeprg evaluate --rbm model.npz --data samples.npy --json");
   auto f = std::make_shared<EvaluateFlags>();
   cmd->add_option("--rbm", f->model, "Model: an RBM .npz, or a DBN directory/archive")->required();
@@ -76,7 +76,9 @@ void add_evaluate_command(CLI::App& app) {
     if (z.has_reverse) out["log_z_reverse_ais"] = z.reverse_log_z;
     if (!f->data.empty()) {
       MatrixF v = read_visible_data(f->data, dbn.layers.front().n_visible(), dbn.layers.front().visible);
-      if (f->layer > 1) v = rbm::up_pass(dbn, v, f->layer - 1);
+      // An upper layer models the lower layer's hidden states, so the data are propagated up by
+      // sampling: mean-field values are not configurations of its visible units.
+      if (f->layer > 1) v = rbm::up_pass(dbn, v, f->layer - 1, rbm::Propagation::samples, f->ais.seed);
       const auto ll = rbm::log_likelihood(model, v, z.log_z);
       out["samples"] = v.rows;
       out["mean_log_likelihood"] = std::accumulate(ll.begin(), ll.end(), 0.0) / static_cast<double>(ll.size());

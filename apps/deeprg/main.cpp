@@ -5,10 +5,12 @@
 #include <exception>
 
 #include "commands.hpp"
+#include "deeprg/core/blas.hpp"
 #include "deeprg/core/error.hpp"
 #include "deeprg/version.hpp"
 
 int main(int argc, char** argv) {
+  deeprg::use_single_threaded_blas();
   CLI::App app{
       "deeprg: deep learning and the renormalization group, measurably.\n"
       "Ising Monte Carlo with exact references; later: block-spin RG, RBMs and the variational\n"
