@@ -26,3 +26,13 @@ endif()
 if(DEEPRG_BUILD_BENCH)
   deeprg_require(benchmark libbenchmark-dev)
 endif()
+
+# Line plots (PNG through the cairo driver).
+find_package(PkgConfig QUIET)
+if(PkgConfig_FOUND)
+  pkg_check_modules(PLPLOT QUIET IMPORTED_TARGET plplot)
+endif()
+if(NOT PLPLOT_FOUND)
+  message(FATAL_ERROR "deeprg: PLplot not found. Install it with: "
+                      "sudo apt-get install libplplot-dev plplot-driver-cairo pkg-config")
+endif()

@@ -4,8 +4,9 @@
 set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
-  libcli11-dev libfmt-dev nlohmann-json3-dev libeigen3-dev libopenblas-dev
+  libcli11-dev nlohmann-json3-dev libopenblas-dev
   libgtest-dev libgmock-dev libbenchmark-dev libpng-dev zlib1g-dev
+  libplplot-dev plplot-driver-cairo
   python3 python3-numpy
 )
 missing=()
