@@ -30,6 +30,17 @@ Algorithm parse_algorithm(const std::string& name) {
                                      "' (expected metropolis, heatbath, wolff or swendsen-wang)");
 }
 
+void check_configuration(std::span<const std::int8_t> spins, std::size_t sites, bool values) {
+  if (spins.size() != sites)
+    throw ShapeError("expected a configuration of " + std::to_string(sites) + " spins, got " +
+                     std::to_string(spins.size()));
+  if (!values) return;
+  for (std::size_t i = 0; i < spins.size(); ++i)
+    if (spins[i] != 1 && spins[i] != -1)
+      throw ConfigError("spins", "value at site " + std::to_string(i) + " is " +
+                                     std::to_string(spins[i]) + ", expected +1 or -1");
+}
+
 std::unique_ptr<MarkovChain> make_chain(Algorithm algorithm, const ising::Model& model,
                                         std::uint64_t seed, std::uint64_t stream) {
   switch (algorithm) {

@@ -491,10 +491,7 @@ void MultispinMetropolis::sweeps(std::int64_t n) {
 }
 
 void MultispinMetropolis::get(std::span<std::int8_t> out) const {
-  if (out.size() != model_.lattice.sites())
-    throw ShapeError("MultispinMetropolis::get: expected " +
-                     std::to_string(model_.lattice.sites()) + " spins, got " +
-                     std::to_string(out.size()));
+  check_configuration(out, model_.lattice.sites(), false);
   for (int y = 0; y < ly_; ++y) {
     std::int8_t* out_row = out.data() + static_cast<std::size_t>(y) * lx_;
     for (int c = 0; c < 2; ++c) {
@@ -512,13 +509,7 @@ void MultispinMetropolis::get(std::span<std::int8_t> out) const {
 }
 
 void MultispinMetropolis::set(std::span<const std::int8_t> spins) {
-  if (spins.size() != model_.lattice.sites())
-    throw ShapeError("MultispinMetropolis::set: expected " +
-                     std::to_string(model_.lattice.sites()) + " spins, got " +
-                     std::to_string(spins.size()));
-  for (std::size_t i = 0; i < spins.size(); ++i)
-    if (spins[i] != 1 && spins[i] != -1)
-      throw ConfigError("spins", "value at site " + std::to_string(i) + " is not ±1");
+  check_configuration(spins, model_.lattice.sites());
   for (int y = 0; y < ly_; ++y) {
     const std::int8_t* in_row = spins.data() + static_cast<std::size_t>(y) * lx_;
     for (int c = 0; c < 2; ++c) {

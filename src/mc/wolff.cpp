@@ -128,20 +128,12 @@ void WolffChain::set_clusters_per_sweep(int n) {
 }
 
 void WolffChain::get(std::span<std::int8_t> out) const {
-  if (out.size() != spins_.size())
-    throw ShapeError("get: expected " + std::to_string(spins_.size()) + " spins, got " +
-                     std::to_string(out.size()));
+  check_configuration(out, spins_.size(), false);
   std::copy(spins_.begin(), spins_.end(), out.begin());
 }
 
 void WolffChain::set(std::span<const std::int8_t> spins) {
-  if (spins.size() != spins_.size())
-    throw ShapeError("set: expected " + std::to_string(spins_.size()) + " spins, got " +
-                     std::to_string(spins.size()));
-  for (std::size_t i = 0; i < spins.size(); ++i)
-    if (spins[i] != 1 && spins[i] != -1)
-      throw ConfigError("spins", "value at site " + std::to_string(i) + " is " +
-                                     std::to_string(spins[i]) + ", expected +1 or -1");
+  check_configuration(spins, spins_.size());
   std::copy(spins.begin(), spins.end(), spins_.begin());
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "deeprg/core/error.hpp"
+#include "deeprg/rbm/unit_functions.hpp"
 #include "deeprg/core/parallel.hpp"
 #include "deeprg/core/rng.hpp"
 #include "deeprg/rbm/estimators.hpp"
@@ -17,12 +18,6 @@ namespace deeprg::rbm {
 
 namespace {
 
-double softplus(double x) { return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)); }
-double log_2cosh(double x) {
-  const double ax = std::abs(x);
-  return ax + std::log1p(std::exp(-2 * ax));
-}
-double phi(Units u, double x) { return u == Units::spin ? log_2cosh(x) : softplus(x); }
 
 // Units are handled in groups of 16 floats (one AVX-512 vector); arrays are padded with zeros.
 constexpr std::size_t kLanes = 16;
@@ -199,7 +194,7 @@ double anneal_step(const AisModel& m, Chain& c, double beta_new, double beta_old
     if (spin_h) lw -= dbeta * x_sum;
   } else {
     for (std::size_t j = 0; j < nh; ++j)
-      lw += phi(m.uh, beta_new * x[j]) - phi(m.uh, beta_old * x[j]);
+      lw += log_unit_sum(m.uh, beta_new * x[j]) - log_unit_sum(m.uh, beta_old * x[j]);
   }
   if (!gibbs) return lw;
 
@@ -311,7 +306,7 @@ LogZEstimate ais_log_z(const Rbm& rbm, const AisOptions& options) {
   m.da.assign(m.nvp, 0.0);
   for (std::size_t i = 0; i < m.nv; ++i) m.da[i] = double(m.a[i]) - double(m.a_base[i]);
   double log_z_base = double(m.nh) * std::numbers::ln2;
-  for (std::size_t i = 0; i < m.nv; ++i) log_z_base += phi(m.uv, m.a_base[i]);
+  for (std::size_t i = 0; i < m.nv; ++i) log_z_base += log_unit_sum(m.uv, m.a_base[i]);
 
   const std::size_t chains = static_cast<std::size_t>(options.chains);
   const std::size_t last = betas.size() - 1;  // K + 1

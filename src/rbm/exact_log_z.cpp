@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "deeprg/core/error.hpp"
+#include "deeprg/rbm/unit_functions.hpp"
 #include "deeprg/core/parallel.hpp"
 #include "deeprg/rbm/estimators.hpp"
 
@@ -19,17 +20,6 @@ namespace deeprg::rbm {
 
 namespace {
 
-double softplus(double x) { return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)); }
-double log_2cosh(double x) {
-  const double ax = std::abs(x);
-  return ax + std::log1p(std::exp(-2 * ax));
-}
-/// φ_u(x) = ln Σ_{s∈u} e^{s x}.
-double phi(Units u, double x) { return u == Units::spin ? log_2cosh(x) : softplus(x); }
-/// φ_u'(x) = E[s], s ∝ e^{s x}: σ(x) or tanh(x).
-double phi_prime(Units u, double x) {
-  return u == Units::spin ? std::tanh(x) : 1.0 / (1.0 + std::exp(-x));
-}
 double low_value(Units u) { return u == Units::spin ? -1.0 : 0.0; }
 double step_value(Units u) { return u == Units::spin ? 2.0 : 1.0; }
 
@@ -260,7 +250,7 @@ double block_log_sum(const Plan& p, std::uint64_t block) {
     const double dm = p.d;
     auto value = [&] {
       double v = linear;
-      for (std::size_t k = 0; k < o.no; ++k) v += phi(o.uo, f[k]);
+      for (std::size_t k = 0; k < o.no; ++k) v += log_unit_sum(o.uo, f[k]);
       return v;
     };
     sum.add(value());
@@ -369,8 +359,8 @@ Gradient exact_log_likelihood_gradient(const Rbm& rbm, const MatrixF& data, int 
         for (std::size_t e = 0; e < ne; ++e) lw += o.ce[e] * S[r * ne + e];
         for (std::size_t k = 0; k < no; ++k) {
           double& fk = F[r * no + k];
-          lw += phi(o.uo, fk);
-          fk = phi_prime(o.uo, fk);  // F now holds E[o | s]
+          lw += log_unit_sum(o.uo, fk);
+          fk = unit_mean(o.uo, fk);  // F now holds E[o | s]
         }
         p[r] = std::exp(lw - log_z);
         for (std::size_t e = 0; e < ne; ++e) {
@@ -409,7 +399,7 @@ Gradient exact_log_likelihood_gradient(const Rbm& rbm, const MatrixF& data, int 
     if (nv > 0 && nh > 0)
       cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(rows), int(nh), int(nv), 1.0,
                   V.data(), int(nv), Wd.data(), int(nh), 1.0, X.data(), int(nh));
-    for (auto& x : X) x = phi_prime(rbm.hidden, x);
+    for (auto& x : X) x = unit_mean(rbm.hidden, x);
     for (std::size_t r = 0; r < rows; ++r) {
       for (std::size_t i = 0; i < nv; ++i) grad.visible_bias[i] += V[r * nv + i];
       for (std::size_t j = 0; j < nh; ++j) grad.hidden_bias[j] += X[r * nh + j];

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "deeprg/core/error.hpp"
+#include "deeprg/rbm/unit_functions.hpp"
 #include "deeprg/core/rng.hpp"
 #include "deeprg/rbm/estimators.hpp"
 
@@ -15,12 +16,6 @@ namespace deeprg::rbm {
 
 namespace {
 
-double softplus(double x) { return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)); }
-double log_2cosh(double x) {
-  const double ax = std::abs(x);
-  return ax + std::log1p(std::exp(-2 * ax));
-}
-double phi(Units u, double x) { return u == Units::spin ? log_2cosh(x) : softplus(x); }
 
 void check_data(const Rbm& rbm, const MatrixF& v, bool need_rows) {
   rbm.validate();
@@ -83,7 +78,7 @@ std::vector<double> log_likelihood(const Rbm& rbm, const MatrixF& v, double log_
     for (std::size_t r = 0; r < rows; ++r) {
       double lp = -log_z;  // −F(v) − ln Z
       for (std::size_t i = 0; i < nv; ++i) lp += double(rbm.visible_bias[i]) * V[r * nv + i];
-      for (std::size_t j = 0; j < nh; ++j) lp += phi(rbm.hidden, x[r * nh + j]);
+      for (std::size_t j = 0; j < nh; ++j) lp += log_unit_sum(rbm.hidden, x[r * nh + j]);
       out[r0 + r] = lp;
     }
   }
@@ -109,14 +104,14 @@ double pseudo_log_likelihood(const Rbm& rbm, const MatrixF& v, std::uint64_t see
     for (std::size_t r = 0; r < rows; ++r) {
       const double* xr = x.data() + r * nh;
       double base = 0;  // Σ_j φ(x_j)
-      for (std::size_t j = 0; j < nh; ++j) base += phi_x[j] = phi(rbm.hidden, xr[j]);
+      for (std::size_t j = 0; j < nh; ++j) base += phi_x[j] = log_unit_sum(rbm.hidden, xr[j]);
       // ln p(v_i | v_−i) = −softplus(F(v) − F(v')), v' = v with unit i at its other value.
       auto log_conditional = [&](std::size_t i) {
         const double vi = V[r * nv + i];
         const double delta = (vi == lo ? 1.0 : lo) - vi;  // v'_i − v_i
         const float* wi = rbm.W.data.data() + i * nh;
         double flipped = 0;  // Σ_j φ(x_j + δ W_ij)
-        for (std::size_t j = 0; j < nh; ++j) flipped += phi(rbm.hidden, xr[j] + delta * wi[j]);
+        for (std::size_t j = 0; j < nh; ++j) flipped += log_unit_sum(rbm.hidden, xr[j] + delta * wi[j]);
         const double dF = double(rbm.visible_bias[i]) * delta - (base - flipped);
         return -softplus(dF);
       };

@@ -1,4 +1,5 @@
 #include "deeprg/rbm/rbm.hpp"
+#include "deeprg/rbm/unit_functions.hpp"
 
 #include <cblas.h>
 
@@ -10,13 +11,6 @@ namespace deeprg::rbm {
 
 namespace {
 
-/// ln(1 + e^x) without overflow.
-double softplus(double x) { return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)); }
-/// ln(2 cosh x) without overflow.
-double log_2cosh(double x) {
-  const double ax = std::abs(x);
-  return ax + std::log1p(std::exp(-2 * ax));
-}
 float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 
 /// Substitutes s = 2u − 1 (to_bernoulli) or u = (s + 1)/2 on the visible side of (W, a, b);
@@ -160,7 +154,7 @@ std::vector<double> free_energy(const Rbm& rbm, const MatrixF& v) {
     double value = 0;
     const auto vr = v.row(r);
     for (std::size_t i = 0; i < rbm.n_visible(); ++i) value -= double(rbm.visible_bias[i]) * vr[i];
-    for (const float xj : x.row(r)) value -= rbm.hidden == Units::spin ? log_2cosh(xj) : softplus(xj);
+    for (const float xj : x.row(r)) value -= log_unit_sum(rbm.hidden, xj);
     f[r] = value;
   }
   return f;
