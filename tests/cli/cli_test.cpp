@@ -1,6 +1,8 @@
 // End-to-end tests of the deeprg command-line tool: exit codes, messages, files.
 #include <gtest/gtest.h>
+
 #include <sys/wait.h>
+#include "run_cli.hpp"
 
 #include <cstdio>
 #include <filesystem>
@@ -15,42 +17,17 @@
 namespace {
 
 namespace fs = std::filesystem;
+using deeprg::testing::CliResult;
+using deeprg::testing::run_cli;
 
-struct Result {
-  int code;
-  std::string output;  // stdout and stderr together
-};
-
-Result run(const std::string& args) {
-  const std::string command = std::string(DEEPRG_CLI_PATH) + " " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return {-1, "popen failed"};
-  std::string output;
-  char buffer[4096];
-  while (const std::size_t n = fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
-
-class Cli : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("deeprg_cli_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  fs::path dir_;
-};
+class Cli : public deeprg::testing::CliTest {};
 
 TEST_F(Cli, HelpTeachesAndExitsZero) {
-  const Result r = run("--help");
+  const CliResult r = run_cli("--help");
   EXPECT_EQ(r.code, 0);
   EXPECT_NE(r.output.find("sample"), std::string::npos);
   EXPECT_NE(r.output.find("exact"), std::string::npos);
-  const Result s = run("sample --help");
+  const CliResult s = run_cli("sample --help");
   EXPECT_EQ(s.code, 0);
   EXPECT_NE(s.output.find("--spacing"), std::string::npos);
 }
@@ -73,7 +50,7 @@ TEST_F(Cli, UsageErrorsExitTwoAndNameTheFlag) {
       {"frobnicate", "frobnicate"},
   };
   for (const Case& c : cases) {
-    const Result r = run(c.args);
+    const CliResult r = run_cli(c.args);
     EXPECT_EQ(r.code, 2) << c.args << "\n" << r.output;
     EXPECT_NE(r.output.find(c.needle), std::string::npos) << c.args << "\n" << r.output;
   }
@@ -83,16 +60,19 @@ TEST_F(Cli, UsageErrorsExitTwoAndNameTheFlag) {
 TEST_F(Cli, BadFilesExitOneAndNameTheFile) {
   deeprg::io::write_file_atomic(path("garbage.npy"), "this is not numpy at all");
   const std::vector<std::int8_t> spins{1, -1, 1, 1, -1, -1, 1, 1};
-  const std::string good = deeprg::io::format_npy(
-      deeprg::io::make_npy(std::span<const std::int8_t>(spins), {2, 2, 2}));
+  const std::string good =
+      deeprg::io::format_npy(deeprg::io::make_npy(std::span<const std::int8_t>(spins), {2, 2, 2}));
   deeprg::io::write_file_atomic(path("truncated.npy"), good.substr(0, good.size() - 3));
   const std::vector<float> floats(8, 1.0f);
-  deeprg::io::write_npy(path("float.npy"), deeprg::io::make_npy(std::span<const float>(floats), {2, 2, 2}));
+  deeprg::io::write_npy(path("float.npy"),
+                        deeprg::io::make_npy(std::span<const float>(floats), {2, 2, 2}));
   std::vector<std::int8_t> zeros = spins;
   zeros[3] = 0;
-  deeprg::io::write_npy(path("zeros.npy"), deeprg::io::make_npy(std::span<const std::int8_t>(zeros), {2, 2, 2}));
-  for (const char* name : {"missing.npy", "garbage.npy", "truncated.npy", "float.npy", "zeros.npy"}) {
-    const Result r = run("measure " + path(name) + " --T 2");
+  deeprg::io::write_npy(path("zeros.npy"),
+                        deeprg::io::make_npy(std::span<const std::int8_t>(zeros), {2, 2, 2}));
+  for (const char* name :
+       {"missing.npy", "garbage.npy", "truncated.npy", "float.npy", "zeros.npy"}) {
+    const CliResult r = run_cli("measure " + path(name) + " --T 2");
     EXPECT_EQ(r.code, 1) << name << "\n" << r.output;
     EXPECT_NE(r.output.find(name), std::string::npos) << r.output;
     EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << "one line: " << r.output;
@@ -101,25 +81,27 @@ TEST_F(Cli, BadFilesExitOneAndNameTheFile) {
 
 TEST_F(Cli, MeasureWithoutTemperatureAsksForIt) {
   const std::vector<std::int8_t> spins(32, 1);
-  deeprg::io::write_npy(path("s.npy"), deeprg::io::make_npy(std::span<const std::int8_t>(spins), {2, 4, 4}));
-  const Result r = run("measure " + path("s.npy"));
+  deeprg::io::write_npy(path("s.npy"),
+                        deeprg::io::make_npy(std::span<const std::int8_t>(spins), {2, 4, 4}));
+  const CliResult r = run_cli("measure " + path("s.npy"));
   EXPECT_EQ(r.code, 2) << r.output;
   EXPECT_NE(r.output.find("--T"), std::string::npos) << r.output;
 }
 
 TEST_F(Cli, SampleIsIndependentOfThreadCountAndMeasurable) {
   const std::string common = "sample --L 8 --T 2.5 --samples 300 --algorithm metropolis --seed 7 ";
-  ASSERT_EQ(run(common + "--threads 1 --out " + path("t1.npy")).code, 0);
-  ASSERT_EQ(run(common + "--threads 2 --out " + path("t2.npy")).code, 0);
+  ASSERT_EQ(run_cli(common + "--threads 1 --out " + path("t1.npy")).code, 0);
+  ASSERT_EQ(run_cli(common + "--threads 2 --out " + path("t2.npy")).code, 0);
   EXPECT_EQ(deeprg::io::read_file(path("t1.npy")), deeprg::io::read_file(path("t2.npy")));
   const auto samples = deeprg::io::read_spins(path("t1.npy"));
   EXPECT_EQ(samples.count, 300u);
   EXPECT_EQ(samples.lattice.lx, 8);
   const auto sidecar = nlohmann::json::parse(deeprg::io::read_file(path("t1.npy.json")));
-  for (const char* key : {"model", "T", "algorithm", "tau_int", "spacing_sweeps", "seed", "deeprg_version"})
+  for (const char* key :
+       {"model", "T", "algorithm", "tau_int", "spacing_sweeps", "seed", "deeprg_version"})
     EXPECT_TRUE(sidecar.contains(key)) << key;
   EXPECT_EQ(sidecar["seed"], 7);
-  const Result m = run("measure " + path("t1.npy") + " --json");
+  const CliResult m = run_cli("measure " + path("t1.npy") + " --json");
   ASSERT_EQ(m.code, 0) << m.output;
   const auto j = nlohmann::json::parse(m.output);
   EXPECT_TRUE(j.contains("energy_per_spin"));
@@ -132,14 +114,15 @@ TEST_F(Cli, SampleIsIndependentOfThreadCountAndMeasurable) {
 }
 
 TEST_F(Cli, ExactJsonHasFiniteAndInfiniteLattice) {
-  const Result r = run("exact --model ising2d --L 4 --K 0.4 --json");
+  const CliResult r = run_cli("exact --model ising2d --L 4 --K 0.4 --json");
   ASSERT_EQ(r.code, 0) << r.output;
   const auto j = nlohmann::json::parse(r.output);
   EXPECT_EQ(j["method"], "kaufman");
   EXPECT_NEAR(j["log_z"].get<double>(), j["enumeration"]["log_z"].get<double>(), 1e-10);
-  EXPECT_NEAR(j["energy_per_spin"].get<double>(), j["enumeration"]["energy_per_spin"].get<double>(), 1e-10);
+  EXPECT_NEAR(j["energy_per_spin"].get<double>(), j["enumeration"]["energy_per_spin"].get<double>(),
+              1e-10);
   EXPECT_TRUE(j["infinite_lattice"].contains("energy_per_spin"));
-  const Result c = run("exact --model ising1d --L 10 --T 1.5 --h 0.2 --json");
+  const CliResult c = run_cli("exact --model ising1d --L 10 --T 1.5 --h 0.2 --json");
   ASSERT_EQ(c.code, 0) << c.output;
   const auto k = nlohmann::json::parse(c.output);
   EXPECT_EQ(k["method"], "transfer_matrix");

@@ -1,6 +1,8 @@
 // End-to-end tests of `deeprg train` and `deeprg evaluate`.
 #include <gtest/gtest.h>
+
 #include <sys/wait.h>
+#include "run_cli.hpp"
 
 #include <cstdio>
 #include <filesystem>
@@ -15,43 +17,24 @@
 namespace {
 
 namespace fs = std::filesystem;
+using deeprg::testing::CliResult;
+using deeprg::testing::run_cli;
 
-struct Result {
-  int code;
-  std::string output;
-};
-
-Result run(const std::string& args, bool merge_stderr = true) {
-  const std::string command =
-      std::string(DEEPRG_CLI_PATH) + " " + args + (merge_stderr ? " 2>&1" : " 2>/dev/null");
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return {-1, "popen failed"};
-  std::string output;
-  char buffer[4096];
-  while (const std::size_t n = fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
-
-class TrainCli : public ::testing::Test {
+class TrainCli : public deeprg::testing::CliTest {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("deeprg_train_cli_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    CliTest::SetUp();
     // Small 4x4 data from the sampler itself.
-    const Result r = run("sample --L 4 --T 2.5 --samples 400 --seed 3 --out " + path("data.npy"));
+    const CliResult r =
+        run_cli("sample --L 4 --T 2.5 --samples 400 --seed 3 --out " + path("data.npy"));
     ASSERT_EQ(r.code, 0) << r.output;
   }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  fs::path dir_;
 };
 
 TEST_F(TrainCli, TrainsEvaluatesAndRecordsProvenance) {
-  const Result t = run("train --data " + path("data.npy") +
-                       " --hidden 6 --epochs 5 --batch-size 50 --seed 2 --out " + path("m.npz"));
+  const CliResult t =
+      run_cli("train --data " + path("data.npy") +
+              " --hidden 6 --epochs 5 --batch-size 50 --seed 2 --out " + path("m.npz"));
   ASSERT_EQ(t.code, 0) << t.output;
   EXPECT_NE(t.output.find("epoch 5/5"), std::string::npos) << t.output;
   const auto model = deeprg::rbm::load_rbm(path("m.npz"));
@@ -61,32 +44,38 @@ TEST_F(TrainCli, TrainsEvaluatesAndRecordsProvenance) {
   EXPECT_TRUE(model.meta.contains("training"));
   EXPECT_TRUE(fs::exists(path("m.metrics.jsonl")));
 
-  const Result e = run("evaluate --rbm " + path("m.npz") + " --data " + path("data.npy") + " --json", false);
+  const CliResult e =
+      run_cli("evaluate --rbm " + path("m.npz") + " --data " + path("data.npy") + " --json", false);
   ASSERT_EQ(e.code, 0) << e.output;
   const auto j = nlohmann::json::parse(e.output);
   EXPECT_EQ(j["log_z_method"], "exact");
   EXPECT_EQ(j["log_z_error"], 0.0);
-  for (const char* key : {"log_z", "mean_log_likelihood", "pseudo_log_likelihood", "reconstruction_error"})
+  for (const char* key :
+       {"log_z", "mean_log_likelihood", "pseudo_log_likelihood", "reconstruction_error"})
     EXPECT_TRUE(j.contains(key)) << key;
   // ln p(v) ≤ 0 for every configuration of a normalised model.
   EXPECT_LT(j["mean_log_likelihood"].get<double>(), 0.0);
 
-  const Result a = run("evaluate --rbm " + path("m.npz") + " --log-z ais --ais-chains 64 --ais-steps 2000 --json", false);
+  const CliResult a = run_cli(
+      "evaluate --rbm " + path("m.npz") + " --log-z ais --ais-chains 64 --ais-steps 2000 --json",
+      false);
   ASSERT_EQ(a.code, 0) << a.output;
   const auto k = nlohmann::json::parse(a.output);
   EXPECT_EQ(k["log_z_method"], "ais");
   EXPECT_GT(k["log_z_error"].get<double>(), 0.0);
-  EXPECT_NEAR(k["log_z"].get<double>(), j["log_z"].get<double>(), 4 * k["log_z_error"].get<double>() + 1e-9);
+  EXPECT_NEAR(k["log_z"].get<double>(), j["log_z"].get<double>(),
+              4 * k["log_z_error"].get<double>() + 1e-9);
 }
 
 TEST_F(TrainCli, DbnGoesToADirectory) {
-  const Result t = run("train --data " + path("data.npy") +
-                       " --hidden 8,4 --epochs 2 --batch-size 50 --out " + path("dbn"));
+  const CliResult t = run_cli("train --data " + path("data.npy") +
+                              " --hidden 8,4 --epochs 2 --batch-size 50 --out " + path("dbn"));
   ASSERT_EQ(t.code, 0) << t.output;
   const auto dbn = deeprg::rbm::load_dbn(path("dbn"));
   ASSERT_EQ(dbn.layers.size(), 2u);
   EXPECT_EQ(dbn.layers[1].n_visible(), 8u);
-  const Result e = run("evaluate --rbm " + path("dbn") + " --layer 2 --data " + path("data.npy"));
+  const CliResult e =
+      run_cli("evaluate --rbm " + path("dbn") + " --layer 2 --data " + path("data.npy"));
   EXPECT_EQ(e.code, 0) << e.output;
 }
 
@@ -105,7 +94,7 @@ TEST_F(TrainCli, BadHyperparametersAreUsageErrors) {
       {"--hidden 4 --visible-units ternary", "--visible-units"},
   };
   for (const auto& [args, flag] : cases) {
-    const Result r = run(base + args);
+    const CliResult r = run_cli(base + args);
     EXPECT_EQ(r.code, 2) << args << "\n" << r.output;
     EXPECT_NE(r.output.find(flag), std::string::npos) << args << "\n" << r.output;
   }
@@ -113,29 +102,33 @@ TEST_F(TrainCli, BadHyperparametersAreUsageErrors) {
 }
 
 TEST_F(TrainCli, BadModelsAndDataAreRuntimeErrorsNamingTheFile) {
-  ASSERT_EQ(run("train --data " + path("data.npy") + " --hidden 3 --epochs 1 --out " + path("m.npz")).code, 0);
+  ASSERT_EQ(
+      run_cli("train --data " + path("data.npy") + " --hidden 3 --epochs 1 --out " + path("m.npz"))
+          .code,
+      0);
   // Data of another size than the model.
-  ASSERT_EQ(run("sample --L 6 --T 2.5 --samples 10 --out " + path("big.npy")).code, 0);
-  Result r = run("evaluate --rbm " + path("m.npz") + " --data " + path("big.npy"));
+  ASSERT_EQ(run_cli("sample --L 6 --T 2.5 --samples 10 --out " + path("big.npy")).code, 0);
+  CliResult r = run_cli("evaluate --rbm " + path("m.npz") + " --data " + path("big.npy"));
   EXPECT_EQ(r.code, 1) << r.output;
   EXPECT_NE(r.output.find("big.npy"), std::string::npos) << r.output;
   // A corrupt archive.
   const std::string bytes = deeprg::io::read_file(path("m.npz"));
   deeprg::io::write_file_atomic(path("cut.npz"), bytes.substr(0, bytes.size() / 2));
-  r = run("evaluate --rbm " + path("cut.npz"));
+  r = run_cli("evaluate --rbm " + path("cut.npz"));
   EXPECT_EQ(r.code, 1) << r.output;
   EXPECT_NE(r.output.find("cut.npz"), std::string::npos) << r.output;
   // NaN in the parameters.
   auto archive = deeprg::io::read_npz(path("m.npz"));
   reinterpret_cast<float*>(archive["W"].data.data())[1] = std::numeric_limits<float>::quiet_NaN();
   deeprg::io::write_npz(path("nan.npz"), archive);
-  r = run("evaluate --rbm " + path("nan.npz"));
+  r = run_cli("evaluate --rbm " + path("nan.npz"));
   EXPECT_EQ(r.code, 1) << r.output;
   EXPECT_NE(r.output.find("NaN"), std::string::npos) << r.output;
   // Non-spin training data.
   const std::vector<std::int8_t> zeros(32, 0);
-  deeprg::io::write_npy(path("zeros.npy"), deeprg::io::make_npy(std::span<const std::int8_t>(zeros), {2, 4, 4}));
-  r = run("train --data " + path("zeros.npy") + " --hidden 3 --out " + path("z.npz"));
+  deeprg::io::write_npy(path("zeros.npy"),
+                        deeprg::io::make_npy(std::span<const std::int8_t>(zeros), {2, 4, 4}));
+  r = run_cli("train --data " + path("zeros.npy") + " --hidden 3 --out " + path("z.npz"));
   EXPECT_EQ(r.code, 1) << r.output;
   EXPECT_NE(r.output.find("zeros.npy"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(path("z.npz")));

@@ -1,0 +1,46 @@
+#pragma once
+// Runs the deeprg binary for end-to-end tests and gives each test its own scratch directory.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+namespace deeprg::testing {
+
+struct CliResult {
+  int code;            ///< exit status, -1 when the process did not exit normally
+  std::string output;  ///< stdout, plus stderr when merged
+};
+
+/// Runs `deeprg ARGS` through the shell; stderr is merged into the output or discarded.
+inline CliResult run_cli(const std::string& args, bool merge_stderr = true) {
+  const std::string command =
+      std::string(DEEPRG_CLI_PATH) + " " + args + (merge_stderr ? " 2>&1" : " 2>/dev/null");
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) return {-1, "popen failed"};
+  std::string output;
+  char buffer[4096];
+  while (const std::size_t n = fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+/// A fixture with a fresh scratch directory named after the test, removed afterwards.
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = std::filesystem::temp_directory_path() /
+           ("deeprg_" + std::string(info->test_suite_name()) + "_" + info->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+
+  std::filesystem::path dir_;
+};
+
+}  // namespace deeprg::testing
