@@ -43,8 +43,10 @@ void add_evaluate_command(CLI::App& app) {
   cmd->add_option("--data", f->data, "Spin file to score");
   cmd->add_option("--log-z", f->log_z, "exact | ais | auto")->capture_default_str();
   cmd->add_option("--ais-chains", f->ais.chains, "AIS: annealing runs")->capture_default_str();
-  cmd->add_option("--ais-steps", f->ais.intermediate, "AIS: intermediate temperatures")->capture_default_str();
-  cmd->add_option("--seed", f->ais.seed, "Random seed (AIS, pseudo-likelihood)")->capture_default_str();
+  cmd->add_option("--ais-steps", f->ais.intermediate, "AIS: intermediate temperatures")
+      ->capture_default_str();
+  cmd->add_option("--seed", f->ais.seed, "Random seed (AIS, pseudo-likelihood)")
+      ->capture_default_str();
   cmd->add_option("--threads", f->ais.threads, "Threads (0 = all cores)")->capture_default_str();
   cmd->add_flag("--json", f->json, "Print JSON");
   cmd->callback([f] {
@@ -53,13 +55,14 @@ void add_evaluate_command(CLI::App& app) {
     if (f->ais.threads < 0) throw ConfigError("--threads", "must be 0 (all cores) or positive");
     const rbm::Dbn dbn = rbm::load_dbn(f->model);
     if (f->layer < 1 || f->layer > dbn.layers.size())
-      throw ConfigError("--layer", f->model + " has " + std::to_string(dbn.layers.size()) + " layer(s)");
+      throw ConfigError("--layer",
+                        f->model + " has " + std::to_string(dbn.layers.size()) + " layer(s)");
     const rbm::Rbm& model = dbn.layers[f->layer - 1];
     if (f->log_z != "exact" && f->log_z != "ais" && f->log_z != "auto")
       throw ConfigError("--log-z", "must be exact, ais or auto, got '" + f->log_z + "'");
     if (f->log_z == "exact" && std::min(model.n_visible(), model.n_hidden()) > rbm::kMaxExactUnits)
       throw ConfigError("--log-z", "exact enumeration needs a layer of at most " +
-                                      std::to_string(rbm::kMaxExactUnits) + " units; use ais");
+                                       std::to_string(rbm::kMaxExactUnits) + " units; use ais");
     nlohmann::json out{{"model", f->model},
                        {"layer", f->layer},
                        {"n_visible", model.n_visible()},
@@ -75,13 +78,16 @@ void add_evaluate_command(CLI::App& app) {
     out["log_z_method"] = z.method;
     if (z.has_reverse) out["log_z_reverse_ais"] = z.reverse_log_z;
     if (!f->data.empty()) {
-      MatrixF v = read_visible_data(f->data, dbn.layers.front().n_visible(), dbn.layers.front().visible);
+      MatrixF v =
+          read_visible_data(f->data, dbn.layers.front().n_visible(), dbn.layers.front().visible);
       // An upper layer models the lower layer's hidden states, so the data are propagated up by
       // sampling: mean-field values are not configurations of its visible units.
-      if (f->layer > 1) v = rbm::up_pass(dbn, v, f->layer - 1, rbm::Propagation::samples, f->ais.seed);
+      if (f->layer > 1)
+        v = rbm::up_pass(dbn, v, f->layer - 1, rbm::Propagation::samples, f->ais.seed);
       const auto ll = rbm::log_likelihood(model, v, z.log_z);
       out["samples"] = v.rows;
-      out["mean_log_likelihood"] = std::accumulate(ll.begin(), ll.end(), 0.0) / static_cast<double>(ll.size());
+      out["mean_log_likelihood"] =
+          std::accumulate(ll.begin(), ll.end(), 0.0) / static_cast<double>(ll.size());
       out["mean_log_likelihood_error"] = z.error;  // ln Z's error shifts every ln p(v) alike
       out["pseudo_log_likelihood"] = rbm::pseudo_log_likelihood(model, v, f->ais.seed);
       out["reconstruction_error"] = rbm::reconstruction_error(model, v);
@@ -91,12 +97,15 @@ void add_evaluate_command(CLI::App& app) {
       return;
     }
     std::printf("%s: RBM %zu (%s) -> %zu (%s)\n", f->model.c_str(), model.n_visible(),
-                rbm::to_string(model.visible).c_str(), model.n_hidden(), rbm::to_string(model.hidden).c_str());
-    std::printf("  ln Z                     %s  (%s)\n", format_estimate(z.log_z, z.error).c_str(), z.method.c_str());
+                rbm::to_string(model.visible).c_str(), model.n_hidden(),
+                rbm::to_string(model.hidden).c_str());
+    std::printf("  ln Z                     %s  (%s)\n", format_estimate(z.log_z, z.error).c_str(),
+                z.method.c_str());
     if (z.has_reverse) std::printf("  ln Z (reverse AIS)       %.6f\n", z.reverse_log_z);
     if (out.contains("samples")) {
       std::printf("  samples                  %zu\n", out["samples"].get<std::size_t>());
-      std::printf("  mean log-likelihood      %s\n", format_estimate(out["mean_log_likelihood"], z.error).c_str());
+      std::printf("  mean log-likelihood      %s\n",
+                  format_estimate(out["mean_log_likelihood"], z.error).c_str());
       std::printf("  pseudo-log-lik. per spin %.6f\n", out["pseudo_log_likelihood"].get<double>());
       std::printf("  reconstruction error     %.6f\n", out["reconstruction_error"].get<double>());
     }

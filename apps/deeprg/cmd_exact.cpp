@@ -63,12 +63,13 @@ nlohmann::json exact_json(const ising::Model& model) {
   if (n <= kCrossCheckSites) out["enumeration"] = thermo_json(ising::enumerate(model));
   if (model.lattice.dim == 2 && model.h == 0.0 && model.J > 0) {
     const auto inf = ising::onsager(model);
-    out["infinite_lattice"] = {{"method", "onsager_yang"},
-                               {"log_z_per_spin", inf.log_z_per_spin},
-                               {"energy_per_spin", inf.energy_per_spin},
-                               {"specific_heat_per_spin", finite_or_null(inf.specific_heat_per_spin)},
-                               {"spontaneous_magnetization", inf.spontaneous_magnetization},
-                               {"correlation_length", finite_or_null(inf.correlation_length)}};
+    out["infinite_lattice"] = {
+        {"method", "onsager_yang"},
+        {"log_z_per_spin", inf.log_z_per_spin},
+        {"energy_per_spin", inf.energy_per_spin},
+        {"specific_heat_per_spin", finite_or_null(inf.specific_heat_per_spin)},
+        {"spontaneous_magnetization", inf.spontaneous_magnetization},
+        {"correlation_length", finite_or_null(inf.correlation_length)}};
   } else if (model.lattice.dim == 1) {
     const auto inf = ising::infinite_chain(model);
     out["infinite_lattice"] = {{"method", "transfer_matrix"},
@@ -111,21 +112,33 @@ void add_exact_command(CLI::App& app) {
     auto get = [](const nlohmann::json& j, const char* key) -> nlohmann::json {
       return j.is_object() && j.contains(key) ? j[key] : nlohmann::json();
     };
-    std::string finite_name = out["method"].is_null() ? "finite (none)" : "finite (" + out["method"].get<std::string>() + ")";
-    std::printf("  %-26s %20s %20s %20s\n", "", finite_name.c_str(), "enumeration", "infinite lattice");
+    std::string finite_name = out["method"].is_null()
+                                  ? "finite (none)"
+                                  : "finite (" + out["method"].get<std::string>() + ")";
+    std::printf("  %-26s %20s %20s %20s\n", "", finite_name.c_str(), "enumeration",
+                "infinite lattice");
     print_row("log Z", get(out, "log_z"), get(enumeration, "log_z"), nlohmann::json());
     print_row("log Z per spin",
-              out.contains("log_z") ? nlohmann::json(out["log_z"].get<double>() / double(model.lattice.sites())) : nlohmann::json(),
-              enumeration.is_null() ? nlohmann::json() : nlohmann::json(enumeration["log_z"].get<double>() / double(model.lattice.sites())),
+              out.contains("log_z")
+                  ? nlohmann::json(out["log_z"].get<double>() / double(model.lattice.sites()))
+                  : nlohmann::json(),
+              enumeration.is_null() ? nlohmann::json()
+                                    : nlohmann::json(enumeration["log_z"].get<double>() /
+                                                     double(model.lattice.sites())),
               get(inf, "log_z_per_spin"));
-    print_row("energy per spin", get(out, "energy_per_spin"), get(enumeration, "energy_per_spin"), get(inf, "energy_per_spin"));
-    print_row("specific heat per spin", get(out, "specific_heat_per_spin"), get(enumeration, "specific_heat_per_spin"), get(inf, "specific_heat_per_spin"));
-    print_row("magnetization per spin", get(out, "magnetization_per_spin"), get(enumeration, "magnetization_per_spin"), get(inf, "magnetization_per_spin"));
+    print_row("energy per spin", get(out, "energy_per_spin"), get(enumeration, "energy_per_spin"),
+              get(inf, "energy_per_spin"));
+    print_row("specific heat per spin", get(out, "specific_heat_per_spin"),
+              get(enumeration, "specific_heat_per_spin"), get(inf, "specific_heat_per_spin"));
+    print_row("magnetization per spin", get(out, "magnetization_per_spin"),
+              get(enumeration, "magnetization_per_spin"), get(inf, "magnetization_per_spin"));
     if (model.lattice.dim == 2) {
-      print_row("spontaneous |m| (Yang)", nlohmann::json(), nlohmann::json(), get(inf, "spontaneous_magnetization"));
+      print_row("spontaneous |m| (Yang)", nlohmann::json(), nlohmann::json(),
+                get(inf, "spontaneous_magnetization"));
     }
     const auto xi = get(inf, "correlation_length");
-    print_row("correlation length", nlohmann::json(), nlohmann::json(), xi.is_null() && inf.is_object() ? nlohmann::json("diverges") : xi);
+    print_row("correlation length", nlohmann::json(), nlohmann::json(),
+              xi.is_null() && inf.is_object() ? nlohmann::json("diverges") : xi);
   });
 }
 

@@ -20,21 +20,26 @@ struct MeasureFlags {
   bool json = false;
 };
 
-nlohmann::json number_or_null(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); }
+nlohmann::json number_or_null(double x) {
+  return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr);
+}
 
 /// A model parameter from the flag if given, else from the sidecar, else the default (or an
 /// error naming the flag when there is no default).
 double parameter(const std::optional<double>& flag, const nlohmann::json& sidecar, const char* key,
                  std::optional<double> fallback, const std::string& file) {
   if (flag) return *flag;
-  if (sidecar.is_object() && sidecar.contains(key) && sidecar[key].is_number()) return sidecar[key].get<double>();
+  if (sidecar.is_object() && sidecar.contains(key) && sidecar[key].is_number())
+    return sidecar[key].get<double>();
   if (fallback) return *fallback;
-  throw ConfigError(std::string("--") + key, file + " has no sidecar recording " + key + "; pass --" + key);
+  throw ConfigError(std::string("--") + key,
+                    file + " has no sidecar recording " + key + "; pass --" + key);
 }
 
 }  // namespace
 
-nlohmann::json measure_json(const ising::Model& model, const io::SpinSamples& samples, int threads) {
+nlohmann::json measure_json(const ising::Model& model, const io::SpinSamples& samples,
+                            int threads) {
   const mc::Observables obs = mc::measure(model, samples.spins, samples.count, 50, threads);
   nlohmann::json j;
   auto put = [&j](const char* key, const mc::Estimate& e) {
@@ -52,7 +57,8 @@ nlohmann::json measure_json(const ising::Model& model, const io::SpinSamples& sa
 }
 
 void print_measurement_table(const nlohmann::json& m, const nlohmann::json& exact) {
-  std::printf("  %-22s %26s %18s %18s\n", "observable", "measured", "exact (finite L)", "exact (L = inf)");
+  std::printf("  %-22s %26s %18s %18s\n", "observable", "measured", "exact (finite L)",
+              "exact (L = inf)");
   struct Row {
     const char* label;
     const char* key;
@@ -74,16 +80,22 @@ void print_measurement_table(const nlohmann::json& m, const nlohmann::json& exac
     std::snprintf(buf, sizeof buf, "%.6f", j[key].get<double>());
     return buf;
   };
-  const nlohmann::json inf = exact.is_object() && exact.contains("infinite_lattice") ? exact["infinite_lattice"] : nlohmann::json();
+  const nlohmann::json inf = exact.is_object() && exact.contains("infinite_lattice")
+                                 ? exact["infinite_lattice"]
+                                 : nlohmann::json();
   for (const Row& r : rows) {
     const auto& v = m[r.key];
     const auto& e = m[std::string(r.key) + "_error"];
-    const std::string measured = v.is_null() ? "undefined" : format_estimate(v.get<double>(), e.is_null() ? NAN : e.get<double>());
-    std::printf("  %-22s %26s %18s %18s\n", r.label, measured.c_str(), cell(exact, r.finite_key).c_str(), cell(inf, r.infinite_key).c_str());
+    const std::string measured =
+        v.is_null() ? "undefined"
+                    : format_estimate(v.get<double>(), e.is_null() ? NAN : e.get<double>());
+    std::printf("  %-22s %26s %18s %18s\n", r.label, measured.c_str(),
+                cell(exact, r.finite_key).c_str(), cell(inf, r.infinite_key).c_str());
   }
   if (inf.is_object() && inf.contains("correlation_length"))
-    std::printf("  (the exact correlation length is the exponential one of the infinite lattice; the\n"
-                "   measured one is the second-moment estimate on the finite lattice)\n");
+    std::printf(
+        "  (the exact correlation length is the exponential one of the infinite lattice; the\n"
+        "   measured one is the second-moment estimate on the finite lattice)\n");
 }
 
 void add_measure_command(CLI::App& app) {
@@ -110,7 +122,8 @@ void add_measure_command(CLI::App& app) {
     model.T = parameter(f->T, sidecar, "T", std::nullopt, f->file);
     model.J = parameter(f->J, sidecar, "J", 1.0, f->file);
     model.h = parameter(f->h, sidecar, "h", 0.0, f->file);
-    if (!(model.T > 0) || !std::isfinite(model.T)) throw ConfigError("--T", "must be positive and finite");
+    if (!(model.T > 0) || !std::isfinite(model.T))
+      throw ConfigError("--T", "must be positive and finite");
     model.validate();
     if (f->threads < 0) throw ConfigError("--threads", "must be 0 (all cores) or positive");
     nlohmann::json out = model_json(model);

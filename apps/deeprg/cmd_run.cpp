@@ -71,8 +71,9 @@ void add_run_command(CLI::App& app) {
     config["spacing"] = "auto";
     io::write_file_atomic(dir / "config.json", config.dump(2) + "\n");
 
-    std::printf("deeprg %s: sampling %zu configurations of the %dx%d Ising model at K = %.4g (T = %.4f)\n",
-                kVersion, f->samples, model.lattice.lx, model.lattice.ly, model.K(), model.T);
+    std::printf(
+        "deeprg %s: sampling %zu configurations of the %dx%d Ising model at K = %.4g (T = %.4f)\n",
+        kVersion, f->samples, model.lattice.lx, model.lattice.ly, model.K(), model.T);
     ProgressBar bar("sampling");
     options.progress = [&bar](double done, double total) { bar.update(done, total); };
     mc::SamplerReport report;

@@ -66,7 +66,8 @@ nlohmann::json sampler_sidecar(const ising::Model& model, const mc::SamplerOptio
 }
 
 mc::Algorithm resolve_algorithm(const std::string& name, const ising::Model& model) {
-  if (name == "auto") return model.h == 0.0 && model.J > 0 ? mc::Algorithm::wolff : mc::Algorithm::metropolis;
+  if (name == "auto")
+    return model.h == 0.0 && model.J > 0 ? mc::Algorithm::wolff : mc::Algorithm::metropolis;
   return mc::parse_algorithm(name);
 }
 
@@ -98,7 +99,8 @@ void add_sample_command(CLI::App& app) {
   cmd->add_option("--threads", f->threads, "Threads (0 = all cores); never changes the result")
       ->capture_default_str();
   cmd->add_option("--chains", f->chains, "Independent Markov chains")->capture_default_str();
-  cmd->add_flag("--no-global-flip", f->no_global_flip, "Do not flip stored samples at random (h = 0)");
+  cmd->add_flag("--no-global-flip", f->no_global_flip,
+                "Do not flip stored samples at random (h = 0)");
   cmd->add_option("--out,-o", f->out, "Output .npy file")->required();
   cmd->add_flag("--json", f->json, "Print the sidecar JSON to stdout");
   cmd->callback([f] {
@@ -116,7 +118,8 @@ void add_sample_command(CLI::App& app) {
     options.global_flip = !f->no_global_flip;
     if (f->samples == 0) throw ConfigError("--samples", "must be at least 1");
     const std::size_t bytes = f->samples * model.lattice.sites();
-    if (bytes > (std::size_t{1} << 34)) throw ConfigError("--samples", "output would exceed 16 GiB");
+    if (bytes > (std::size_t{1} << 34))
+      throw ConfigError("--samples", "output would exceed 16 GiB");
     ProgressBar bar("sampling");
     options.progress = [&bar](double done, double total) { bar.update(done, total); };
     mc::SamplerReport report;
@@ -128,14 +131,18 @@ void add_sample_command(CLI::App& app) {
     if (f->json) {
       std::cout << sidecar.dump(2) << "\n";
     } else {
-      std::printf("wrote %zu samples of %s L=%d T=%.6g to %s (%s, tau_int=%.3g%s sweeps, spacing %lld, %.2fs)\n",
-                  samples.count, model.name().c_str(), model.lattice.lx, model.T, f->out.c_str(),
-                  mc::to_string(options.algorithm).c_str(), report.tau_int,
-                  report.tau_reliable ? "" : " (unreliable: pilot too short)",
-                  static_cast<long long>(report.spacing), report.seconds);
+      std::printf(
+          "wrote %zu samples of %s L=%d T=%.6g to %s (%s, tau_int=%.3g%s sweeps, spacing %lld, "
+          "%.2fs)\n",
+          samples.count, model.name().c_str(), model.lattice.lx, model.T, f->out.c_str(),
+          mc::to_string(options.algorithm).c_str(), report.tau_int,
+          report.tau_reliable ? "" : " (unreliable: pilot too short)",
+          static_cast<long long>(report.spacing), report.seconds);
     }
     if (!report.tau_reliable)
-      std::fprintf(stderr, "deeprg: warning: tau_int could not be measured reliably within the pilot budget; samples may be correlated, pass --spacing explicitly\n");
+      std::fprintf(stderr,
+                   "deeprg: warning: tau_int could not be measured reliably within the pilot "
+                   "budget; samples may be correlated, pass --spacing explicitly\n");
   });
 }
 

@@ -43,7 +43,9 @@ std::vector<std::size_t> parse_hidden(const std::string& text) {
       if (used != item.size() || n < 1) throw std::invalid_argument(item);
       sizes.push_back(static_cast<std::size_t>(n));
     } catch (const std::exception&) {
-      throw ConfigError("--hidden", "expected positive sizes separated by commas (e.g. 400,100,25), got '" + text + "'");
+      throw ConfigError(
+          "--hidden",
+          "expected positive sizes separated by commas (e.g. 400,100,25), got '" + text + "'");
     }
   }
   if (sizes.empty()) throw ConfigError("--hidden", "give at least one hidden layer size");
@@ -70,7 +72,8 @@ class EpochLog {
     if (m.log_likelihood) j["log_likelihood"] = *m.log_likelihood;
     out_ << j.dump() << "\n" << std::flush;
     ++done_;
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     const double total = static_cast<double>(epochs_) * static_cast<double>(layers_);
     const double eta = elapsed / done_ * std::max(0.0, total - done_);
     std::fprintf(stderr, "layer %zu epoch %d/%d  recon %.5f  pll/spin %.5f", m.layer + 1, m.epoch,
@@ -109,36 +112,53 @@ void add_train_command(CLI::App& app) {
       "and, when the model is small enough, the exact log-likelihood are printed and written\n"
       "as JSON lines (--metrics). A checkpoint is written every --checkpoint-every epochs next\n"
       "to the output; --resume continues a killed run to the same result.\n"
-      "Example: deeprg train --data samples.npy --hidden 400,100,25 --epochs 200 --l1 2e-4 --out model/");
+      "Example: deeprg train --data samples.npy --hidden 400,100,25 --epochs 200 --l1 2e-4 --out "
+      "model/");
   auto f = std::make_shared<TrainFlags>();
   auto& o = f->options;
   cmd->add_option("--data", f->data, "Spin file (.npy, int8 ±1)")->required();
   cmd->add_option("--hidden", f->hidden, "Hidden layer sizes, e.g. 400 or 400,100,25")->required();
-  cmd->add_option("--visible-units", f->visible_units, "bernoulli ({0,1}) or spin (±1)")->capture_default_str();
-  cmd->add_option("--hidden-units", f->hidden_units, "bernoulli ({0,1}) or spin (±1)")->capture_default_str();
+  cmd->add_option("--visible-units", f->visible_units, "bernoulli ({0,1}) or spin (±1)")
+      ->capture_default_str();
+  cmd->add_option("--hidden-units", f->hidden_units, "bernoulli ({0,1}) or spin (±1)")
+      ->capture_default_str();
   auto* cdk = cmd->add_option("--cd-k", f->cd_k, "Contrastive divergence with K Gibbs steps");
-  auto* pcd = cmd->add_option("--pcd", f->pcd, "Persistent contrastive divergence with K steps (default: PCD-1)");
+  auto* pcd = cmd->add_option("--pcd", f->pcd,
+                              "Persistent contrastive divergence with K steps (default: PCD-1)");
   cdk->excludes(pcd);
   cmd->add_option("--epochs", o.epochs, "Epochs (per layer)")->capture_default_str();
   cmd->add_option("--batch-size", o.batch_size, "Mini-batch size")->capture_default_str();
   cmd->add_option("--lr", o.learning_rate, "Learning rate")->capture_default_str();
-  cmd->add_option("--lr-schedule", f->schedule, "constant | linear | exponential (to --final-lr)")->capture_default_str();
+  cmd->add_option("--lr-schedule", f->schedule, "constant | linear | exponential (to --final-lr)")
+      ->capture_default_str();
   cmd->add_option("--final-lr", o.final_learning_rate, "Final learning rate of a schedule");
-  cmd->add_option("--momentum", o.momentum, "Momentum for the first --momentum-switch epochs")->capture_default_str();
-  cmd->add_option("--final-momentum", o.final_momentum, "Momentum afterwards (Hinton: 0.5 -> 0.9)")->capture_default_str();
-  cmd->add_option("--momentum-switch", o.momentum_switch_epoch, "Epoch after which --final-momentum applies")->capture_default_str();
+  cmd->add_option("--momentum", o.momentum, "Momentum for the first --momentum-switch epochs")
+      ->capture_default_str();
+  cmd->add_option("--final-momentum", o.final_momentum, "Momentum afterwards (Hinton: 0.5 -> 0.9)")
+      ->capture_default_str();
+  cmd->add_option("--momentum-switch", o.momentum_switch_epoch,
+                  "Epoch after which --final-momentum applies")
+      ->capture_default_str();
   cmd->add_option("--l1", o.l1, "L1 penalty on W (proximal soft threshold)")->capture_default_str();
   cmd->add_option("--l2", o.l2, "L2 weight decay on W")->capture_default_str();
-  cmd->add_option("--sparsity-target", o.sparsity_target, "Target mean hidden activation (0 = off)")->capture_default_str();
-  cmd->add_option("--sparsity-cost", o.sparsity_cost, "Strength of the sparsity nudge")->capture_default_str();
-  cmd->add_option("--init-std", o.init_std, "Standard deviation of the initial weights")->capture_default_str();
-  cmd->add_option("--propagate", f->propagate, "DBN: train each layer on the lower layer's mean-field probabilities or samples")->capture_default_str();
+  cmd->add_option("--sparsity-target", o.sparsity_target, "Target mean hidden activation (0 = off)")
+      ->capture_default_str();
+  cmd->add_option("--sparsity-cost", o.sparsity_cost, "Strength of the sparsity nudge")
+      ->capture_default_str();
+  cmd->add_option("--init-std", o.init_std, "Standard deviation of the initial weights")
+      ->capture_default_str();
+  cmd->add_option("--propagate", f->propagate,
+                  "DBN: train each layer on the lower layer's mean-field probabilities or samples")
+      ->capture_default_str();
   cmd->add_option("--seed", o.seed, "Random seed")->capture_default_str();
-  cmd->add_option("--threads", o.threads, "Threads (0 = all cores); never changes the result")->capture_default_str();
-  cmd->add_option("--checkpoint-every", o.checkpoint_every, "Epochs between checkpoints")->capture_default_str();
+  cmd->add_option("--threads", o.threads, "Threads (0 = all cores); never changes the result")
+      ->capture_default_str();
+  cmd->add_option("--checkpoint-every", o.checkpoint_every, "Epochs between checkpoints")
+      ->capture_default_str();
   cmd->add_flag("--resume", o.resume, "Resume from the checkpoint of an interrupted run");
   cmd->add_option("--metrics", f->metrics, "JSON-lines metrics file (default: beside --out)");
-  cmd->add_option("--out,-o", f->out, "Output: model.npz for one RBM, a directory for a DBN")->required();
+  cmd->add_option("--out,-o", f->out, "Output: model.npz for one RBM, a directory for a DBN")
+      ->required();
   cmd->callback([f] {
     auto options = f->options;
     const auto sizes = parse_hidden(f->hidden);
@@ -162,11 +182,15 @@ void add_train_command(CLI::App& app) {
     rbm::validate(options, data.rows, sizes.front());
 
     std::filesystem::path metrics = f->metrics;
-    if (metrics.empty()) metrics = dbn ? out / "metrics.jsonl" : std::filesystem::path(out).replace_extension(".metrics.jsonl");
-    options.checkpoint = dbn ? out / "checkpoint.npz" : std::filesystem::path(out).replace_extension(".checkpoint.npz");
+    if (metrics.empty())
+      metrics = dbn ? out / "metrics.jsonl"
+                    : std::filesystem::path(out).replace_extension(".metrics.jsonl");
+    options.checkpoint = dbn ? out / "checkpoint.npz"
+                             : std::filesystem::path(out).replace_extension(".checkpoint.npz");
     EpochLog log(metrics, options.epochs, sizes.size(), options.resume);
     options.on_epoch = [&log](const rbm::EpochMetrics& m) { log(m); };
-    const nlohmann::json provenance{{"deeprg_version", kVersion}, {"data", f->data}, {"command", "train"}};
+    const nlohmann::json provenance{
+        {"deeprg_version", kVersion}, {"data", f->data}, {"command", "train"}};
     if (dbn) {
       rbm::DbnTrainOptions dbn_options;
       dbn_options.rbm = options;
@@ -175,12 +199,14 @@ void add_train_command(CLI::App& app) {
       model.meta.update(provenance);
       for (auto& layer : model.layers) layer.meta.update(provenance);
       rbm::save_dbn(out, model);
-      std::printf("wrote a %zu-layer DBN to %s (metrics: %s)\n", model.layers.size(), out.c_str(), metrics.c_str());
+      std::printf("wrote a %zu-layer DBN to %s (metrics: %s)\n", model.layers.size(), out.c_str(),
+                  metrics.c_str());
     } else {
       rbm::Rbm model = rbm::train_rbm(data, sizes.front(), visible, hidden, options);
       model.meta.update(provenance);
       rbm::save_rbm(out, model);
-      std::printf("wrote an RBM %zu -> %zu to %s (metrics: %s)\n", model.n_visible(), model.n_hidden(), out.c_str(), metrics.c_str());
+      std::printf("wrote an RBM %zu -> %zu to %s (metrics: %s)\n", model.n_visible(),
+                  model.n_hidden(), out.c_str(), metrics.c_str());
     }
   });
 }

@@ -21,14 +21,14 @@ std::filesystem::path temp_name(const std::filesystem::path& path) {
 }
 }  // namespace
 
-AtomicFile::AtomicFile(std::filesystem::path path) : path_(std::move(path)), temp_(temp_name(path_)) {
+AtomicFile::AtomicFile(std::filesystem::path path)
+    : path_(std::move(path)), temp_(temp_name(path_)) {
   if (path_.empty()) throw IoError("output path is empty");
   const auto parent = path_.has_parent_path() ? path_.parent_path() : std::filesystem::path(".");
   std::error_code ec;
   if (!std::filesystem::is_directory(parent, ec))
     throw IoError(path_.string() + ": directory " + parent.string() + " does not exist");
-  if (std::filesystem::is_directory(path_, ec))
-    throw IoError(path_.string() + ": is a directory");
+  if (std::filesystem::is_directory(path_, ec)) throw IoError(path_.string() + ": is a directory");
   out_.open(temp_, std::ios::binary | std::ios::trunc);
   if (!out_) throw IoError(path_.string() + ": cannot write (" + std::strerror(errno) + ")");
 }

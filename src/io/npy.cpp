@@ -46,7 +46,8 @@ class HeaderParser {
       skip_space();
       if (peek() == ',') ++pos_;
     }
-    if (!have_descr || !have_order || !have_shape) fail(name_, "header lacks descr, fortran_order or shape");
+    if (!have_descr || !have_order || !have_shape)
+      fail(name_, "header lacks descr, fortran_order or shape");
   }
 
  private:
@@ -71,8 +72,14 @@ class HeaderParser {
   }
   bool boolean() {
     skip_space();
-    if (s_.substr(pos_, 4) == "True") { pos_ += 4; return true; }
-    if (s_.substr(pos_, 5) == "False") { pos_ += 5; return false; }
+    if (s_.substr(pos_, 4) == "True") {
+      pos_ += 4;
+      return true;
+    }
+    if (s_.substr(pos_, 5) == "False") {
+      pos_ += 5;
+      return false;
+    }
     fail(name_, "malformed header, expected True or False");
   }
   std::vector<std::size_t> tuple() {
@@ -80,12 +87,16 @@ class HeaderParser {
     std::vector<std::size_t> dims;
     while (true) {
       skip_space();
-      if (peek() == ')') { ++pos_; break; }
+      if (peek() == ')') {
+        ++pos_;
+        break;
+      }
       if (!std::isdigit(static_cast<unsigned char>(peek()))) fail(name_, "malformed shape");
       std::size_t value = 0;
       while (std::isdigit(static_cast<unsigned char>(peek()))) {
         const std::size_t digit = static_cast<std::size_t>(s_[pos_++] - '0');
-        if (value > (std::numeric_limits<std::size_t>::max() - digit) / 10) fail(name_, "shape overflows");
+        if (value > (std::numeric_limits<std::size_t>::max() - digit) / 10)
+          fail(name_, "shape overflows");
         value = value * 10 + digit;
       }
       dims.push_back(value);
@@ -120,7 +131,8 @@ NpyArray parse_npy(std::string_view bytes, const std::string& name) {
   const auto major = static_cast<unsigned char>(bytes[6]);
   std::size_t header_len = 0, offset = 0;
   if (major == 1) {
-    header_len = static_cast<unsigned char>(bytes[8]) | (static_cast<std::size_t>(static_cast<unsigned char>(bytes[9])) << 8);
+    header_len = static_cast<unsigned char>(bytes[8]) |
+                 (static_cast<std::size_t>(static_cast<unsigned char>(bytes[9])) << 8);
     offset = 10;
   } else if (major == 2 || major == 3) {
     if (bytes.size() < 12) fail(name, "truncated header");
@@ -138,11 +150,13 @@ NpyArray parse_npy(std::string_view bytes, const std::string& name) {
   const std::size_t item = descr_item_size(array.descr);
   if (item == 0) fail(name, "unsupported dtype '" + array.descr + "'");
   const std::size_t count = array.size();
-  if (item != 0 && count > std::numeric_limits<std::size_t>::max() / item) fail(name, "shape overflows");
+  if (item != 0 && count > std::numeric_limits<std::size_t>::max() / item)
+    fail(name, "shape overflows");
   const std::size_t expected = count * item;
   const std::size_t available = bytes.size() - offset - header_len;
   if (available < expected)
-    fail(name, "truncated: " + std::to_string(available) + " data bytes, shape needs " + std::to_string(expected));
+    fail(name, "truncated: " + std::to_string(available) + " data bytes, shape needs " +
+                   std::to_string(expected));
   if (available > expected) fail(name, "trailing bytes after the data");
   array.data.assign(bytes.substr(offset + header_len, expected));
   return array;

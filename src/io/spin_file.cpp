@@ -9,7 +9,8 @@ namespace deeprg::io {
 
 SpinSamples spins_from_npy(NpyArray array, const std::string& name) {
   if (array.descr != "|i1")
-    throw IoError(name + ": wrong dtype '" + array.descr + "', spin files hold int8 (|i1) values ±1");
+    throw IoError(name + ": wrong dtype '" + array.descr +
+                  "', spin files hold int8 (|i1) values ±1");
   const auto& shape = array.shape;
   if (shape.size() != 2 && shape.size() != 3)
     throw IoError(name + ": spin arrays have shape (n, L) or (n, Ly, Lx), got " +

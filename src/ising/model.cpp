@@ -10,16 +10,19 @@ void Lattice::validate() const {
   if (dim != 1 && dim != 2) throw ConfigError("model", "dimension must be 1 or 2");
   if (lx < 2) throw ConfigError("L", "lattice size must be at least 2, got " + std::to_string(lx));
   if (dim == 1 && ly != 1) throw ConfigError("Ly", "a chain has Ly = 1");
-  if (dim == 2 && ly < 2) throw ConfigError("Ly", "lattice size must be at least 2, got " + std::to_string(ly));
+  if (dim == 2 && ly < 2)
+    throw ConfigError("Ly", "lattice size must be at least 2, got " + std::to_string(ly));
   if (sites() > (std::size_t{1} << 34)) throw ConfigError("L", "lattice too large");
 }
 
 void Model::validate() const {
   lattice.validate();
-  if (!std::isfinite(T) || T <= 0) throw ConfigError("T", "temperature must be positive and finite");
+  if (!std::isfinite(T) || T <= 0)
+    throw ConfigError("T", "temperature must be positive and finite");
   if (!std::isfinite(J)) throw ConfigError("J", "coupling must be finite");
   if (!std::isfinite(h)) throw ConfigError("h", "field must be finite");
-  if (!std::isfinite(J / T) || !std::isfinite(h / T)) throw ConfigError("T", "J/T or h/T overflows");
+  if (!std::isfinite(J / T) || !std::isfinite(h / T))
+    throw ConfigError("T", "J/T or h/T overflows");
 }
 
 std::int64_t bond_sum(const Lattice& lattice, std::span<const std::int8_t> s) {

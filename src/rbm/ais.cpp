@@ -9,15 +9,14 @@
 #include <vector>
 
 #include "deeprg/core/error.hpp"
-#include "deeprg/rbm/unit_functions.hpp"
 #include "deeprg/core/parallel.hpp"
 #include "deeprg/core/rng.hpp"
 #include "deeprg/rbm/estimators.hpp"
+#include "deeprg/rbm/unit_functions.hpp"
 
 namespace deeprg::rbm {
 
 namespace {
-
 
 // Units are handled in groups of 16 floats (one AVX-512 vector); arrays are padded with zeros.
 constexpr std::size_t kLanes = 16;

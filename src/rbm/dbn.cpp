@@ -11,8 +11,8 @@ void Dbn::validate() const {
       if (layers[l].n_hidden() != layers[l + 1].n_visible())
         throw ShapeError("DBN: layer " + std::to_string(l + 1) + " has " +
                          std::to_string(layers[l].n_hidden()) + " hidden units but layer " +
-                         std::to_string(l + 2) + " has " + std::to_string(layers[l + 1].n_visible()) +
-                         " visible units");
+                         std::to_string(l + 2) + " has " +
+                         std::to_string(layers[l + 1].n_visible()) + " visible units");
       if (layers[l].hidden != layers[l + 1].visible)
         throw ShapeError("DBN: unit types of layers " + std::to_string(l + 1) + " and " +
                          std::to_string(l + 2) + " disagree");

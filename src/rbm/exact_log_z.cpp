@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "deeprg/core/error.hpp"
-#include "deeprg/rbm/unit_functions.hpp"
 #include "deeprg/core/parallel.hpp"
 #include "deeprg/rbm/estimators.hpp"
+#include "deeprg/rbm/unit_functions.hpp"
 
 namespace deeprg::rbm {
 

@@ -8,14 +8,13 @@
 #include <vector>
 
 #include "deeprg/core/error.hpp"
-#include "deeprg/rbm/unit_functions.hpp"
 #include "deeprg/core/rng.hpp"
 #include "deeprg/rbm/estimators.hpp"
+#include "deeprg/rbm/unit_functions.hpp"
 
 namespace deeprg::rbm {
 
 namespace {
-
 
 void check_data(const Rbm& rbm, const MatrixF& v, bool need_rows) {
   rbm.validate();
@@ -111,7 +110,8 @@ double pseudo_log_likelihood(const Rbm& rbm, const MatrixF& v, std::uint64_t see
         const double delta = (vi == lo ? 1.0 : lo) - vi;  // v'_i − v_i
         const float* wi = rbm.W.data.data() + i * nh;
         double flipped = 0;  // Σ_j φ(x_j + δ W_ij)
-        for (std::size_t j = 0; j < nh; ++j) flipped += log_unit_sum(rbm.hidden, xr[j] + delta * wi[j]);
+        for (std::size_t j = 0; j < nh; ++j)
+          flipped += log_unit_sum(rbm.hidden, xr[j] + delta * wi[j]);
         const double dF = double(rbm.visible_bias[i]) * delta - (base - flipped);
         return -softplus(dF);
       };

@@ -15,7 +15,8 @@ float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 
 /// Substitutes s = 2u − 1 (to_bernoulli) or u = (s + 1)/2 on the visible side of (W, a, b);
 /// returns the constant c with ln Z_new = ln Z_old + c.
-double convert_visible(MatrixF& W, std::vector<float>& a, std::vector<float>& b, bool to_bernoulli) {
+double convert_visible(MatrixF& W, std::vector<float>& a, std::vector<float>& b,
+                       bool to_bernoulli) {
   const std::size_t nv = W.rows, nh = W.cols;
   double sum_a = 0;
   for (const float ai : a) sum_a += ai;
@@ -55,11 +56,16 @@ std::string to_string(Units units) { return units == Units::spin ? "spin" : "ber
 Units parse_units(const std::string& name, const std::string& key) {
   if (name == "bernoulli") return Units::bernoulli;
   if (name == "spin") return Units::spin;
-  throw ConfigError(key, "unit type must be 'bernoulli' ({0,1}) or 'spin' (±1), got '" + name + "'");
+  throw ConfigError(key,
+                    "unit type must be 'bernoulli' ({0,1}) or 'spin' (±1), got '" + name + "'");
 }
 
 Rbm::Rbm(std::size_t n_visible, std::size_t n_hidden, Units v, Units h)
-    : visible(v), hidden(h), W(n_visible, n_hidden), visible_bias(n_visible), hidden_bias(n_hidden) {}
+    : visible(v),
+      hidden(h),
+      W(n_visible, n_hidden),
+      visible_bias(n_visible),
+      hidden_bias(n_hidden) {}
 
 void Rbm::validate() const {
   if (W.data.size() != W.rows * W.cols) throw ShapeError("RBM: W has inconsistent storage");
@@ -71,7 +77,8 @@ void Rbm::validate() const {
                      " entries, W has " + std::to_string(W.cols) + " columns");
   auto check = [](const std::vector<float>& values, const char* name) {
     for (const float x : values)
-      if (!std::isfinite(x)) throw ConfigError("parameters", std::string(name) + " contains NaN or Inf");
+      if (!std::isfinite(x))
+        throw ConfigError("parameters", std::string(name) + " contains NaN or Inf");
   };
   check(W.data, "W");
   check(visible_bias, "visible_bias");

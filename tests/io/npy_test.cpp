@@ -16,9 +16,10 @@ namespace {
 namespace fs = std::filesystem;
 
 fs::path temp_dir() {
-  const fs::path dir = fs::temp_directory_path() /
-                       ("deeprg_npy_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-                        "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  const fs::path dir =
+      fs::temp_directory_path() /
+      ("deeprg_npy_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+       "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
   fs::create_directories(dir);
   return dir;
 }
@@ -110,10 +111,10 @@ TEST(Npy, NumpyReadsWhatWeWriteAndWeReadWhatNumpyWrites) {
       "assert a.dtype == np.int8 and a.shape == (3, 2, 2), (a.dtype, a.shape)\n"
       "assert a.ravel().tolist() == [1,-1,-1,1,1,1,-1,-1,1,-1,1,-1]\n"
       "np.save(sys.argv[1] + '/theirs.npy', np.arange(24, dtype=np.float32).reshape(2, 3, 4))\n";
-  {
-    std::ofstream(dir / "check.py") << script;
-  }
-  ASSERT_EQ(std::system(("/usr/bin/python3 " + (dir / "check.py").string() + " " + dir.string()).c_str()), 0);
+  { std::ofstream(dir / "check.py") << script; }
+  ASSERT_EQ(
+      std::system(("/usr/bin/python3 " + (dir / "check.py").string() + " " + dir.string()).c_str()),
+      0);
   const NpyArray theirs = read_npy(dir / "theirs.npy");
   EXPECT_EQ(theirs.descr, "<f4");
   EXPECT_EQ(theirs.shape, (std::vector<std::size_t>{2, 3, 4}));

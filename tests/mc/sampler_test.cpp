@@ -51,8 +51,8 @@ TEST(Sampler, EnergyAndSpecificHeatMatchKaufman) {
   for (const double T : {2.269185314213022, 3.0}) {
     const auto model = square(16, T);
     const auto exact = ising::kaufman(model);
-    for (const Algorithm a : {Algorithm::metropolis, Algorithm::heatbath, Algorithm::wolff,
-                              Algorithm::swendsen_wang}) {
+    for (const Algorithm a :
+         {Algorithm::metropolis, Algorithm::heatbath, Algorithm::wolff, Algorithm::swendsen_wang}) {
       SamplerOptions options;
       options.algorithm = a;
       options.samples = 4000;
@@ -62,7 +62,8 @@ TEST(Sampler, EnergyAndSpecificHeatMatchKaufman) {
       const Observables obs = measure(model, s.spins, s.count);
       EXPECT_NEAR(obs.energy_per_spin.value, exact.energy_per_spin, 4 * obs.energy_per_spin.error)
           << to_string(a) << " T=" << T;
-      EXPECT_NEAR(obs.specific_heat.value, exact.specific_heat_per_spin, 4 * obs.specific_heat.error)
+      EXPECT_NEAR(obs.specific_heat.value, exact.specific_heat_per_spin,
+                  4 * obs.specific_heat.error)
           << to_string(a) << " T=" << T;
       EXPECT_TRUE(report.tau_reliable) << to_string(a);
       EXPECT_GE(report.spacing, 1);
@@ -86,7 +87,8 @@ TEST(Sampler, AutomaticSpacingGivesNearlyIndependentSamples) {
   std::vector<double> energy(s.count);
   for (std::size_t i = 0; i < s.count; ++i) energy[i] = energy_per_spin(model, s.sample(i));
   const auto tau = integrated_autocorrelation_time(energy);
-  EXPECT_LT(tau.tau_int, 1.0) << "stored samples still correlated: tau_int=" << tau.tau_int;  // ...the stored samples are not
+  EXPECT_LT(tau.tau_int, 1.0) << "stored samples still correlated: tau_int="
+                              << tau.tau_int;  // ...the stored samples are not
 }
 
 TEST(Sampler, GlobalFlipSymmetrisesTheMagnetisationBelowTc) {

@@ -27,12 +27,30 @@ std::size_t descr_item_size(std::string_view descr);
 /// The descr numpy uses for a C++ element type.
 template <class T>
 constexpr std::string_view npy_descr();
-template <> constexpr std::string_view npy_descr<std::int8_t>() { return "|i1"; }
-template <> constexpr std::string_view npy_descr<std::uint8_t>() { return "|u1"; }
-template <> constexpr std::string_view npy_descr<std::int32_t>() { return "<i4"; }
-template <> constexpr std::string_view npy_descr<std::int64_t>() { return "<i8"; }
-template <> constexpr std::string_view npy_descr<float>() { return "<f4"; }
-template <> constexpr std::string_view npy_descr<double>() { return "<f8"; }
+template <>
+constexpr std::string_view npy_descr<std::int8_t>() {
+  return "|i1";
+}
+template <>
+constexpr std::string_view npy_descr<std::uint8_t>() {
+  return "|u1";
+}
+template <>
+constexpr std::string_view npy_descr<std::int32_t>() {
+  return "<i4";
+}
+template <>
+constexpr std::string_view npy_descr<std::int64_t>() {
+  return "<i8";
+}
+template <>
+constexpr std::string_view npy_descr<float>() {
+  return "<f4";
+}
+template <>
+constexpr std::string_view npy_descr<double>() {
+  return "<f8";
+}
 
 /// Parses the bytes of a .npy file. `name` (a file or archive member) appears in every error.
 /// Throws IoError for a bad magic string, a malformed header, an unsupported dtype or order,

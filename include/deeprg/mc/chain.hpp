@@ -42,8 +42,7 @@ class MarkovChain {
 
 /// Throws ShapeError unless spins.size() == sites, and ConfigError("spins") naming the first
 /// value that is not ±1. The common check of every chain's set() (and size check of get()).
-void check_configuration(std::span<const std::int8_t> spins, std::size_t sites,
-                         bool values = true);
+void check_configuration(std::span<const std::int8_t> spins, std::size_t sites, bool values = true);
 
 /// Creates a chain for `algorithm`, starting from the all-up (cold) configuration, drawing its
 /// randomness from the stream Rng(seed, stream). Throws ConfigError when the algorithm does not

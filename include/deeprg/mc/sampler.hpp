@@ -41,17 +41,17 @@ struct SamplerOptions {
 
 /// What the sampler did, for the sidecar and the user.
 struct SamplerReport {
-  double tau_int = 0;            ///< max over observables, in sweeps
+  double tau_int = 0;  ///< max over observables, in sweeps
   double tau_int_error = 0;
   double tau_int_energy = 0;
   double tau_int_abs_magnetization = 0;
-  bool tau_reliable = true;      ///< pilot longer than 50 τ_int
+  bool tau_reliable = true;  ///< pilot longer than 50 τ_int
   std::int64_t pilot_sweeps = 0;
   std::int64_t thermalization = 0;  ///< sweeps per chain
   std::int64_t spacing = 0;         ///< sweeps between stored samples
   int chains = 0;
-  bool global_flip = false;   ///< whether global flips were applied
-  double seconds = 0;         ///< wall time
+  bool global_flip = false;  ///< whether global flips were applied
+  double seconds = 0;        ///< wall time
 };
 
 /// Samples `options.samples` configurations of `model`. Throws ConfigError for impossible

@@ -33,9 +33,9 @@ Units parse_units(const std::string& name, const std::string& key = "units");
 struct Rbm {
   Units visible = Units::bernoulli;
   Units hidden = Units::bernoulli;
-  MatrixF W;                       ///< n_visible × n_hidden
-  std::vector<float> visible_bias;  ///< a, n_visible
-  std::vector<float> hidden_bias;   ///< b, n_hidden
+  MatrixF W;                                       ///< n_visible × n_hidden
+  std::vector<float> visible_bias;                 ///< a, n_visible
+  std::vector<float> hidden_bias;                  ///< b, n_hidden
   nlohmann::json meta = nlohmann::json::object();  ///< provenance (training config, seed, ...)
 
   /// Zero weights and biases.
