@@ -94,12 +94,11 @@ class EpochLog {
 
 /// Reads a spin file as the visible layer of a model with `n_visible` units.
 MatrixF read_visible_data(const std::string& path, std::size_t n_visible, rbm::Units units) {
-  const io::SpinSamples samples = io::read_spins(path);
-  const std::size_t sites = samples.lattice.sites();
-  if (n_visible != 0 && sites != n_visible)
-    throw ShapeError(path + ": samples have " + std::to_string(sites) + " spins, the model " +
-                     std::to_string(n_visible) + " visible units");
-  return rbm::spins_to_visible(samples.spins, samples.count, sites, units);
+  const io::SpinRows rows = io::read_spin_rows(path);
+  if (n_visible != 0 && rows.spins_per_sample != n_visible)
+    throw ShapeError(path + ": samples have " + std::to_string(rows.spins_per_sample) +
+                     " spins, the model " + std::to_string(n_visible) + " visible units");
+  return rbm::spins_to_visible(rows.spins, rows.count, rows.spins_per_sample, units);
 }
 
 void add_train_command(CLI::App& app) {

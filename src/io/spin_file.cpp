@@ -7,35 +7,59 @@
 
 namespace deeprg::io {
 
-SpinSamples spins_from_npy(NpyArray array, const std::string& name) {
+namespace {
+
+/// Checks dtype, a leading sample axis and ±1 values; returns the spins per sample.
+std::size_t check_spin_array(const NpyArray& array, const std::string& name) {
   if (array.descr != "|i1")
     throw IoError(name + ": wrong dtype '" + array.descr +
                   "', spin files hold int8 (|i1) values ±1");
+  if (array.shape.empty() || array.shape[0] == 0) throw IoError(name + ": holds no samples");
+  const std::size_t per_sample = array.size() / array.shape[0];
+  const auto* values = reinterpret_cast<const std::int8_t*>(array.data.data());
+  for (std::size_t i = 0; i < array.size(); ++i) {
+    if (values[i] != 1 && values[i] != -1)
+      throw IoError(name + ": value " + std::to_string(values[i]) + " at sample " +
+                    std::to_string(i / per_sample) + ", site " + std::to_string(i % per_sample) +
+                    " is not a spin (±1)");
+  }
+  return per_sample;
+}
+
+}  // namespace
+
+SpinSamples spins_from_npy(NpyArray array, const std::string& name) {
   const auto& shape = array.shape;
   if (shape.size() != 2 && shape.size() != 3)
     throw IoError(name + ": spin arrays have shape (n, L) or (n, Ly, Lx), got " +
                   std::to_string(shape.size()) + " dimensions");
-  if (shape[0] == 0) throw IoError(name + ": holds no samples");
+  for (std::size_t d = 1; d < shape.size(); ++d)
+    if (shape[d] < 2 || shape[d] > (1u << 20))
+      throw IoError(name + ": lattice side " + std::to_string(shape[d]) + " out of range");
+  check_spin_array(array, name);
   SpinSamples out;
   if (shape.size() == 2) {
     out.lattice = ising::Lattice::chain(static_cast<int>(shape[1]));
   } else {
     out.lattice = ising::Lattice::square(static_cast<int>(shape[2]), static_cast<int>(shape[1]));
   }
-  for (std::size_t d = 1; d < shape.size(); ++d)
-    if (shape[d] < 2 || shape[d] > (1u << 20))
-      throw IoError(name + ": lattice side " + std::to_string(shape[d]) + " out of range");
   out.count = shape[0];
   out.spins.resize(array.data.size());
   std::memcpy(out.spins.data(), array.data.data(), array.data.size());
-  const std::size_t sites = out.lattice.sites();
-  for (std::size_t i = 0; i < out.spins.size(); ++i) {
-    if (out.spins[i] != 1 && out.spins[i] != -1)
-      throw IoError(name + ": value " + std::to_string(out.spins[i]) + " at sample " +
-                    std::to_string(i / sites) + ", site " + std::to_string(i % sites) +
-                    " is not a spin (±1)");
-  }
   return out;
+}
+
+SpinRows spin_rows_from_npy(const NpyArray& array, const std::string& name) {
+  SpinRows out;
+  out.spins_per_sample = check_spin_array(array, name);
+  out.count = array.shape[0];
+  out.spins.resize(array.data.size());
+  std::memcpy(out.spins.data(), array.data.data(), array.data.size());
+  return out;
+}
+
+SpinRows read_spin_rows(const std::filesystem::path& path) {
+  return spin_rows_from_npy(read_npy(path), path.string());
 }
 
 NpyArray spins_to_npy(const SpinSamples& samples) {

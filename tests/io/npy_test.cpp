@@ -87,6 +87,19 @@ TEST(SpinFile, ValidatesDtypeShapeAndValues) {
   EXPECT_THROW(spins_from_npy(make_npy(std::span<const std::int8_t>(ok), {8}), "1d"), IoError);
 }
 
+TEST(SpinFile, RowsAcceptAnySampleShape) {
+  std::vector<std::int8_t> v(2 * 2 * 3 * 2, 1);
+  v[13] = -1;
+  const SpinRows rows =
+      spin_rows_from_npy(make_npy(std::span<const std::int8_t>(v), {2, 2, 3, 2}), "4d");
+  EXPECT_EQ(rows.count, 2u);
+  EXPECT_EQ(rows.spins_per_sample, 12u);
+  EXPECT_EQ(rows.spins[13], -1);
+  v[5] = 3;
+  EXPECT_THROW(spin_rows_from_npy(make_npy(std::span<const std::int8_t>(v), {2, 12}), "bad"),
+               IoError);
+}
+
 TEST(AtomicFile, LeavesNothingBehindWhenNotCommitted) {
   const fs::path dir = temp_dir();
   {

@@ -28,6 +28,19 @@ struct SpinSamples {
 /// the shape is not (n, L) or (n, Ly, Lx) with n ≥ 1, or a value is not ±1 (the first offender
 /// is named by sample and site).
 SpinSamples spins_from_npy(NpyArray array, const std::string& name);
+/// Spin data of any shape (n, ...), each sample flattened row-major: what an RBM reads.
+struct SpinRows {
+  std::size_t count = 0;
+  std::size_t spins_per_sample = 0;
+  std::vector<std::int8_t> spins;  ///< count × spins_per_sample values, each ±1
+};
+
+/// Interprets an int8 array of shape (n, ...) with n ≥ 1 as rows of spins. Throws IoError
+/// naming `name` for another dtype or a value other than ±1.
+SpinRows spin_rows_from_npy(const NpyArray& array, const std::string& name);
+/// Reads a spin file of any shape (n, ...).
+SpinRows read_spin_rows(const std::filesystem::path& path);
+
 /// The .npy array of a set of samples.
 NpyArray spins_to_npy(const SpinSamples& samples);
 
