@@ -1,0 +1,354 @@
+#include "deeprg/report/line_plot.hpp"
+
+#include <plplot/plplot.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <mutex>
+#include <string>
+
+#include "deeprg/core/error.hpp"
+
+namespace deeprg::report {
+
+namespace {
+
+// PLplot keeps one global set of streams: every use in the process goes through this lock.
+std::mutex plplot_mutex;
+
+// cmap0 layout: 0 background, 1 axes and text, 2 grid, 3 … 12 the series colours (Tableau 10,
+// chosen to stay distinguishable for the common forms of colour blindness).
+constexpr int kBackground = 0, kForeground = 1, kGrid = 2, kFirstSeries = 3;
+constexpr std::array<std::array<PLINT, 3>, 13> kPalette{{{255, 255, 255},
+                                                         {0, 0, 0},
+                                                         {225, 225, 225},
+                                                         {31, 119, 180},
+                                                         {255, 127, 14},
+                                                         {44, 160, 44},
+                                                         {214, 39, 40},
+                                                         {148, 103, 189},
+                                                         {140, 86, 75},
+                                                         {227, 119, 194},
+                                                         {127, 127, 127},
+                                                         {188, 189, 34},
+                                                         {23, 190, 207}}};
+constexpr int kSeriesColours = 10;
+// Unicode markers, drawn with plstring so that cairo renders them from a system font.
+constexpr std::array<const char*, kSeriesColours> kMarkers{"●", "■", "▲", "◆", "▼",
+                                                           "○", "□", "△", "◇", "▽"};
+
+// PLplot's exit handler: PLplot calls it on a fatal error and then calls exit(). Throwing
+// instead keeps the process alive so the caller sees an IoError; PLplot's state is not cleaned
+// up on that path, so it is a last resort: write_line_plot checks everything it can beforehand.
+int throw_on_plplot_exit(PLCHAR_VECTOR message) {
+  throw IoError(std::string("PLplot: ") + (message ? message : "fatal error"));
+}
+
+// Whether PLplot can load the pngcairo driver. Without it plinit would fall back to asking for
+// a device on stdin, so this is checked first. Caller holds the mutex.
+bool pngcairo_available() {
+  constexpr int kMaxDevices = 128;
+  std::array<PLCHAR_VECTOR, kMaxDevices> menu{}, names{};
+  PLCHAR_VECTOR* menu_ptr = menu.data();
+  PLCHAR_VECTOR* names_ptr = names.data();
+  int count = kMaxDevices;
+  plgFileDevs(&menu_ptr, &names_ptr, &count);
+  for (int i = 0; i < count && i < kMaxDevices; ++i)
+    if (names[static_cast<std::size_t>(i)] &&
+        std::string(names[static_cast<std::size_t>(i)]) == "pngcairo")
+      return true;
+  return false;
+}
+
+// '#' starts a PLplot escape sequence; "##" prints it literally.
+std::string escape(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    out += c;
+    if (c == '#') out += '#';
+  }
+  return out;
+}
+
+// Printed width of UTF-8 text in characters: continuation bytes take no width.
+std::size_t glyphs(const std::string& text) {
+  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
+
+// A point as drawn: coordinates after the log transform, or not drawable.
+struct Point {
+  double x, y, lo, hi;
+  bool ok, bar;
+};
+
+Point transform(const LinePlot& plot, const Series& s, std::size_t i) {
+  Point p{s.x[i], s.y[i], 0, 0, true, false};
+  if (!std::isfinite(p.x) || !std::isfinite(p.y)) p.ok = false;
+  if (plot.log_x) p.ok = p.ok && p.x > 0;
+  if (plot.log_y) p.ok = p.ok && p.y > 0;
+  if (!p.ok) return p;
+  if (plot.log_x) p.x = std::log10(p.x);
+  if (!s.y_error.empty() && std::isfinite(s.y_error[i]) && s.y_error[i] > 0) {
+    double lo = s.y[i] - s.y_error[i], hi = s.y[i] + s.y_error[i];
+    if (plot.log_y) {
+      // A bar reaching below zero is cut at the bottom of the plot.
+      lo = lo > 0 ? std::log10(lo) : -std::numeric_limits<double>::infinity();
+      hi = std::log10(hi);
+    }
+    p.lo = lo;
+    p.hi = hi;
+    p.bar = true;
+  }
+  if (plot.log_y) p.y = std::log10(p.y);
+  return p;
+}
+
+struct Range {
+  double lo = std::numeric_limits<double>::infinity();
+  double hi = -std::numeric_limits<double>::infinity();
+  void add(double v) {
+    if (!std::isfinite(v)) return;
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+  }
+  // Widened by 5% on both sides; a single value or no value still gives a usable window.
+  std::pair<double, double> padded() const {
+    if (!(lo <= hi)) return {0.0, 1.0};
+    if (hi - lo < 1e-12 * std::max(1.0, std::abs(lo))) {
+      const double half = std::max(0.5, 0.1 * std::abs(lo));
+      return {lo - half, hi + half};
+    }
+    const double pad = 0.05 * (hi - lo);
+    return {lo - pad, hi + pad};
+  }
+};
+
+std::filesystem::path temp_name(const std::filesystem::path& png) {
+  static std::atomic<unsigned> counter{0};
+  std::filesystem::path temp = png;
+  temp += ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
+  return temp;
+}
+
+void validate(const std::filesystem::path& png, const LinePlot& plot) {
+  if (plot.width < 100 || plot.width > 10000)
+    throw ConfigError(
+        "width", "plot width must be in [100, 10000] pixels, got " + std::to_string(plot.width));
+  if (plot.height < 100 || plot.height > 10000)
+    throw ConfigError(
+        "height", "plot height must be in [100, 10000] pixels, got " + std::to_string(plot.height));
+  for (const Series& s : plot.series) {
+    if (s.x.size() != s.y.size() || (!s.y_error.empty() && s.y_error.size() != s.y.size()))
+      throw ShapeError(png.string() + ": series '" + s.label + "' has " +
+                       std::to_string(s.x.size()) + " x, " + std::to_string(s.y.size()) +
+                       " y and " + std::to_string(s.y_error.size()) + " error values");
+  }
+  if (png.empty()) throw IoError("plot output path is empty");
+  const auto parent = png.has_parent_path() ? png.parent_path() : std::filesystem::path(".");
+  std::error_code ec;
+  if (!std::filesystem::is_directory(parent, ec))
+    throw IoError(png.string() + ": directory " + parent.string() + " does not exist");
+  if (std::filesystem::is_directory(png, ec)) throw IoError(png.string() + ": is a directory");
+}
+
+// Everything between plinit and plend. Caller holds the mutex.
+void draw(const LinePlot& plot) {
+  // Transformed points and the data window.
+  std::vector<std::vector<Point>> points(plot.series.size());
+  Range rx, ry;
+  for (std::size_t k = 0; k < plot.series.size(); ++k) {
+    const Series& s = plot.series[k];
+    for (std::size_t i = 0; i < s.x.size(); ++i) {
+      const Point p = transform(plot, s, i);
+      points[k].push_back(p);
+      if (!p.ok) continue;
+      rx.add(p.x);
+      ry.add(p.y);
+      if (p.bar) {
+        ry.add(p.lo);
+        ry.add(p.hi);
+      }
+    }
+  }
+  const auto [x0, x1] = rx.padded();
+  const auto [y0, y1] = ry.padded();
+
+  // Legend entries; the right margin grows with the longest label so that the legend fits
+  // beside the axes instead of covering data.
+  std::vector<std::string> labels;
+  std::vector<std::size_t> legend_series;
+  std::size_t longest = 0;
+  for (std::size_t k = 0; k < plot.series.size(); ++k) {
+    if (plot.series[k].label.empty()) continue;
+    labels.push_back(escape(plot.series[k].label));
+    legend_series.push_back(k);
+    longest = std::max(longest, glyphs(plot.series[k].label));
+  }
+  // Character sizes follow the page height, so widths in page-width units scale with the
+  // aspect ratio; the constants are measured on 800×600 output.
+  const double aspect = static_cast<double>(plot.height) / plot.width / 0.75;
+  const double legend_width =
+      labels.empty() ? 0.0
+                     : std::min(0.45, (0.10 + 0.0155 * static_cast<double>(longest)) * aspect);
+  const double left = 0.14, right = labels.empty() ? 0.95 : 0.97 - legend_width;
+  const double title_width = 0.0166 * static_cast<double>(glyphs(plot.title)) * aspect;
+  const double title_scale = title_width > 0.94 ? 1.45 * 0.94 / title_width : 1.45;
+
+  pladv(0);
+  plschr(0.0, 1.25);
+  plvpor(left, right, 0.12, 0.91);
+  plwind(x0, x1, y0, y1);
+  const std::string lx = plot.log_x ? "l" : "", ly = plot.log_y ? "l" : "";
+  // Grid first (light grey) so the axes, ticks and data are drawn over it.
+  plcol0(kGrid);
+  plwidth(1.0);
+  plbox(("g" + lx).c_str(), plot.x_tick, 0, ("g" + ly).c_str(), 0.0, 0);
+  plcol0(kForeground);
+  plwidth(1.5);
+  plbox(("bcnst" + lx).c_str(), plot.x_tick, 0, ("bcnstv" + ly).c_str(), 0.0, 0);
+  plwidth(1.0);
+  pllab(escape(plot.x_label).c_str(), escape(plot.y_label).c_str(), "");
+  // The title is centred on the page, not on the (off-centre) axes.
+  plschr(0.0, title_scale);
+  plmtex("t", 1.2, (0.5 - left) / (right - left), 0.5, escape(plot.title).c_str());
+  plschr(0.0, 1.25);
+
+  for (std::size_t k = 0; k < points.size(); ++k) {
+    const int colour = kFirstSeries + static_cast<int>(k % kSeriesColours);
+    const char* marker = kMarkers[k % kSeriesColours];
+    plcol0(colour);
+    // Lines through contiguous runs of drawable points; past ten series colours and markers
+    // repeat, so the line style changes instead.
+    pllsty(1 + static_cast<PLINT>((k / kSeriesColours) % 8));
+    plwidth(2.0);
+    std::vector<PLFLT> xs, ys;
+    auto flush = [&] {
+      if (xs.size() >= 2) plline(static_cast<PLINT>(xs.size()), xs.data(), ys.data());
+      xs.clear();
+      ys.clear();
+    };
+    for (const Point& p : points[k]) {
+      if (!p.ok) {
+        flush();
+        continue;
+      }
+      xs.push_back(p.x);
+      ys.push_back(p.y);
+    }
+    flush();
+    // Error bars, clipped to the window so that a bar cut on a log axis stays inside.
+    pllsty(1);
+    plwidth(1.5);
+    for (const Point& p : points[k]) {
+      if (!p.ok || !p.bar) continue;
+      PLFLT x = p.x, lo = std::max(p.lo, y0), hi = std::min(p.hi, y1);
+      plerry(1, &x, &lo, &hi);
+    }
+    plwidth(1.0);
+    for (const Point& p : points[k]) {
+      if (!p.ok) continue;
+      PLFLT x = p.x, y = p.y;
+      plstring(1, &x, &y, marker);
+    }
+  }
+
+  if (!labels.empty()) {
+    const PLINT n = static_cast<PLINT>(labels.size());
+    std::vector<const char*> text, symbols;
+    std::vector<PLINT> opts(labels.size(), PL_LEGEND_LINE | PL_LEGEND_SYMBOL), colours, styles,
+        numbers(labels.size(), 1), zeros(labels.size(), 0);
+    std::vector<PLFLT> widths(labels.size(), 2.0), scales(labels.size(), 1.0),
+        fzeros(labels.size(), 0.0);
+    for (std::size_t e = 0; e < labels.size(); ++e) {
+      text.push_back(labels[e].c_str());
+      symbols.push_back(kMarkers[legend_series[e] % kSeriesColours]);
+      colours.push_back(kFirstSeries + static_cast<int>(legend_series[e] % kSeriesColours));
+      styles.push_back(1 + static_cast<PLINT>((legend_series[e] / kSeriesColours) % 8));
+    }
+    std::vector<PLINT> text_colours(labels.size(), kForeground);
+    PLFLT width = 0, height = 0;
+    plschr(0.0, 1.1);
+    pllegend(&width, &height, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
+             PL_POSITION_SUBPAGE | PL_POSITION_INSIDE | PL_POSITION_RIGHT | PL_POSITION_TOP, 0.015,
+             0.09, 0.08, kBackground, kForeground, 1, n, 1, n, opts.data(), 1.0, 1.0, 2.0, 0.0,
+             text_colours.data(), text.data(), zeros.data(), zeros.data(), fzeros.data(),
+             fzeros.data(), colours.data(), styles.data(), widths.data(), colours.data(),
+             scales.data(), numbers.data(), symbols.data());
+  }
+}
+
+}  // namespace
+
+void write_line_plot(const std::filesystem::path& png, const LinePlot& plot) {
+  validate(png, plot);
+  const std::filesystem::path temp = temp_name(png);
+  // PLplot would exit() on a file it cannot open; open it here first to turn that into an
+  // IoError. PLplot then truncates and writes the same file.
+  {
+    std::ofstream probe(temp, std::ios::binary | std::ios::trunc);
+    if (!probe) throw IoError(png.string() + ": cannot write in " + temp.parent_path().string());
+  }
+  struct RemoveTemp {
+    const std::filesystem::path& path;
+    bool keep = false;
+    ~RemoveTemp() {
+      std::error_code ec;
+      if (!keep) std::filesystem::remove(path, ec);
+    }
+  } cleanup{temp};
+
+  {
+    std::lock_guard lock(plplot_mutex);
+    plsexit(throw_on_plplot_exit);
+    try {
+      if (!pngcairo_available())
+        throw IoError(
+            "PLplot's pngcairo driver is not available (install plplot-driver-cairo, or check "
+            "PLPLOT_DRV_DIR)");
+      plsdev("pngcairo");
+      plsfnam(temp.c_str());
+      plspage(0, 0, plot.width, plot.height, 0, 0);
+      std::array<PLINT, kPalette.size()> r{}, g{}, b{};
+      for (std::size_t i = 0; i < kPalette.size(); ++i) {
+        r[i] = kPalette[i][0];
+        g[i] = kPalette[i][1];
+        b[i] = kPalette[i][2];
+      }
+      plscmap0n(static_cast<PLINT>(kPalette.size()));
+      plscmap0(r.data(), g.data(), b.data(), static_cast<PLINT>(kPalette.size()));
+      plinit();
+      draw(plot);
+      plend();
+    } catch (...) {
+      // Reset PLplot as its own plexit would (plend works from any state), so the next plot in
+      // this process starts clean; a second fatal error inside plend is ignored.
+      try {
+        plend();
+      } catch (const IoError&) {
+      }
+      plsexit(nullptr);
+      try {
+        throw;
+      } catch (const IoError& e) {
+        throw IoError(png.string() + ": " + e.what());
+      }
+    }
+    plsexit(nullptr);
+  }
+
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(temp, ec);
+  if (ec || size < 8) throw IoError(png.string() + ": PLplot wrote no image");
+  std::filesystem::rename(temp, png, ec);
+  if (ec) throw IoError(png.string() + ": cannot rename temporary file (" + ec.message() + ")");
+  cleanup.keep = true;
+}
+
+}  // namespace deeprg::report
