@@ -17,6 +17,10 @@ void add_measure_command(CLI::App& app);
 void add_run_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 void add_evaluate_command(CLI::App& app);
+void add_coarse_grain_command(CLI::App& app);
+void add_flow_command(CLI::App& app);
+void add_mcrg_command(CLI::App& app);
+void add_decimate_1d_command(CLI::App& app);
 
 /// Exact references for the model as JSON: top-level log_z, energy_per_spin,
 /// specific_heat_per_spin of the finite lattice (Kaufman in 2D at h = 0, transfer matrix in 1D,
@@ -32,8 +36,7 @@ nlohmann::json sampler_sidecar(const ising::Model& model, const mc::SamplerOptio
 mc::Algorithm resolve_algorithm(const std::string& name, const ising::Model& model);
 
 /// Measures samples and returns flat JSON (energy_per_spin, energy_per_spin_error, ...).
-nlohmann::json measure_json(const ising::Model& model, const io::SpinSamples& samples,
-                            int threads);
+nlohmann::json measure_json(const ising::Model& model, const io::SpinSamples& samples, int threads);
 
 /// Reads a spin file as the visible layer of a model with `n_visible` units (0: any), in the
 /// units' alphabet. Throws ShapeError naming the file when the sizes differ.

@@ -1,0 +1,93 @@
+// End-to-end tests of `deeprg mcrg`.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "deeprg/io/atomic_file.hpp"
+#include "deeprg/io/spin_file.hpp"
+#include "deeprg/mc/sampler.hpp"
+#include "run_cli.hpp"
+
+namespace {
+
+using deeprg::testing::CliResult;
+using deeprg::testing::run_cli;
+
+class McrgCli : public deeprg::testing::CliTest {
+ protected:
+  void SetUp() override {
+    CliTest::SetUp();
+    // 16×16 at T_c: enough for two MCRG levels (16 → 8 → 4) in a fraction of a second.
+    deeprg::ising::Model model;
+    model.lattice = deeprg::ising::Lattice::square(16, 16);
+    model.T = deeprg::ising::kCriticalTemperature;
+    deeprg::mc::SamplerOptions options;
+    options.samples = 2000;
+    options.seed = 4;
+    deeprg::io::write_spins(path("data.npy"), deeprg::mc::sample(model, options));
+  }
+};
+
+TEST_F(McrgCli, JsonListsLevelsDeepestLast) {
+  const CliResult r = run_cli("mcrg " + path("data.npy") + " --json", false);
+  ASSERT_EQ(r.code, 0) << r.output;
+  const auto j = nlohmann::json::parse(r.output);
+  ASSERT_EQ(j["levels"].size(), 2u);  // default: as deep as the coarsest side ≥ 4 allows
+  EXPECT_EQ(j["levels"][0]["level"], 1);
+  EXPECT_EQ(j["levels"][0]["L"], 8);
+  EXPECT_EQ(j["levels"][1]["level"], 2);
+  EXPECT_EQ(j["levels"][1]["L"], 4);
+  EXPECT_EQ(j["samples"], 2000);
+  EXPECT_EQ(j["rule"], "majority");
+  for (const auto& level : j["levels"])
+    for (const char* key : {"y_t", "y_t_error", "y_h", "y_h_error"})
+      EXPECT_TRUE(level[key].is_number()) << key;
+  // Loose physics: 2000 samples of 16×16 still land near y_t = 1 and y_h = 15/8.
+  EXPECT_NEAR(j["levels"][1]["y_t"].get<double>(), 1.0, 0.2);
+  EXPECT_NEAR(j["levels"][1]["y_h"].get<double>(), 1.875, 0.03);
+
+  const CliResult one = run_cli(
+      "mcrg " + path("data.npy") + " --levels 1 --couplings nn,m --blocks 10 --json", false);
+  ASSERT_EQ(one.code, 0) << one.output;
+  const auto k = nlohmann::json::parse(one.output);
+  ASSERT_EQ(k["levels"].size(), 1u);
+  EXPECT_EQ(k["couplings"]["even"], nlohmann::json::array({"nn"}));
+  EXPECT_EQ(k["couplings"]["odd"], nlohmann::json::array({"m"}));
+}
+
+TEST_F(McrgCli, TablePrintsOneRowPerLevel) {
+  const CliResult r = run_cli("mcrg " + path("data.npy") + " --levels 2 --rule decimation");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("y_t"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("16 -> 8"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("8 -> 4"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("15/8"), std::string::npos) << r.output;
+}
+
+TEST_F(McrgCli, ErrorsNameTheProblem) {
+  struct Case {
+    std::string args;
+    int code;
+    std::string needle;
+  };
+  deeprg::io::write_file_atomic(path("garbage.npy"), "not a spin file");
+  const Case cases[] = {
+      {"mcrg " + path("data.npy") + " --couplings nn,bogus", 2, "--couplings"},
+      {"mcrg " + path("data.npy") + " --levels 3", 2, "--levels"},
+      {"mcrg " + path("data.npy") + " --b 3", 1, "divisible"},
+      {"mcrg " + path("data.npy") + " --b 1", 2, "--b"},
+      {"mcrg " + path("data.npy") + " --rule nope", 2, "--rule"},
+      {"mcrg " + path("data.npy") + " --blocks 1", 2, "--blocks"},
+      {"mcrg " + path("garbage.npy"), 1, "garbage.npy"},
+      {"mcrg " + path("missing.npy"), 1, "missing.npy"},
+  };
+  for (const Case& c : cases) {
+    const CliResult r = run_cli(c.args);
+    EXPECT_EQ(r.code, c.code) << c.args << "\n" << r.output;
+    EXPECT_NE(r.output.find(c.needle), std::string::npos) << c.args << "\n" << r.output;
+  }
+}
+
+}  // namespace
