@@ -37,17 +37,6 @@ std::filesystem::path level_path(const std::filesystem::path& out, int k) {
   return p;
 }
 
-/// A lattice that does not allow `levels` coarse-grainings by b is the flags' fault (the file
-/// is fine): ConfigError naming --b when not even one level fits, else --levels.
-void check_block_flags(const std::string& file, const ising::Lattice& lattice, int b, int levels) {
-  try {
-    rg::check_block_levels(lattice, b, levels);
-  } catch (const ShapeError& e) {
-    throw ConfigError(rg::max_block_levels(lattice, b) == 0 ? "--b" : "--levels",
-                      file + ": " + e.what());
-  }
-}
-
 }  // namespace
 
 void add_coarse_grain_command(CLI::App& app) {

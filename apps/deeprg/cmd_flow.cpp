@@ -42,17 +42,6 @@ nlohmann::json temperature(const nlohmann::json& sidecar) {
   return nullptr;
 }
 
-/// A lattice that does not allow `levels` coarse-grainings by b is the flags' fault (the file
-/// is fine): ConfigError naming --b when not even one level fits, else --levels.
-void check_block_flags(const std::string& file, const ising::Lattice& lattice, int b, int levels) {
-  try {
-    rg::check_block_levels(lattice, b, levels);
-  } catch (const ShapeError& e) {
-    throw ConfigError(rg::max_block_levels(lattice, b) == 0 ? "--b" : "--levels",
-                      file + ": " + e.what());
-  }
-}
-
 struct Quantity {
   const char* name;
   const char* axis;

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "deeprg/core/error.hpp"
+#include "deeprg/rg/block_spin.hpp"
 
 namespace deeprg::cli {
 
@@ -100,6 +101,15 @@ void ProgressBar::finish() {
     std::fprintf(stderr, "\r\033[K");
     std::fflush(stderr);
     drawn_ = false;
+  }
+}
+
+void check_block_flags(const std::string& file, const ising::Lattice& lattice, int b, int levels) {
+  try {
+    rg::check_block_levels(lattice, b, levels);
+  } catch (const ShapeError& e) {
+    throw ConfigError(rg::max_block_levels(lattice, b) == 0 ? "--b" : "--levels",
+                      file + ": " + e.what());
   }
 }
 

@@ -45,6 +45,10 @@ class ProgressBar {
   std::chrono::steady_clock::time_point start_, last_;
 };
 
+/// A lattice that does not allow `levels` coarse-grainings by b is the flags' fault (the file
+/// is fine): throws ConfigError naming --b when not even one level fits, else --levels.
+void check_block_flags(const std::string& file, const ising::Lattice& lattice, int b, int levels);
+
 /// Formats "value ± error" with the error's two significant digits deciding the precision.
 std::string format_estimate(double value, double error);
 

@@ -1,6 +1,5 @@
 // End-to-end tests of deeprg coarse-grain and deeprg flow.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -10,55 +9,32 @@
 #include "deeprg/io/atomic_file.hpp"
 #include "deeprg/io/spin_file.hpp"
 #include "deeprg/rg/block_spin.hpp"
+#include "run_cli.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
+using deeprg::testing::CliResult;
+using deeprg::testing::run_cli;
 
-struct Result {
-  int code;
-  std::string output;  // stdout and stderr together
-};
-
-Result run(const std::string& args) {
-  const std::string command = std::string(DEEPRG_CLI_PATH) + " " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return {-1, "popen failed"};
-  std::string output;
-  char buffer[4096];
-  while (const std::size_t n = fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
-
-class CoarseGrainCli : public ::testing::Test {
+class CoarseGrainCli : public deeprg::testing::CliTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("deeprg_rg_cli_" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
   // 200 samples of the 16×16 torus with a sidecar recording T.
   void sample(const std::string& name, double t) {
-    const Result r = run("sample --L 16 --T " + std::to_string(t) +
-                         " --samples 200 --seed 3 --threads 2 --out " + path(name));
+    const CliResult r = run_cli("sample --L 16 --T " + std::to_string(t) +
+                                " --samples 200 --seed 3 --threads 2 --out " + path(name));
     ASSERT_EQ(r.code, 0) << r.output;
   }
   std::size_t files() const {
     return static_cast<std::size_t>(
         std::distance(fs::directory_iterator(dir_), fs::directory_iterator()));
   }
-  fs::path dir_;
 };
 
 TEST_F(CoarseGrainCli, RoundTripWritesEveryLevelWithSidecars) {
   sample("s.npy", 2.5);
-  const Result r = run("coarse-grain " + path("s.npy") +
-                       " --rule majority --b 2 --levels 2 --seed 9 --out " + path("c.npy"));
+  const CliResult r = run_cli("coarse-grain " + path("s.npy") +
+                              " --rule majority --b 2 --levels 2 --seed 9 --out " + path("c.npy"));
   ASSERT_EQ(r.code, 0) << r.output;
   const auto fine = deeprg::io::read_spins(path("s.npy"));
   const auto level1 = deeprg::io::read_spins(path("c.level1.npy"));
@@ -85,12 +61,13 @@ TEST_F(CoarseGrainCli, RoundTripWritesEveryLevelWithSidecars) {
   EXPECT_EQ(nlohmann::json::parse(deeprg::io::read_file(path("c.level1.npy.json")))["level"], 1);
   // Coarse-graining a coarse-grained file continues the level count.
   ASSERT_EQ(
-      run("coarse-grain " + path("c.level1.npy") + " --b 2 --seed 9 --out " + path("d.npy")).code,
+      run_cli("coarse-grain " + path("c.level1.npy") + " --b 2 --seed 9 --out " + path("d.npy"))
+          .code,
       0);
   EXPECT_EQ(deeprg::io::read_spins(path("d.npy")).spins, level2.spins);
   // Decimation by 4 in one step.
-  const Result d = run("coarse-grain " + path("s.npy") + " --rule decimation --b 4 --json --out " +
-                       path("e.npy"));
+  const CliResult d = run_cli("coarse-grain " + path("s.npy") +
+                              " --rule decimation --b 4 --json --out " + path("e.npy"));
   ASSERT_EQ(d.code, 0) << d.output;
   EXPECT_EQ(nlohmann::json::parse(d.output)["rule"], "decimation");
   const auto e = deeprg::io::read_spins(path("e.npy"));
@@ -127,7 +104,7 @@ TEST_F(CoarseGrainCli, BadInputIsOneLineWithoutOutputs) {
       {"flow " + path("s.npy") + " --plot " + path("no/such/dir/f.png"), "f.png", 1},
   };
   for (const Case& c : cases) {
-    const Result r = run(c.args);
+    const CliResult r = run_cli(c.args);
     EXPECT_EQ(r.code, c.code) << c.args << "\n" << r.output;
     EXPECT_NE(r.output.find(c.needle), std::string::npos) << c.args << "\n" << r.output;
     EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << "one line: " << r.output;
@@ -138,8 +115,8 @@ TEST_F(CoarseGrainCli, BadInputIsOneLineWithoutOutputs) {
 TEST_F(CoarseGrainCli, FlowJsonAndPlot) {
   sample("cold.npy", 1.8);
   sample("hot.npy", 3.5);
-  const Result r = run("flow " + path("cold.npy") + " " + path("hot.npy") +
-                       " --b 2 --levels 2 --json --plot " + path("flow.png"));
+  const CliResult r = run_cli("flow " + path("cold.npy") + " " + path("hot.npy") +
+                              " --b 2 --levels 2 --json --plot " + path("flow.png"));
   ASSERT_EQ(r.code, 0) << r.output;
   const auto j = nlohmann::json::parse(r.output);
   ASSERT_EQ(j["files"].size(), 2u);
@@ -163,22 +140,22 @@ TEST_F(CoarseGrainCli, FlowJsonAndPlot) {
   const std::string png = deeprg::io::read_file(path("flow.png"));
   EXPECT_EQ(png.substr(1, 3), "PNG");
   // The table: default levels run down to the 2×2 lattice.
-  const Result t = run("flow " + path("cold.npy") + " --plot-quantity xi-over-L");
+  const CliResult t = run_cli("flow " + path("cold.npy") + " --plot-quantity xi-over-L");
   ASSERT_EQ(t.code, 0) << t.output;
   EXPECT_NE(t.output.find("Binder"), std::string::npos) << t.output;
   EXPECT_NE(t.output.find("2x2"), std::string::npos) << t.output;
   // T of a coarse-grained file comes from its source.
-  ASSERT_EQ(run("coarse-grain " + path("hot.npy") + " --out " + path("c.npy")).code, 0);
-  const Result c = run("flow " + path("c.npy") + " --json");
+  ASSERT_EQ(run_cli("coarse-grain " + path("hot.npy") + " --out " + path("c.npy")).code, 0);
+  const CliResult c = run_cli("flow " + path("c.npy") + " --json");
   ASSERT_EQ(c.code, 0) << c.output;
   EXPECT_DOUBLE_EQ(nlohmann::json::parse(c.output)["files"][0]["T"].get<double>(), 3.5);
 }
 
 TEST_F(CoarseGrainCli, HelpDocumentsTheNaming) {
-  const Result r = run("coarse-grain --help");
+  const CliResult r = run_cli("coarse-grain --help");
   EXPECT_EQ(r.code, 0);
   EXPECT_NE(r.output.find("OUT.level1.npy"), std::string::npos) << r.output;
-  const Result f = run("flow --help");
+  const CliResult f = run_cli("flow --help");
   EXPECT_EQ(f.code, 0);
   EXPECT_NE(f.output.find("--plot"), std::string::npos) << f.output;
 }
