@@ -21,6 +21,8 @@ void add_coarse_grain_command(CLI::App& app);
 void add_flow_command(CLI::App& app);
 void add_mcrg_command(CLI::App& app);
 void add_decimate_1d_command(CLI::App& app);
+void add_vrg_command(CLI::App& app);
+void add_vrg_fit_command(CLI::App& app);
 
 /// Exact references for the model as JSON: top-level log_z, energy_per_spin,
 /// specific_heat_per_spin of the finite lattice (Kaufman in 2D at h = 0, transfer matrix in 1D,

@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
   deeprg::cli::add_flow_command(app);
   deeprg::cli::add_mcrg_command(app);
   deeprg::cli::add_decimate_1d_command(app);
+  deeprg::cli::add_vrg_command(app);
+  deeprg::cli::add_vrg_fit_command(app);
   // Subcommands are registered with a one-line summary followed by details: the list under
   // 'deeprg --help' shows the summary, 'deeprg <command> --help' shows everything.
   for (auto* sub : app.get_subcommands([](CLI::App*) { return true; })) {
