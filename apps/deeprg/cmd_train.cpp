@@ -32,26 +32,6 @@ struct TrainFlags {
   rbm::TrainOptions options;
 };
 
-std::vector<std::size_t> parse_hidden(const std::string& text) {
-  std::vector<std::size_t> sizes;
-  std::stringstream stream(text);
-  std::string item;
-  while (std::getline(stream, item, ',')) {
-    try {
-      std::size_t used = 0;
-      const long long n = std::stoll(item, &used);
-      if (used != item.size() || n < 1) throw std::invalid_argument(item);
-      sizes.push_back(static_cast<std::size_t>(n));
-    } catch (const std::exception&) {
-      throw ConfigError(
-          "--hidden",
-          "expected positive sizes separated by commas (e.g. 400,100,25), got '" + text + "'");
-    }
-  }
-  if (sizes.empty()) throw ConfigError("--hidden", "give at least one hidden layer size");
-  return sizes;
-}
-
 /// Per-epoch output: a line on the terminal (stderr) with an ETA, and a JSON line in the
 /// metrics file.
 class EpochLog {
@@ -160,7 +140,7 @@ void add_train_command(CLI::App& app) {
       ->required();
   cmd->callback([f] {
     auto options = f->options;
-    const auto sizes = parse_hidden(f->hidden);
+    const auto sizes = parse_sizes("--hidden", f->hidden);
     const rbm::Units visible = rbm::parse_units(f->visible_units, "--visible-units");
     const rbm::Units hidden = rbm::parse_units(f->hidden_units, "--hidden-units");
     if (f->cd_k) {

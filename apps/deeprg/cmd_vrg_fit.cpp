@@ -27,26 +27,6 @@ struct VrgFitFlags {
   vrg::FitOptions options;
 };
 
-std::vector<std::size_t> parse_hidden_list(const std::string& text) {
-  std::vector<std::size_t> sizes;
-  std::stringstream stream(text);
-  std::string item;
-  while (std::getline(stream, item, ',')) {
-    try {
-      std::size_t used = 0;
-      const long long n = std::stoll(item, &used);
-      if (used != item.size() || n < 1 || n > 4096) throw std::invalid_argument(item);
-      sizes.push_back(static_cast<std::size_t>(n));
-    } catch (const std::exception&) {
-      throw ConfigError(
-          "--hidden",
-          "expected positive sizes separated by commas (e.g. 1,2,4,8), got '" + text + "'");
-    }
-  }
-  if (sizes.empty()) throw ConfigError("--hidden", "give at least one hidden layer size");
-  return sizes;
-}
-
 nlohmann::json number_or_null(double x) {
   return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr);
 }
@@ -93,7 +73,7 @@ void add_vrg_fit_command(CLI::App& app) {
       throw ConfigError("--L", "at most " + std::to_string(vrg::kMaxFitSpins) +
                                    " spins can be enumerated, got " +
                                    std::to_string(model.lattice.sites()));
-    const std::vector<std::size_t> hidden = parse_hidden_list(f->hidden);
+    const std::vector<std::size_t> hidden = parse_sizes("--hidden", f->hidden);
     vrg::FitOptions options = f->options;
     options.hidden = rbm::parse_units(f->hidden_units, "--hidden-units");
     options.compare_cd = !f->no_cd;

@@ -104,6 +104,27 @@ void ProgressBar::finish() {
   }
 }
 
+std::vector<std::size_t> parse_sizes(const std::string& flag, const std::string& text) {
+  std::vector<std::size_t> sizes;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    const std::string item = text.substr(start, comma - start);
+    try {
+      std::size_t used = 0;
+      const long long n = std::stoll(item, &used);
+      if (used != item.size() || n < 1 || n > (1LL << 24)) throw std::invalid_argument(item);
+      sizes.push_back(static_cast<std::size_t>(n));
+    } catch (const std::exception&) {
+      throw ConfigError(
+          flag,
+          "expected positive sizes separated by commas (e.g. 400,100,25), got '" + text + "'");
+    }
+    start = comma + 1;
+  }
+  return sizes;
+}
+
 void check_block_flags(const std::string& file, const ising::Lattice& lattice, int b, int levels) {
   try {
     rg::check_block_levels(lattice, b, levels);

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "deeprg/ising/model.hpp"
 
@@ -44,6 +45,9 @@ class ProgressBar {
   bool drawn_ = false;
   std::chrono::steady_clock::time_point start_, last_;
 };
+
+/// Positive sizes separated by commas ("400,100,25"); throws ConfigError(flag) otherwise.
+std::vector<std::size_t> parse_sizes(const std::string& flag, const std::string& text);
 
 /// A lattice that does not allow `levels` coarse-grainings by b is the flags' fault (the file
 /// is fine): throws ConfigError naming --b when not even one level fits, else --levels.
