@@ -13,9 +13,9 @@ int main(int argc, char** argv) {
   deeprg::use_single_threaded_blas();
   CLI::App app{
       "deeprg: deep learning and the renormalization group, measurably.\n"
-      "Ising Monte Carlo with exact references; later: block-spin RG, RBMs and the variational\n"
-      "RG of Mehta & Schwab (2014). Run 'deeprg run --out DIR' for the main experiment, or\n"
-      "'deeprg <command> --help' for one command."};
+      "Ising Monte Carlo with exact references, RBMs and deep belief networks, block-spin RG\n"
+      "and MCRG, and the variational RG of Mehta & Schwab (2014) computed exactly.\n"
+      "Run 'deeprg run --out DIR' for the main job, or 'deeprg <command> --help' for one command."};
   app.set_version_flag("--version", deeprg::kVersion);
   app.require_subcommand(1);
   deeprg::cli::add_run_command(app);
