@@ -6,8 +6,9 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libcli11-dev nlohmann-json3-dev libopenblas-dev
   libgtest-dev libgmock-dev libbenchmark-dev libpng-dev zlib1g-dev
-  libplplot-dev plplot-driver-cairo
+  libplplot-dev plplot-driver-cairo libtomlplusplus-dev
   python3 python3-numpy
+  chromium chromium-driver python3-selenium
 )
 missing=()
 for p in "${packages[@]}"; do
