@@ -7,6 +7,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "common.hpp"
 #include "deeprg/core/error.hpp"
 #include "deeprg/rg/decimation_1d.hpp"
 
@@ -43,11 +44,6 @@ void check_flags(const DecimateFlags& f) {
     throw ConfigError("--tie", "the tie coupling must be finite and > 0");
 }
 
-/// JSON has no infinity: an infinite correlation length (tanh J = 1 in double) is null.
-nlohmann::json finite_or_null(double x) {
-  return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr);
-}
-
 nlohmann::json decimate_json(const DecimateFlags& f, const rg::DecimationRbmOptions& options) {
   const auto flow = rg::decimation_flow(f.J, f.steps, options);
   nlohmann::json out;
@@ -58,12 +54,12 @@ nlohmann::json decimate_json(const DecimateFlags& f, const rg::DecimationRbmOpti
                  residuals = nlohmann::json::array();
   js.push_back(flow.front().J);
   rbm_js.push_back(flow.front().J_rbm);
-  xi.push_back(finite_or_null(flow.front().correlation_length));
+  xi.push_back(number_or_null(flow.front().correlation_length));
   double max_difference = 0, max_residual = 0;
   for (const auto& s : flow) {
     js.push_back(s.J_next_formula);
     rbm_js.push_back(s.J_next_rbm);
-    xi.push_back(finite_or_null(rg::correlation_length(s.J_next_formula)));
+    xi.push_back(number_or_null(rg::correlation_length(s.J_next_formula)));
     consts.push_back(s.free_energy_constant);
     residuals.push_back(s.rbm_residual);
     max_difference = std::max(max_difference, std::abs(s.J_next_rbm - s.J_next_formula));

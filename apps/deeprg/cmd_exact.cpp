@@ -24,11 +24,6 @@ nlohmann::json thermo_json(const ising::Thermodynamics& t) {
           {"magnetization_per_spin", t.magnetization_per_spin}};
 }
 
-/// JSON has no infinity: write null and let the text say "diverges".
-nlohmann::json finite_or_null(double x) {
-  return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr);
-}
-
 void print_row(const char* name, const nlohmann::json& a, const nlohmann::json& b,
                const nlohmann::json& c) {
   auto cell = [](const nlohmann::json& v) -> std::string {
@@ -67,9 +62,9 @@ nlohmann::json exact_json(const ising::Model& model) {
         {"method", "onsager_yang"},
         {"log_z_per_spin", inf.log_z_per_spin},
         {"energy_per_spin", inf.energy_per_spin},
-        {"specific_heat_per_spin", finite_or_null(inf.specific_heat_per_spin)},
+        {"specific_heat_per_spin", number_or_null(inf.specific_heat_per_spin)},
         {"spontaneous_magnetization", inf.spontaneous_magnetization},
-        {"correlation_length", finite_or_null(inf.correlation_length)}};
+        {"correlation_length", number_or_null(inf.correlation_length)}};
   } else if (model.lattice.dim == 1) {
     const auto inf = ising::infinite_chain(model);
     out["infinite_lattice"] = {{"method", "transfer_matrix"},
@@ -77,7 +72,7 @@ nlohmann::json exact_json(const ising::Model& model) {
                                {"energy_per_spin", inf.energy_per_spin},
                                {"specific_heat_per_spin", inf.specific_heat_per_spin},
                                {"magnetization_per_spin", inf.spontaneous_magnetization},
-                               {"correlation_length", finite_or_null(inf.correlation_length)}};
+                               {"correlation_length", number_or_null(inf.correlation_length)}};
   }
   return out;
 }

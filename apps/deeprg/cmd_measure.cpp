@@ -20,10 +20,6 @@ struct MeasureFlags {
   bool json = false;
 };
 
-nlohmann::json number_or_null(double x) {
-  return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr);
-}
-
 /// A model parameter from the flag if given, else from the sidecar, else the default (or an
 /// error naming the flag when there is no default).
 double parameter(const std::optional<double>& flag, const nlohmann::json& sidecar, const char* key,

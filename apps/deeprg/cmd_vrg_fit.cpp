@@ -26,10 +26,6 @@ struct VrgFitFlags {
   vrg::FitOptions options;
 };
 
-nlohmann::json number_or_null(double x) {
-  return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr);
-}
-
 }  // namespace
 
 void add_vrg_fit_command(CLI::App& app) {

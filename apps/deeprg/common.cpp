@@ -134,6 +134,10 @@ void check_block_flags(const std::string& file, const ising::Lattice& lattice, i
   }
 }
 
+nlohmann::json number_or_null(double x) {
+  return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr);
+}
+
 std::string format_estimate(double value, double error) {
   char buf[96];
   if (!std::isfinite(error) || error <= 0) {

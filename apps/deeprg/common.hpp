@@ -53,6 +53,9 @@ std::vector<std::size_t> parse_sizes(const std::string& flag, const std::string&
 /// is fine): throws ConfigError naming --b when not even one level fits, else --levels.
 void check_block_flags(const std::string& file, const ising::Lattice& lattice, int b, int levels);
 
+/// JSON has no NaN or infinity: a non-finite number is written as null.
+nlohmann::json number_or_null(double x);
+
 /// Formats "value ± error" with the error's two significant digits deciding the precision.
 std::string format_estimate(double value, double error);
 
