@@ -23,6 +23,8 @@ if(NOT DEEPRG_CBLAS_INCLUDE)
 endif()
 if(DEEPRG_BUILD_TESTS)
   deeprg_require(GTest libgtest-dev)
+  # The image-figure tests read the PNGs back to check their pixels.
+  deeprg_require(PNG libpng-dev)
 endif()
 if(DEEPRG_BUILD_BENCH)
   deeprg_require(benchmark libbenchmark-dev)

@@ -1,30 +1,27 @@
 #include "deeprg/report/line_plot.hpp"
 
 #include <plplot/plplot.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <cmath>
-#include <fstream>
 #include <limits>
-#include <mutex>
 #include <string>
 
 #include "deeprg/core/error.hpp"
+#include "plplot_session.hpp"
 
 namespace deeprg::report {
 
 namespace {
 
-// PLplot keeps one global set of streams: every use in the process goes through this lock.
-std::mutex plplot_mutex;
+using detail::escape;
+using detail::glyphs;
 
 // cmap0 layout: 0 background, 1 axes and text, 2 grid, 3 … 12 the series colours (Tableau 10,
 // chosen to stay distinguishable for the common forms of colour blindness).
 constexpr int kBackground = 0, kForeground = 1, kGrid = 2, kFirstSeries = 3;
-constexpr std::array<std::array<PLINT, 3>, 13> kPalette{{{255, 255, 255},
+constexpr std::array<detail::Rgb, 13> kPalette{{{255, 255, 255},
                                                          {0, 0, 0},
                                                          {225, 225, 225},
                                                          {31, 119, 180},
@@ -41,46 +38,6 @@ constexpr int kSeriesColours = 10;
 // Unicode markers, drawn with plstring so that cairo renders them from a system font.
 constexpr std::array<const char*, kSeriesColours> kMarkers{"●", "■", "▲", "◆", "▼",
                                                            "○", "□", "△", "◇", "▽"};
-
-// PLplot's exit handler: PLplot calls it on a fatal error and then calls exit(). Throwing
-// instead keeps the process alive so the caller sees an IoError; PLplot's state is not cleaned
-// up on that path, so it is a last resort: write_line_plot checks everything it can beforehand.
-int throw_on_plplot_exit(PLCHAR_VECTOR message) {
-  throw IoError(std::string("PLplot: ") + (message ? message : "fatal error"));
-}
-
-// Whether PLplot can load the pngcairo driver. Without it plinit would fall back to asking for
-// a device on stdin, so this is checked first. Caller holds the mutex.
-bool pngcairo_available() {
-  constexpr int kMaxDevices = 128;
-  std::array<PLCHAR_VECTOR, kMaxDevices> menu{}, names{};
-  PLCHAR_VECTOR* menu_ptr = menu.data();
-  PLCHAR_VECTOR* names_ptr = names.data();
-  int count = kMaxDevices;
-  plgFileDevs(&menu_ptr, &names_ptr, &count);
-  for (int i = 0; i < count && i < kMaxDevices; ++i)
-    if (names[static_cast<std::size_t>(i)] &&
-        std::string(names[static_cast<std::size_t>(i)]) == "pngcairo")
-      return true;
-  return false;
-}
-
-// '#' starts a PLplot escape sequence; "##" prints it literally.
-std::string escape(const std::string& text) {
-  std::string out;
-  for (const char c : text) {
-    out += c;
-    if (c == '#') out += '#';
-  }
-  return out;
-}
-
-// Printed width of UTF-8 text in characters: continuation bytes take no width.
-std::size_t glyphs(const std::string& text) {
-  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
-}
 
 // A point as drawn: coordinates after the log transform, or not drawable.
 struct Point {
@@ -130,13 +87,6 @@ struct Range {
   }
 };
 
-std::filesystem::path temp_name(const std::filesystem::path& png) {
-  static std::atomic<unsigned> counter{0};
-  std::filesystem::path temp = png;
-  temp += ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
-  return temp;
-}
-
 void validate(const std::filesystem::path& png, const LinePlot& plot) {
   if (plot.width < 100 || plot.width > 10000)
     throw ConfigError(
@@ -150,12 +100,7 @@ void validate(const std::filesystem::path& png, const LinePlot& plot) {
                        std::to_string(s.x.size()) + " x, " + std::to_string(s.y.size()) +
                        " y and " + std::to_string(s.y_error.size()) + " error values");
   }
-  if (png.empty()) throw IoError("plot output path is empty");
-  const auto parent = png.has_parent_path() ? png.parent_path() : std::filesystem::path(".");
-  std::error_code ec;
-  if (!std::filesystem::is_directory(parent, ec))
-    throw IoError(png.string() + ": directory " + parent.string() + " does not exist");
-  if (std::filesystem::is_directory(png, ec)) throw IoError(png.string() + ": is a directory");
+  detail::check_output_path(png);
 }
 
 // Everything between plinit and plend. Caller holds the mutex.
@@ -288,67 +233,7 @@ void draw(const LinePlot& plot) {
 
 void write_line_plot(const std::filesystem::path& png, const LinePlot& plot) {
   validate(png, plot);
-  const std::filesystem::path temp = temp_name(png);
-  // PLplot would exit() on a file it cannot open; open it here first to turn that into an
-  // IoError. PLplot then truncates and writes the same file.
-  {
-    std::ofstream probe(temp, std::ios::binary | std::ios::trunc);
-    if (!probe) throw IoError(png.string() + ": cannot write in " + temp.parent_path().string());
-  }
-  struct RemoveTemp {
-    const std::filesystem::path& path;
-    bool keep = false;
-    ~RemoveTemp() {
-      std::error_code ec;
-      if (!keep) std::filesystem::remove(path, ec);
-    }
-  } cleanup{temp};
-
-  {
-    std::lock_guard lock(plplot_mutex);
-    plsexit(throw_on_plplot_exit);
-    try {
-      if (!pngcairo_available())
-        throw IoError(
-            "PLplot's pngcairo driver is not available (install plplot-driver-cairo, or check "
-            "PLPLOT_DRV_DIR)");
-      plsdev("pngcairo");
-      plsfnam(temp.c_str());
-      plspage(0, 0, plot.width, plot.height, 0, 0);
-      std::array<PLINT, kPalette.size()> r{}, g{}, b{};
-      for (std::size_t i = 0; i < kPalette.size(); ++i) {
-        r[i] = kPalette[i][0];
-        g[i] = kPalette[i][1];
-        b[i] = kPalette[i][2];
-      }
-      plscmap0n(static_cast<PLINT>(kPalette.size()));
-      plscmap0(r.data(), g.data(), b.data(), static_cast<PLINT>(kPalette.size()));
-      plinit();
-      draw(plot);
-      plend();
-    } catch (...) {
-      // Reset PLplot as its own plexit would (plend works from any state), so the next plot in
-      // this process starts clean; a second fatal error inside plend is ignored.
-      try {
-        plend();
-      } catch (const IoError&) {
-      }
-      plsexit(nullptr);
-      try {
-        throw;
-      } catch (const IoError& e) {
-        throw IoError(png.string() + ": " + e.what());
-      }
-    }
-    plsexit(nullptr);
-  }
-
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(temp, ec);
-  if (ec || size < 8) throw IoError(png.string() + ": PLplot wrote no image");
-  std::filesystem::rename(temp, png, ec);
-  if (ec) throw IoError(png.string() + ": cannot rename temporary file (" + ec.message() + ")");
-  cleanup.keep = true;
+  detail::render_png(png, plot.width, plot.height, kPalette, [&] { draw(plot); });
 }
 
 }  // namespace deeprg::report

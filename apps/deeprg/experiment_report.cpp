@@ -1,0 +1,509 @@
+// deeprg run, stages 4–5: figures (PNG) and the self-contained report.html.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <string>
+
+#include "common.hpp"
+#include "deeprg/io/atomic_file.hpp"
+#include "deeprg/ising/model.hpp"
+#include "deeprg/mc/observables.hpp"
+#include "deeprg/report/html_report.hpp"
+#include "deeprg/report/image_plot.hpp"
+#include "deeprg/report/line_plot.hpp"
+#include "deeprg/version.hpp"
+#include "experiment.hpp"
+
+namespace deeprg::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string fixed(double x, int digits) {
+  if (!std::isfinite(x)) return "–";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, x);
+  return buf;
+}
+
+double number(const nlohmann::json& j, const char* key) {
+  return j.contains(key) && j[key].is_number() ? j[key].get<double>() : std::nan("");
+}
+
+std::string estimate(const nlohmann::json& j, const std::string& key) {
+  const double value = number(j, key.c_str());
+  const double error = number(j, (key + "_error").c_str());
+  return std::isfinite(value) ? format_estimate(value, error) : "–";
+}
+
+// The letter of the paper's panel showing layer l's receptive fields (Fig. 4 C, D), or none.
+std::string field_figure_name(std::size_t layer) {
+  if (layer == 2) return "C_layer2_fields.png";
+  if (layer == 3) return "D_layer3_fields.png";
+  return "layer" + std::to_string(layer) + "_fields.png";
+}
+
+report::ImagePanel lattice_panel(std::string title, int L, std::vector<double> values) {
+  return {std::move(title), static_cast<std::size_t>(L), static_cast<std::size_t>(L),
+          std::move(values)};
+}
+
+// Columns of r(l) for the selected units as L × L panels.
+report::ImageGrid field_grid(const Experiment& run, std::size_t layer, const std::string& title) {
+  const MatrixD& r = run.fields[layer - 1];
+  const analysis::LayerFields& shapes = run.layer_fields[layer - 1];
+  report::ImageGrid grid;
+  grid.title = title;
+  grid.colours = report::ColourMap::diverging;
+  grid.per_panel_scale = true;
+  grid.colour_bar = "value / max |value|";
+  const auto units = analysis::units_to_show(shapes, run.config.units_shown);
+  grid.columns = std::min<std::size_t>(8, std::max<std::size_t>(1, units.size()));
+  for (const std::size_t j : units) {
+    std::vector<double> values(r.rows);
+    for (std::size_t i = 0; i < r.rows; ++i) values[i] = r(i, j);
+    const auto& s = shapes.shapes[j];
+    grid.panels.push_back(lattice_panel(
+        "unit " + std::to_string(j) + (s.dead ? " (dead)" : ", R = " + fixed(s.radius, 1)),
+        run.config.L, std::move(values)));
+  }
+  return grid;
+}
+
+report::Series series(std::string label, std::vector<double> x, std::vector<double> y,
+                      std::vector<double> error = {}) {
+  return {std::move(label), std::move(x), std::move(y), std::move(error)};
+}
+
+// One observable of the data (level 0), the majority-rule blocks and the reconstructions
+// against the layer.
+report::LinePlot flow_plot(const Experiment& run, const std::string& key, const std::string& title,
+                           const std::string& y_label) {
+  const nlohmann::json& a = run.analysis;
+  std::vector<double> layers, majority, majority_err, recon, recon_err, majority_layers;
+  for (const auto& layer : a["layers"]) {
+    const double l = layer["layer"].get<double>();
+    layers.push_back(l);
+    recon.push_back(number(layer["reconstruction"], key.c_str()));
+    recon_err.push_back(number(layer["reconstruction"], (key + "_error").c_str()));
+    if (layer.contains("majority_rule")) {
+      majority_layers.push_back(l);
+      majority.push_back(number(layer["majority_rule"], key.c_str()));
+      majority_err.push_back(number(layer["majority_rule"], (key + "_error").c_str()));
+    }
+  }
+  const nlohmann::json& d = a["data_subset"];
+  majority_layers.insert(majority_layers.begin(), 0.0);
+  majority.insert(majority.begin(), number(d, key.c_str()));
+  majority_err.insert(majority_err.begin(), number(d, (key + "_error").c_str()));
+  report::LinePlot plot;
+  plot.title = title;
+  plot.x_label = "layer l (block level, b = 2^l)";
+  plot.y_label = y_label;
+  plot.x_tick = 1;
+  plot.series.push_back(series("majority-rule blocks (level 0 = data)", majority_layers, majority,
+                               majority_err));
+  plot.series.push_back(series("reconstruction through layer l", layers, recon, recon_err));
+  return plot;
+}
+
+}  // namespace
+
+void figures_stage(Experiment& run) {
+  const auto& c = run.config;
+  const fs::path dir = run.dir / "figures";
+  fs::create_directories(dir);
+  const std::size_t n_layers = run.dbn.layers.size();
+  const int L = c.L;
+
+  // A: the architecture, with the block-spin scale each layer is compared with.
+  std::vector<report::LayerBox> boxes{
+      {"visible " + std::to_string(L) + "×" + std::to_string(L), run.samples.lattice.sites()}};
+  std::vector<std::string> notes{std::to_string(L) + "×" + std::to_string(L) + " Ising spins"};
+  for (std::size_t l = 1; l <= n_layers; ++l) {
+    boxes.push_back({"hidden " + std::to_string(l), run.dbn.layers[l - 1].n_hidden()});
+    const int b = 1 << l;
+    notes.push_back(L % b == 0 ? "cf. " + std::to_string(b) + "×" + std::to_string(b) +
+                                     " blocks (" + std::to_string(L / b) + "×" +
+                                     std::to_string(L / b) + ")"
+                               : "");
+  }
+  report::write_architecture(dir / "A_architecture.png",
+                             "Fig. 4A: deep belief network (stacked RBMs)", boxes, notes);
+
+  // B: first-layer weights; C, D, …: effective receptive fields of deeper layers.
+  report::write_image_grid(
+      dir / "B_layer1_weights.png",
+      field_grid(run, 1, "Fig. 4B: first-layer weights W(1) of hidden units, on the lattice"));
+  for (std::size_t l = 2; l <= n_layers; ++l)
+    report::write_image_grid(
+        dir / field_figure_name(l),
+        field_grid(run, l,
+                   "Receptive fields r(" + std::to_string(l) + ") = r(" + std::to_string(l - 1) +
+                       ")·W(" + std::to_string(l) + ") of layer " + std::to_string(l)));
+
+  // E: samples and their reconstructions through each layer.
+  report::ImageGrid e;
+  e.title = "Fig. 4E: data samples and their reconstructions through each layer";
+  e.colours = report::ColourMap::grey;
+  const bool spin = run.dbn.layers.front().visible == rbm::Units::spin;
+  e.low = spin ? -1 : 0;
+  e.high = 1;
+  e.colour_bar = spin ? "⟨s⟩" : "P(s = +1)";
+  e.columns = n_layers + 1;
+  const std::size_t shown = run.reconstructions.empty() ? 0 : run.reconstructions[0].size();
+  for (std::size_t k = 0; k < shown; ++k) {
+    e.row_labels.push_back("sample " + std::to_string(k + 1));
+    for (std::size_t l = 0; l <= n_layers; ++l) {
+      const auto& r = run.reconstructions[l][k];
+      e.panels.push_back(lattice_panel(l == 0 ? "data" : "from layer " + std::to_string(l), L,
+                                       std::vector<double>(r.begin(), r.end())));
+    }
+  }
+  if (shown > 0) report::write_image_grid(dir / "E_reconstructions.png", e);
+
+  // Training curves: reconstruction error per epoch, one line per layer.
+  report::LinePlot training;
+  training.title = "Training: reconstruction error per epoch";
+  training.x_label = "epoch";
+  training.y_label = "mean squared reconstruction error";
+  training.log_y = true;
+  for (std::size_t l = 1; l <= n_layers; ++l) {
+    std::vector<double> x, y;
+    for (const auto& m : run.metrics)
+      if (m["layer"].get<std::size_t>() == l) {
+        x.push_back(m["epoch"].get<double>());
+        y.push_back(m["reconstruction_error"].get<double>());
+      }
+    training.series.push_back(series("layer " + std::to_string(l), x, y));
+  }
+  report::write_line_plot(dir / "training.png", training);
+
+  // The data against the exact solution: the distribution of the energy per spin.
+  {
+    const std::size_t n = run.samples.count;
+    std::vector<double> e_values(n);
+    for (std::size_t i = 0; i < n; ++i)
+      e_values[i] = mc::energy_per_spin(run.model, run.samples.sample(i));
+    const auto [lo_it, hi_it] = std::minmax_element(e_values.begin(), e_values.end());
+    const double lo = *lo_it, hi = *hi_it + 1e-12;
+    const int bins = 40;
+    std::vector<double> x(bins), density(bins, 0.0);
+    const double width = (hi - lo) / bins;
+    for (int b = 0; b < bins; ++b) x[b] = lo + (b + 0.5) * width;
+    for (const double v : e_values)
+      density[std::min(bins - 1, static_cast<int>((v - lo) / width))] +=
+          1.0 / (static_cast<double>(n) * width);
+    const double peak = *std::max_element(density.begin(), density.end());
+    report::LinePlot plot;
+    plot.title = "Data: energy per spin of the samples against the exact values";
+    plot.x_label = "energy per spin e = H/N";
+    plot.y_label = "probability density";
+    plot.series.push_back(series("samples (histogram)", x, density));
+    const nlohmann::json& exact = run.analysis["data"]["exact"];
+    const double kaufman = number(exact, "energy_per_spin");
+    const double mean = number(run.analysis["data"], "energy_per_spin");
+    plot.series.push_back(series("sample mean", {mean, mean}, {0, peak}));
+    plot.series.push_back(series("exact ⟨e⟩, " + std::to_string(L) + "×" + std::to_string(L) +
+                                     " torus (Kaufman)",
+                                 {kaufman, kaufman}, {0, peak}));
+    if (exact.contains("infinite_lattice")) {
+      const double onsager = number(exact["infinite_lattice"], "energy_per_spin");
+      plot.series.push_back(series("exact ⟨e⟩, infinite lattice (Onsager)", {onsager, onsager},
+                                   {0, peak}));
+    }
+    report::write_line_plot(dir / "data_energy.png", plot);
+  }
+
+  // RG diagnostics: receptive-field radius, block overlap, observables along the flow.
+  {
+    report::LinePlot plot;
+    plot.title = "Receptive-field radius per layer";
+    plot.x_label = "layer l";
+    plot.y_label = "radius holding " + fixed(100 * c.rf_fraction, 0) + "% of |r| (spacings)";
+    plot.x_tick = 1;
+    std::vector<double> x, radius, radius_err, block;
+    for (const auto& f : run.layer_fields) {
+      x.push_back(static_cast<double>(f.layer));
+      radius.push_back(f.radius_mean);
+      radius_err.push_back(f.radius_error);
+      block.push_back(f.block_radius);
+    }
+    plot.series.push_back(series("learned fields (mean ± s.e.)", x, radius, radius_err));
+    plot.series.push_back(series("uniform 2^l × 2^l block (majority rule)", x, block));
+    report::write_line_plot(dir / "receptive_field_radius.png", plot);
+  }
+  {
+    report::LinePlot plot;
+    plot.title = "Overlap of hidden units with majority-rule block spins";
+    plot.x_label = "layer l (blocks of 2^l × 2^l)";
+    plot.y_label = "|correlation|";
+    plot.x_tick = 1;
+    std::vector<double> x, best, unit, neighbour;
+    for (const auto& layer : run.analysis["layers"])
+      if (layer.contains("block_overlap")) {
+        x.push_back(layer["layer"].get<double>());
+        best.push_back(number(layer["block_overlap"], "best_per_block"));
+        unit.push_back(number(layer["block_overlap"], "best_per_unit"));
+        neighbour.push_back(number(layer["block_overlap"], "neighbour_blocks"));
+      }
+    plot.series.push_back(series("best unit per block", x, best));
+    plot.series.push_back(series("best block per unit", x, unit));
+    plot.series.push_back(series("neighbouring blocks (baseline)", x, neighbour));
+    report::write_line_plot(dir / "block_overlap.png", plot);
+  }
+  report::write_line_plot(dir / "flow_nn_correlation.png",
+                          flow_plot(run, "nn_correlation", "Nearest-neighbour correlation",
+                                    "⟨s_i s_j⟩ (nearest neighbours)"));
+  report::write_line_plot(
+      dir / "flow_correlation_length.png",
+      flow_plot(run, "correlation_length", "Second-moment correlation length",
+                "ξ in spacings of the input lattice"));
+}
+
+void report_stage(Experiment& run) {
+  using report::Code;
+  using report::Figure;
+  using report::Paragraph;
+  using report::Table;
+  const auto& c = run.config;
+  const nlohmann::json& a = run.analysis;
+  const fs::path figures = run.dir / "figures";
+  const std::size_t n_layers = run.dbn.layers.size();
+
+  std::string sizes = std::to_string(run.samples.lattice.sites());
+  for (const std::size_t n : c.hidden) sizes += "-" + std::to_string(n);
+  char date[32];
+  const std::time_t now = std::time(nullptr);
+  std::strftime(date, sizeof date, "%Y-%m-%d %H:%M", std::localtime(&now));
+
+  report::HtmlReport html;
+  html.title = "Deep learning and the renormalization group: Mehta & Schwab's experiment";
+  html.subtitle = std::string("deeprg ") + kVersion + " · preset " + run.preset + " · seed " +
+                  std::to_string(c.seed) + " · " + date;
+
+  // 1. Overview.
+  {
+    report::Section s{"Overview", {}};
+    s.blocks.push_back(Paragraph{
+        "Mehta & Schwab (2014, arXiv:1410.3831) showed that one step of variational RG maps "
+        "exactly onto a restricted Boltzmann machine, and trained stacked RBMs on 2D Ising "
+        "configurations near criticality. They reported that the network learns local block "
+        "spins: receptive fields that grow with depth, like Kadanoff's 2×2 blocks, and "
+        "reconstructions that keep the large-scale structure. This page repeats that "
+        "experiment and measures the claims."});
+    s.blocks.push_back(Paragraph{
+        "This run: " + std::to_string(c.samples) + " samples of the " + std::to_string(c.L) +
+        "×" + std::to_string(c.L) + " periodic Ising model at K = J/T = " + fixed(c.K, 4) +
+        " (T = " + fixed(1 / c.K, 4) + ", T_c = 2.2692), drawn with the " + c.algorithm +
+        " algorithm; a " + sizes + " deep belief network trained greedily with " +
+        (c.persistent ? "PCD-" : "CD-") + std::to_string(c.cd_k) + ", " +
+        std::to_string(c.epochs) + " epochs per layer, batch " + std::to_string(c.batch_size) +
+        ", learning rate " + fixed(c.learning_rate, 3) + ", momentum " + fixed(c.momentum, 2) +
+        " → " + fixed(c.final_momentum, 2) + ", L1 " + std::to_string(c.l1) + "."});
+    html.sections.push_back(std::move(s));
+  }
+
+  // 2. The data.
+  {
+    report::Section s{"The data against the exact solution", {}};
+    const nlohmann::json& d = a["data"];
+    const nlohmann::json& exact = d["exact"];
+    const nlohmann::json inf =
+        exact.contains("infinite_lattice") ? exact["infinite_lattice"] : nlohmann::json::object();
+    Table t{"Observables of the samples (jackknife errors) and the exact values",
+            {"observable", "samples", "exact, this torus (Kaufman)", "exact, infinite (Onsager/Yang)"},
+            {}};
+    t.rows.push_back({"energy per spin", estimate(d, "energy_per_spin"),
+                      fixed(number(exact, "energy_per_spin"), 6),
+                      fixed(number(inf, "energy_per_spin"), 6)});
+    t.rows.push_back({"specific heat per spin", estimate(d, "specific_heat"),
+                      fixed(number(exact, "specific_heat_per_spin"), 5),
+                      fixed(number(inf, "specific_heat_per_spin"), 5)});
+    t.rows.push_back({"|m|", estimate(d, "abs_magnetization"), "–",
+                      fixed(number(inf, "spontaneous_magnetization"), 4)});
+    t.rows.push_back({"correlation length ξ (second moment)", estimate(d, "correlation_length"),
+                      "–", fixed(number(inf, "correlation_length"), 3) + " (exponential)"});
+    t.rows.push_back({"Binder cumulant U4", estimate(d, "binder_cumulant"), "–", "–"});
+    s.blocks.push_back(t);
+    s.blocks.push_back(Figure{figures / "data_energy.png",
+                              "Distribution of the energy per spin over the samples, with the "
+                              "exact mean of the finite torus and of the infinite lattice."});
+    html.sections.push_back(std::move(s));
+  }
+
+  // 3. Training.
+  {
+    report::Section s{"Training", {}};
+    s.blocks.push_back(Figure{figures / "training.png",
+                              "Mean squared reconstruction error of each layer's RBM per epoch "
+                              "(on up to 1,000 training rows)."});
+    Table t{"Final epoch of each layer", {"layer", "RBM", "reconstruction error", "seconds per epoch"},
+            {}};
+    for (std::size_t l = 1; l <= n_layers; ++l) {
+      const nlohmann::json* last = nullptr;
+      for (const auto& m : run.metrics)
+        if (m["layer"].get<std::size_t>() == l) last = &m;
+      const auto& layer = run.dbn.layers[l - 1];
+      t.rows.push_back({std::to_string(l),
+                        std::to_string(layer.n_visible()) + " → " + std::to_string(layer.n_hidden()),
+                        last ? fixed(number(*last, "reconstruction_error"), 5) : "–",
+                        last ? fixed(number(*last, "seconds"), 3) : "–"});
+    }
+    s.blocks.push_back(t);
+    html.sections.push_back(std::move(s));
+  }
+
+  // 4. The paper's figure.
+  {
+    report::Section s{"The paper's Fig. 4, reproduced", {}};
+    s.blocks.push_back(Figure{figures / "A_architecture.png",
+                              "A: the network. Each hidden layer is compared with majority-rule "
+                              "block spins of the scale on the right."});
+    s.blocks.push_back(Figure{
+        figures / "B_layer1_weights.png",
+        "B: first-layer weights of " + std::to_string(std::min(c.units_shown, c.hidden[0])) +
+            " hidden units drawn on the lattice (red positive, blue negative, each unit scaled "
+            "to its own largest |w|); units are ordered from the most local field to the least. "
+            "The paper shows local patches: a unit looks at a small region of spins."});
+    for (std::size_t l = 2; l <= n_layers; ++l)
+      s.blocks.push_back(Figure{
+          figures / field_figure_name(l),
+          std::string(l == 2 ? "C" : l == 3 ? "D" : "") + (l <= 3 ? ": " : "") +
+              "effective receptive fields of layer " + std::to_string(l) + ", r(" +
+              std::to_string(l) + ") = W(1)···W(" + std::to_string(l) +
+              "), the linear image of a unit on the input lattice. The paper shows them "
+              "growing with depth, like block spins of growing size."});
+    s.blocks.push_back(Figure{
+        figures / "E_reconstructions.png",
+        "E: samples (left) and their mean-field reconstructions through layer 1, 2, … "
+        "(up to that layer and back down). The paper reports that reconstructions from deep "
+        "layers keep the large-scale structure and lose the fine detail, as coarse-graining "
+        "does."});
+    html.sections.push_back(std::move(s));
+  }
+
+  // 5. RG diagnostics.
+  {
+    report::Section s{"Quantitative RG diagnostics", {}};
+    Table radius{"Receptive fields: radius holding " + fixed(100 * c.rf_fraction, 0) +
+                     "% of Σ|r| around each unit's centre (mean ± s.e. over live units), against "
+                     "a uniform block of the same scale",
+                 {"layer", "units (dead)", "radius", "median", "growth", "2^l block radius",
+                  "block growth", "participation (sites)", "locality"},
+                 {}};
+    for (const auto& layer : a["layers"]) {
+      radius.rows.push_back(
+          {std::to_string(layer["layer"].get<int>()),
+           std::to_string(layer["units"].get<int>()) + " (" +
+               std::to_string(layer["dead_units"].get<int>()) + ")",
+           format_estimate(number(layer, "receptive_field_radius"),
+                           number(layer, "receptive_field_radius_error")),
+           fixed(number(layer, "receptive_field_radius_median"), 2),
+           layer.contains("radius_growth") ? fixed(number(layer, "radius_growth"), 2) + "×" : "–",
+           fixed(number(layer, "block_radius"), 2),
+           layer.contains("block_radius_growth")
+               ? fixed(number(layer, "block_radius_growth"), 2) + "×"
+               : "–",
+           fixed(number(layer, "participation"), 1), fixed(number(layer, "locality"), 3)});
+    }
+    s.blocks.push_back(radius);
+    // The claim, in numbers.
+    std::string verdict;
+    for (const auto& g : a["receptive_field_growth"]) {
+      verdict += "layer " + std::to_string(g["from_layer"].get<int>()) + " → " +
+                 std::to_string(g["to_layer"].get<int>()) + ": " +
+                 fixed(number(g, "radius_ratio"), 2) + "× (block spins " +
+                 fixed(number(g, "block_radius_ratio"), 2) + "×); ";
+    }
+    if (!verdict.empty()) {
+      const double first_radius = run.layer_fields.front().radius_mean;
+      const double half_lattice = 0.5 * c.L;
+      s.blocks.push_back(Paragraph{
+          "Growth of the mean radius with depth, learned against 2×2 block spins: " + verdict +
+          (first_radius > 0.5 * half_lattice
+               ? "The first layer's fields already spread over much of the lattice (mean radius " +
+                     fixed(first_radius, 1) + " of at most ~" + fixed(half_lattice * 1.2, 0) +
+                     "), so the measured fields are not local block spins; growth ratios near 1 "
+                     "then say the fields are saturated, not that the claim holds."
+               : "Fields are local at the first layer (mean radius " + fixed(first_radius, 1) +
+                     " spacings); compare the growth ratios above with the block spins'.")});
+    }
+    s.blocks.push_back(Figure{figures / "receptive_field_radius.png",
+                              "Mean receptive-field radius per layer against the radius of a "
+                              "uniform 2^l × 2^l block measured the same way."});
+
+    Table overlap{"Overlap of hidden units (mean-field states) with majority-rule block spins of "
+                  "the same scale: |Pearson correlation| over " +
+                      std::to_string(a["analysis_samples"].get<std::size_t>()) + " samples",
+                  {"layer", "blocks", "best unit per block", "best block per unit",
+                   "neighbouring blocks (baseline)", "one-to-one share"},
+                  {}};
+    for (const auto& layer : a["layers"])
+      if (layer.contains("block_overlap")) {
+        const auto& o = layer["block_overlap"];
+        overlap.rows.push_back({std::to_string(layer["layer"].get<int>()),
+                                std::to_string(o["blocks"].get<int>()),
+                                fixed(number(o, "best_per_block"), 3),
+                                fixed(number(o, "best_per_unit"), 3),
+                                fixed(number(o, "neighbour_blocks"), 3),
+                                fixed(number(o, "matched_fraction"), 3)});
+      }
+    s.blocks.push_back(overlap);
+    s.blocks.push_back(Figure{figures / "block_overlap.png",
+                              "A unit that is a block spin correlates with it near 1; the "
+                              "baseline is how much neighbouring block spins correlate with each "
+                              "other at this temperature."});
+
+    Table flow{"Observables along the flow: the data, majority-rule block spins of level l, and "
+               "one draw of spins from each layer's reconstruction (ξ in input spacings)",
+               {"", "⟨s_i s_j⟩ nn", "|m|", "ξ"},
+               {}};
+    const auto& d = a["data_subset"];
+    flow.rows.push_back({"data", estimate(d, "nn_correlation"), estimate(d, "abs_magnetization"),
+                         estimate(d, "correlation_length")});
+    for (const auto& layer : a["layers"]) {
+      const std::string l = std::to_string(layer["layer"].get<int>());
+      if (layer.contains("majority_rule")) {
+        const auto& m = layer["majority_rule"];
+        flow.rows.push_back({"majority rule, level " + l, estimate(m, "nn_correlation"),
+                             estimate(m, "abs_magnetization"), estimate(m, "correlation_length")});
+      }
+      const auto& r = layer["reconstruction"];
+      flow.rows.push_back({"reconstruction, layer " + l, estimate(r, "nn_correlation"),
+                           estimate(r, "abs_magnetization"), estimate(r, "correlation_length")});
+    }
+    s.blocks.push_back(flow);
+    s.blocks.push_back(Figure{figures / "flow_nn_correlation.png",
+                              "Nearest-neighbour correlation of majority-rule blocks and of "
+                              "reconstructions, layer by layer."});
+    s.blocks.push_back(Figure{figures / "flow_correlation_length.png",
+                              "Second-moment correlation length, in spacings of the input "
+                              "lattice."});
+    html.sections.push_back(std::move(s));
+  }
+
+  // 6. The run itself.
+  {
+    report::Section s{"Run", {}};
+    Table t{"Wall time of each stage (2 threads unless run.threads says otherwise)",
+            {"stage", "seconds", ""},
+            {}};
+    for (const StageTime& st : run.times)
+      t.rows.push_back({st.stage, fixed(st.seconds, 1), st.reused ? "reused from an earlier run" : ""});
+    s.blocks.push_back(t);
+    s.blocks.push_back(Paragraph{"Outputs beside this page: config.json (resolved configuration, "
+                                 "seed, version and the source of every default), samples.npy, "
+                                 "model/, metrics.jsonl, analysis.json and figures/. The "
+                                 "configuration below, saved as a .toml file, reruns this "
+                                 "experiment with `deeprg run --config FILE`."});
+    s.blocks.push_back(Code{experiment::to_toml(c)});
+    html.sections.push_back(std::move(s));
+  }
+  report::write_html_report(run.dir / "report.html", html);
+}
+
+}  // namespace deeprg::cli
