@@ -225,14 +225,16 @@ void figures_stage(Experiment& run) {
     plot.x_label = "layer l";
     plot.y_label = "radius holding " + fixed(100 * c.rf_fraction, 0) + "% of |r| (spacings)";
     plot.x_tick = 1;
-    std::vector<double> x, radius, radius_err, block;
+    std::vector<double> x, radius, radius_err, median, block;
     for (const auto& f : run.layer_fields) {
       x.push_back(static_cast<double>(f.layer));
       radius.push_back(f.radius_mean);
       radius_err.push_back(f.radius_error);
+      median.push_back(f.radius_median);
       block.push_back(f.block_radius);
     }
-    plot.series.push_back(series("learned fields (mean ± s.e.)", x, radius, radius_err));
+    plot.series.push_back(series("learned fields, mean ± s.e.", x, radius, radius_err));
+    plot.series.push_back(series("learned fields, median", x, median));
     plot.series.push_back(series("uniform 2^l × 2^l block (majority rule)", x, block));
     report::write_line_plot(dir / "receptive_field_radius.png", plot);
   }
@@ -392,7 +394,7 @@ void report_stage(Experiment& run) {
     Table radius{"Receptive fields: radius holding " + fixed(100 * c.rf_fraction, 0) +
                      "% of Σ|r| around each unit's centre (mean ± s.e. over live units), against "
                      "a uniform block of the same scale",
-                 {"layer", "units (dead)", "radius", "median", "growth", "2^l block radius",
+                 {"layer", "units (dead)", "radius (mean)", "median", "median growth", "2^l block radius",
                   "block growth", "participation (sites)", "locality"},
                  {}};
     for (const auto& layer : a["layers"]) {
@@ -416,20 +418,20 @@ void report_stage(Experiment& run) {
     for (const auto& g : a["receptive_field_growth"]) {
       verdict += "layer " + std::to_string(g["from_layer"].get<int>()) + " → " +
                  std::to_string(g["to_layer"].get<int>()) + ": " +
-                 fixed(number(g, "radius_ratio"), 2) + "× (block spins " +
+                 fixed(number(g, "median_radius_ratio"), 2) + "× (block spins " +
                  fixed(number(g, "block_radius_ratio"), 2) + "×); ";
     }
     if (!verdict.empty()) {
-      const double first_radius = run.layer_fields.front().radius_mean;
+      const double first_radius = run.layer_fields.front().radius_median;
       const double half_lattice = 0.5 * c.L;
       s.blocks.push_back(Paragraph{
-          "Growth of the mean radius with depth, learned against 2×2 block spins: " + verdict +
+          "Growth of the median radius with depth, learned against 2×2 block spins: " + verdict +
           (first_radius > 0.5 * half_lattice
-               ? "The first layer's fields already spread over much of the lattice (mean radius " +
+               ? "The first layer's fields already spread over much of the lattice (median radius " +
                      fixed(first_radius, 1) + " of at most ~" + fixed(half_lattice * 1.2, 0) +
                      "), so the measured fields are not local block spins; growth ratios near 1 "
                      "then say the fields are saturated, not that the claim holds."
-               : "Fields are local at the first layer (mean radius " + fixed(first_radius, 1) +
+               : "Fields are local at the first layer (median radius " + fixed(first_radius, 1) +
                      " spacings); compare the growth ratios above with the block spins'.")});
     }
     s.blocks.push_back(Figure{figures / "receptive_field_radius.png",

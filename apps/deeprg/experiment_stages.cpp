@@ -395,7 +395,7 @@ void analyse_stage(Experiment& run) {
                          {"locality", f.locality_mean}};
     if (l >= 2) {
       const auto& prev = run.layer_fields[l - 2];
-      layer["radius_growth"] = number_or_null(f.radius_mean / prev.radius_mean);
+      layer["radius_growth"] = number_or_null(f.radius_median / prev.radius_median);
       layer["block_radius_growth"] = number_or_null(f.block_radius / prev.block_radius);
     }
 
@@ -433,10 +433,14 @@ void analyse_stage(Experiment& run) {
   for (std::size_t l = 2; l <= n_layers; ++l) {
     const auto& cur = run.layer_fields[l - 1];
     const auto& prev = run.layer_fields[l - 2];
-    growth.push_back({{"from_layer", l - 1},
-                      {"to_layer", l},
-                      {"radius_ratio", number_or_null(cur.radius_mean / prev.radius_mean)},
-                      {"block_radius_ratio", number_or_null(cur.block_radius / prev.block_radius)}});
+    // The median is the headline: a few units that never localise (noise-like fields of radius
+    // ~L/2) move the mean of a layer far more than its typical field.
+    growth.push_back(
+        {{"from_layer", l - 1},
+         {"to_layer", l},
+         {"median_radius_ratio", number_or_null(cur.radius_median / prev.radius_median)},
+         {"mean_radius_ratio", number_or_null(cur.radius_mean / prev.radius_mean)},
+         {"block_radius_ratio", number_or_null(cur.block_radius / prev.block_radius)}});
   }
   a["receptive_field_growth"] = growth;
 

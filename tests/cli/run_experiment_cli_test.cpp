@@ -1,6 +1,7 @@
 // End-to-end tests of `deeprg run`, the paper's experiment, on a small configuration.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -21,7 +22,7 @@ using testing::run_cli;
 const std::string kSmall =
     " --preset quick --set lattice.L=8 --set sampling.samples=400 --set dbn.hidden=[16,4]"
     " --set train.epochs=3 --set analysis.samples=300 --set analysis.units_shown=4"
-    " --set analysis.reconstructions=2 --threads 2";
+    " --set analysis.reconstructions=2";
 
 const std::vector<std::string> kFigures = {
     "A_architecture.png",        "B_layer1_weights.png",      "C_layer2_fields.png",
@@ -100,7 +101,7 @@ TEST_F(RunExperimentCli, WritesEveryOutputWithProvenance) {
 }
 
 TEST_F(RunExperimentCli, SameSeedSameModelAndRerunReusesIt) {
-  ASSERT_EQ(run_cli("run --out " + path("a") + kSmall).code, 0);
+  ASSERT_EQ(run_cli("run --out " + path("a") + kSmall + " --threads 2").code, 0);
   ASSERT_EQ(run_cli("run --out " + path("b") + kSmall + " --threads 1").code, 0);
   for (const char* file : {"samples.npy", "model/layer_1.npz", "model/layer_2.npz"})
     EXPECT_EQ(io::read_file(fs::path(path("a")) / file), io::read_file(fs::path(path("b")) / file))
@@ -116,13 +117,17 @@ TEST_F(RunExperimentCli, SameSeedSameModelAndRerunReusesIt) {
 }
 
 TEST_F(RunExperimentCli, ResumesAKilledRunToTheSameResult) {
-  // Killed at some point (usually while training: the first 0.7 s of a longer run), then rerun:
-  // whatever the point, every write is atomic and training resumes from its last checkpoint, so
-  // the result equals an uninterrupted run's.
-  const std::string longer = kSmall + " --set train.epochs=30";
+  // Killed halfway through (usually while training), then rerun: wherever the kill lands, every
+  // write is atomic and training resumes from its last checkpoint, so the result equals an
+  // uninterrupted run's.
+  const std::string longer = kSmall + " --set sampling.samples=2000 --set train.epochs=20";
+  const auto start = std::chrono::steady_clock::now();
   ASSERT_EQ(run_cli("run --out " + path("full") + longer).code, 0);
-  const std::string killed = "timeout -s KILL 0.7 " + std::string(DEEPRG_CLI_PATH) +
-                             " run --out " + path("cut") + longer + " > /dev/null 2>&1";
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const std::string killed = "timeout -s KILL " + std::to_string(seconds / 2) + " " +
+                             std::string(DEEPRG_CLI_PATH) + " run --out " + path("cut") + longer +
+                             " > /dev/null 2>&1";
   EXPECT_NE(std::system(killed.c_str()), 0) << "the run finished before it was killed";
   const auto r = run_cli("run --out " + path("cut") + longer);
   ASSERT_EQ(r.code, 0) << r.output;
