@@ -7,6 +7,7 @@
 #include <string>
 
 #include "common.hpp"
+#include "deeprg/core/parallel.hpp"
 #include "deeprg/io/atomic_file.hpp"
 #include "deeprg/ising/model.hpp"
 #include "deeprg/mc/observables.hpp"
@@ -26,6 +27,12 @@ std::string fixed(double x, int digits) {
   if (!std::isfinite(x)) return "–";
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", digits, x);
+  return buf;
+}
+
+std::string general(double x) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%g", x);
   return buf;
 }
 
@@ -176,7 +183,7 @@ void figures_stage(Experiment& run) {
     for (const auto& m : run.metrics)
       if (m["layer"].get<std::size_t>() == l) {
         x.push_back(m["epoch"].get<double>());
-        y.push_back(m["reconstruction_error"].get<double>());
+        y.push_back(number(m, "reconstruction_error"));
       }
     training.series.push_back(series("layer " + std::to_string(l), x, y));
   }
@@ -223,7 +230,7 @@ void figures_stage(Experiment& run) {
     report::LinePlot plot;
     plot.title = "Receptive-field radius per layer";
     plot.x_label = "layer l";
-    plot.y_label = "radius holding " + fixed(100 * c.rf_fraction, 0) + "% of |r| (spacings)";
+    plot.y_label = "radius holding " + fixed(100 * c.rf_fraction, 0) + "% of Σ r² (spacings)";
     plot.x_tick = 1;
     std::vector<double> x, radius, radius_err, median, block;
     for (const auto& f : run.layer_fields) {
@@ -304,8 +311,8 @@ void report_stage(Experiment& run) {
         " algorithm; a " + sizes + " deep belief network trained greedily with " +
         (c.persistent ? "PCD-" : "CD-") + std::to_string(c.cd_k) + ", " +
         std::to_string(c.epochs) + " epochs per layer, batch " + std::to_string(c.batch_size) +
-        ", learning rate " + fixed(c.learning_rate, 3) + ", momentum " + fixed(c.momentum, 2) +
-        " → " + fixed(c.final_momentum, 2) + ", L1 " + std::to_string(c.l1) + "."});
+        ", learning rate " + general(c.learning_rate) + ", momentum " + general(c.momentum) +
+        " → " + general(c.final_momentum) + ", L1 " + general(c.l1) + "."});
     html.sections.push_back(std::move(s));
   }
 
@@ -392,7 +399,7 @@ void report_stage(Experiment& run) {
   {
     report::Section s{"Quantitative RG diagnostics", {}};
     Table radius{"Receptive fields: radius holding " + fixed(100 * c.rf_fraction, 0) +
-                     "% of Σ|r| around each unit's centre (mean ± s.e. over live units), against "
+                     "% of Σ r² around each unit's centre (mean ± s.e. over live units), against "
                      "a uniform block of the same scale",
                  {"layer", "units (dead)", "radius (mean)", "median", "median growth", "2^l block radius",
                   "block growth", "participation (sites)", "locality"},
@@ -423,12 +430,16 @@ void report_stage(Experiment& run) {
     }
     if (!verdict.empty()) {
       const double first_radius = run.layer_fields.front().radius_median;
-      const double half_lattice = 0.5 * c.L;
+      // A field spread evenly over the whole torus: the scale of "not local at all".
+      const double uniform =
+          analysis::block_reference(run.samples.lattice, c.L, c.rf_fraction).radius;
       s.blocks.push_back(Paragraph{
           "Growth of the median radius with depth, learned against 2×2 block spins: " + verdict +
-          (first_radius > 0.5 * half_lattice
+          (run.layer_fields.front().dead_units == run.layer_fields.front().units
+               ? "Every first-layer unit is dead (all weights zero): lower train.l1."
+           : first_radius > 0.5 * uniform
                ? "The first layer's fields already spread over much of the lattice (median radius " +
-                     fixed(first_radius, 1) + " of at most ~" + fixed(half_lattice * 1.2, 0) +
+                     fixed(first_radius, 1) + "; a uniform field gives " + fixed(uniform, 1) +
                      "), so the measured fields are not local block spins; growth ratios near 1 "
                      "then say the fields are saturated, not that the claim holds."
                : "Fields are local at the first layer (median radius " + fixed(first_radius, 1) +
@@ -491,7 +502,7 @@ void report_stage(Experiment& run) {
   // 6. The run itself.
   {
     report::Section s{"Run", {}};
-    Table t{"Wall time of each stage (2 threads unless run.threads says otherwise)",
+    Table t{"Wall time of each stage, on " + std::to_string(c.threads > 0 ? c.threads : default_thread_count()) + " threads",
             {"stage", "seconds", ""},
             {}};
     for (const StageTime& st : run.times)

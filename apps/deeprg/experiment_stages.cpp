@@ -32,21 +32,27 @@ namespace fs = std::filesystem;
 const std::vector<std::string> kSampleSections = {"lattice", "sampling"};
 const std::vector<std::string> kModelSections = {"dbn", "train"};
 
+
 // Output names of a run directory, removed by --fresh.
 const std::vector<std::string> kOutputs = {"samples.npy",  "samples.npy.json", "model",
                                            "metrics.jsonl", "analysis.json",   "figures",
                                            "report.html"};
 
-// The first dotted key under `sections` whose value differs between two to_json() trees.
+// Never changes a result, so a rerun with other threads reuses everything.
+const std::string kIgnoredKey = "run.threads";
+
+// The first dotted key under `sections` (other than kIgnoredKey) whose value differs between two
+// to_json() trees.
 std::optional<std::string> first_difference(const nlohmann::json& a, const nlohmann::json& b,
                                             const std::vector<std::string>& sections) {
   for (const std::string& section : sections) {
     const nlohmann::json& x = a.contains(section) ? a[section] : nlohmann::json::object();
     const nlohmann::json& y = b.contains(section) ? b[section] : nlohmann::json::object();
     for (const auto& [key, value] : x.items())
-      if (!y.contains(key) || y[key] != value) return section + "." + key;
+      if ((!y.contains(key) || y[key] != value) && section + "." + key != kIgnoredKey)
+        return section + "." + key;
     for (const auto& [key, value] : y.items())
-      if (!x.contains(key)) return section + "." + key;
+      if (!x.contains(key) && section + "." + key != kIgnoredKey) return section + "." + key;
   }
   return std::nullopt;
 }
@@ -71,7 +77,7 @@ nlohmann::json epoch_json(const rbm::EpochMetrics& m) {
                    {"learning_rate", m.learning_rate},
                    {"momentum", m.momentum},
                    {"seconds", m.seconds}};
-  if (m.log_likelihood) j["log_likelihood"] = *m.log_likelihood;
+  if (m.log_likelihood) j["log_likelihood"] = number_or_null(*m.log_likelihood);
   return j;
 }
 
@@ -82,16 +88,19 @@ void write_metrics(const fs::path& path, const std::vector<nlohmann::json>& line
 }
 
 // Observables of a set of ±1 samples as flat JSON, plus the nearest-neighbour correlation
-// ⟨s_i s_j⟩ = −e/J (h = 0) and ξ in spacings of the input lattice (`spacing` = b^level).
+// ⟨s_i s_j⟩ = −e·N/(J·N_bonds) (h = 0; N_bonds = 2N in 2D) and ξ in spacings of the input
+// lattice (`spacing` = b^level).
 nlohmann::json observables_json(const ising::Model& model, const io::SpinSamples& samples,
                                 double spacing, int threads) {
   const mc::Observables o = mc::measure(model, samples.spins, samples.count, 50, threads);
+  const double per_bond = static_cast<double>(samples.lattice.sites()) /
+                          static_cast<double>(samples.lattice.bonds()) / model.J;
   return {{"samples", samples.count},
           {"lattice", samples.lattice.lx},
           {"energy_per_spin", number_or_null(o.energy_per_spin.value)},
           {"energy_per_spin_error", number_or_null(o.energy_per_spin.error)},
-          {"nn_correlation", number_or_null(-o.energy_per_spin.value / model.J)},
-          {"nn_correlation_error", number_or_null(o.energy_per_spin.error / model.J)},
+          {"nn_correlation", number_or_null(-o.energy_per_spin.value * per_bond)},
+          {"nn_correlation_error", number_or_null(o.energy_per_spin.error * per_bond)},
           {"abs_magnetization", number_or_null(o.abs_magnetization.value)},
           {"abs_magnetization_error", number_or_null(o.abs_magnetization.error)},
           {"correlation_length", number_or_null(o.correlation_length.value * spacing)},
@@ -133,6 +142,7 @@ void run_experiment(const experiment::ExperimentConfig& config, const std::strin
     nlohmann::json previous;
     try {
       previous = nlohmann::json::parse(io::read_file(config_path)).at("config");
+      if (!previous.is_object()) throw nlohmann::json::other_error::create(501, "config", nullptr);
     } catch (const nlohmann::json::exception& e) {
       throw IoError(config_path.string() + ": not a deeprg run configuration (" + e.what() +
                     "); use another --out or --fresh");
@@ -140,8 +150,7 @@ void run_experiment(const experiment::ExperimentConfig& config, const std::strin
     std::vector<std::string> sections = kSampleSections;
     sections.insert(sections.end(), kModelSections.begin(), kModelSections.end());
     sections.push_back("run");
-    auto differs = first_difference(previous, resolved, sections);
-    if (differs == "run.threads") differs.reset();  // never changes a result
+    const auto differs = first_difference(previous, resolved, sections);
     if (differs) {
       const auto dot = differs->find('.');
       const auto& old_section = previous[differs->substr(0, dot)];
@@ -235,7 +244,7 @@ void train_stage(Experiment& run, bool reuse) {
   const rbm::Units visible = rbm::parse_units(c.visible_units, "dbn.visible_units");
   const rbm::Units hidden = rbm::parse_units(c.hidden_units, "dbn.hidden_units");
 
-  // Metrics of an earlier, interrupted run are kept; a resumed epoch replaces its line.
+  // Metrics of an earlier, interrupted run are kept (one line per layer and epoch).
   std::map<std::pair<std::size_t, int>, nlohmann::json> metrics;
   if (reuse && fs::exists(metrics_path)) {
     const std::string text = io::read_file(metrics_path);
@@ -247,9 +256,11 @@ void train_stage(Experiment& run, bool reuse) {
       if (line.empty()) continue;
       try {
         const auto j = nlohmann::json::parse(line);
-        metrics[{j.at("layer").get<std::size_t>(), j.at("epoch").get<int>()}] = j;
-      } catch (const nlohmann::json::exception&) {
-        break;  // a line cut short by the interruption: the epoch is trained again
+        const auto layer = j.at("layer").get<std::size_t>();
+        if (layer >= 1 && layer <= c.hidden.size()) metrics[{layer, j.at("epoch").get<int>()}] = j;
+      } catch (const nlohmann::json::exception& e) {
+        throw IoError(metrics_path.string() + ": unreadable line '" + line + "' (" + e.what() +
+                      "); rerun with --fresh");
       }
     }
   }
@@ -261,6 +272,14 @@ void train_stage(Experiment& run, bool reuse) {
 
   if (reuse && fs::exists(model_dir / "dbn.json")) {
     run.dbn = rbm::load_dbn(model_dir);
+    bool fits = run.dbn.layers.size() == c.hidden.size() &&
+                run.dbn.layers.front().n_visible() == run.samples.lattice.sites();
+    for (std::size_t l = 0; fits && l < c.hidden.size(); ++l)
+      fits = run.dbn.layers[l].n_hidden() == c.hidden[l] && run.dbn.layers[l].hidden == hidden &&
+             (l > 0 || run.dbn.layers[l].visible == visible);
+    if (!fits)
+      throw IoError((model_dir / "dbn.json").string() +
+                    ": the model does not have the configured layers; rerun with --fresh");
     flush_metrics();
     std::printf("[train] reusing the trained DBN in %s\n", model_dir.c_str());
     run.times.push_back({"train", seconds_since(start), true});
@@ -308,8 +327,8 @@ void train_stage(Experiment& run, bool reuse) {
   double done = 0;
   ProgressBar bar("train");
   o.on_epoch = [&](const rbm::EpochMetrics& m) {
-    metrics[{m.layer + 1, m.epoch}] = epoch_json(m);
-    done += cost[m.layer];
+    if (metrics.insert_or_assign({m.layer + 1, m.epoch}, epoch_json(m)).second)
+      done += cost[m.layer];
     bar.update(done, total);
     if (m.epoch == c.epochs) {
       bar.finish();
@@ -317,7 +336,9 @@ void train_stage(Experiment& run, bool reuse) {
                   m.layer + 1, m.reconstruction_error, m.epoch, seconds_since(start));
       std::fflush(stdout);
     }
-    if (m.epoch % 10 == 0 || m.epoch == c.epochs) flush_metrics();
+    // Every epoch, before its checkpoint: a run killed in between retrains the epoch and
+    // replaces its line.
+    flush_metrics();
   };
   // An epoch resumed from its checkpoint is not reported again: count it as done.
   if (reuse)

@@ -209,7 +209,7 @@ const std::vector<KeyDescriptor>& descriptors() {
 
     // [analysis]
     add("analysis.rf_fraction",
-        "receptive-field radius: the radius holding this share of a unit's sum of |weights|",
+        "receptive-field radius: the radius holding this share of the power Σ r² of a unit's field",
         kDeeprg, DoubleField{&C::rf_fraction}, [](const C& c) -> std::string {
           if (!(c.rf_fraction > 0 && c.rf_fraction <= 1))
             return "must be in (0, 1], got " + str(c.rf_fraction);

@@ -706,11 +706,6 @@ Rbm train_rbm(const MatrixF& data, std::size_t n_hidden, Units visible, Units hi
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     s.epoch = e + 1;
-    if (!options.checkpoint.empty() &&
-        (s.epoch % options.checkpoint_every == 0 || s.epoch == options.epochs)) {
-      write_checkpoint(options.checkpoint, s, full_config);
-      have_checkpoint = true;
-    }
     if (options.on_epoch) {
       EpochMetrics m;
       m.epoch = s.epoch;
@@ -726,6 +721,13 @@ Rbm train_rbm(const MatrixF& data, std::size_t n_hidden, Units visible, Units hi
       m.momentum = momentum;
       m.seconds = seconds;
       options.on_epoch(m);
+    }
+    // After the report: a run killed in between trains this epoch again and reports it again,
+    // so a log keyed by epoch never misses one.
+    if (!options.checkpoint.empty() &&
+        (s.epoch % options.checkpoint_every == 0 || s.epoch == options.epochs)) {
+      write_checkpoint(options.checkpoint, s, full_config);
+      have_checkpoint = true;
     }
   }
   return std::move(s.rbm);

@@ -135,6 +135,17 @@ TEST_F(RunExperimentCli, ResumesAKilledRunToTheSameResult) {
     EXPECT_EQ(io::read_file(fs::path(path("full")) / file),
               io::read_file(fs::path(path("cut")) / file))
         << file;
+  // Every epoch of every layer is in the metrics once, in order.
+  std::ifstream metrics(fs::path(path("cut")) / "metrics.jsonl");
+  std::string line;
+  int lines = 0;
+  while (std::getline(metrics, line)) {
+    const auto j = nlohmann::json::parse(line);
+    EXPECT_EQ(j["layer"].get<int>(), lines / 20 + 1) << line;
+    EXPECT_EQ(j["epoch"].get<int>(), lines % 20 + 1) << line;
+    ++lines;
+  }
+  EXPECT_EQ(lines, 40);
 }
 
 TEST_F(RunExperimentCli, RefusesToMixConfigurationsInOneDirectory) {

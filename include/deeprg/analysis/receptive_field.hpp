@@ -44,8 +44,8 @@ struct FieldShape {
   double centre_x = 0, centre_y = 0;  ///< in lattice units, each in [0, L)
   double radius = 0;                  ///< see above
   double participation = 0;           ///< effective number of sites
-  double locality = 0;                ///< share of Σ|f| in the window
-  bool dead = false;                  ///< Σ|f| = 0: nothing else is meaningful
+  double locality = 0;                ///< share of Σ f² in the window
+  bool dead = false;                  ///< all weights 0: nothing else is meaningful
 };
 
 /// Shape of one field laid out row-major on `lattice` (2D; a 1D lattice is a row, Ly = 1, whose
@@ -59,7 +59,7 @@ FieldShape field_shape(std::span<const double> field, const ising::Lattice& latt
 struct LayerFields {
   std::size_t layer = 0;       ///< 1-based
   std::size_t units = 0;       ///< n_l
-  std::size_t dead_units = 0;  ///< fields with Σ|f| = 0
+  std::size_t dead_units = 0;  ///< fields whose weights are all 0
   int block = 0;               ///< the matching block side b = 2^layer
   /// Mean radius and its standard error s/√n over live units (error 0 for fewer than 2 live
   /// units; every mean is 0 when all units are dead).

@@ -102,8 +102,8 @@ void apply_toml(ExperimentConfig& config, const std::string& text, const std::st
 void apply_override(ExperimentConfig& config, const std::string& assignment);
 
 /// Checks every value; throws ConfigError naming the first bad key in config_keys() order (e.g.
-/// "lattice.L" for a side that does not allow the block-spin scales the DBN's layers are
-/// compared with). Besides each key's range, doubles must be finite, strings one of the listed
+/// "lattice.L" for an odd side). A side that allows fewer 2×2 block levels than the DBN has
+/// layers is allowed: the deeper layers are then reported without a majority-rule comparison. Besides each key's range, doubles must be finite, strings one of the listed
 /// values, and unsigned values (run.seed included) at most 2^63 − 1 so that to_toml's output
 /// reads back.
 void validate(const ExperimentConfig& config);

@@ -118,8 +118,10 @@ struct TrainOptions {
   /// Throws ConfigError naming the first option (or "data") that differs from the run that
   /// wrote it.
   bool resume = false;
-  /// Called after every epoch (after its checkpoint). Metrics are computed only when set. An
-  /// exception thrown here stops training and propagates.
+  /// Called after every epoch, before its checkpoint is written: a run killed in between trains
+  /// that epoch again on resume and reports it again, so a log keyed by epoch misses none.
+  /// Metrics are computed only when set. An exception thrown here stops training (without that
+  /// epoch's checkpoint) and propagates.
   std::function<void(const EpochMetrics&)> on_epoch;
 };
 
