@@ -23,6 +23,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Line plots are wider than PLplot's 4:3 default: the legend sits beside the axes.
+constexpr int kPlotWidth = 1000;
+
 std::string fixed(double x, int digits) {
   if (!std::isfinite(x)) return "–";
   char buf[64];
@@ -107,6 +110,7 @@ report::LinePlot flow_plot(const Experiment& run, const std::string& key, const 
   majority.insert(majority.begin(), number(d, key.c_str()));
   majority_err.insert(majority_err.begin(), number(d, (key + "_error").c_str()));
   report::LinePlot plot;
+  plot.width = kPlotWidth;
   plot.title = title;
   plot.x_label = "layer l (block level, b = 2^l)";
   plot.y_label = y_label;
@@ -174,6 +178,7 @@ void figures_stage(Experiment& run) {
 
   // Training curves: reconstruction error per epoch, one line per layer.
   report::LinePlot training;
+  training.width = kPlotWidth;
   training.title = "Training: reconstruction error per epoch";
   training.x_label = "epoch";
   training.y_label = "mean squared reconstruction error";
@@ -206,6 +211,8 @@ void figures_stage(Experiment& run) {
           1.0 / (static_cast<double>(n) * width);
     const double peak = *std::max_element(density.begin(), density.end());
     report::LinePlot plot;
+    plot.width = kPlotWidth;
+  plot.width = kPlotWidth;
     plot.title = "Data: energy per spin of the samples against the exact values";
     plot.x_label = "energy per spin e = H/N";
     plot.y_label = "probability density";
@@ -228,6 +235,8 @@ void figures_stage(Experiment& run) {
   // RG diagnostics: receptive-field radius, block overlap, observables along the flow.
   {
     report::LinePlot plot;
+    plot.width = kPlotWidth;
+  plot.width = kPlotWidth;
     plot.title = "Receptive-field radius per layer";
     plot.x_label = "layer l";
     plot.y_label = "radius holding " + fixed(100 * c.rf_fraction, 0) + "% of Σ r² (spacings)";
@@ -247,6 +256,8 @@ void figures_stage(Experiment& run) {
   }
   {
     report::LinePlot plot;
+    plot.width = kPlotWidth;
+  plot.width = kPlotWidth;
     plot.title = "Overlap of hidden units with majority-rule block spins";
     plot.x_label = "layer l (blocks of 2^l × 2^l)";
     plot.y_label = "|correlation|";
