@@ -41,15 +41,7 @@ class EpochLog {
     if (!out_) throw IoError(path.string() + ": cannot write metrics");
   }
   void operator()(const rbm::EpochMetrics& m) {
-    nlohmann::json j{{"layer", m.layer + 1},
-                     {"epoch", m.epoch},
-                     {"reconstruction_error", m.reconstruction_error},
-                     {"pseudo_log_likelihood", m.pseudo_log_likelihood},
-                     {"learning_rate", m.learning_rate},
-                     {"momentum", m.momentum},
-                     {"seconds", m.seconds}};
-    if (m.log_likelihood) j["log_likelihood"] = *m.log_likelihood;
-    out_ << j.dump() << "\n" << std::flush;
+    out_ << epoch_json(m).dump() << "\n" << std::flush;
     ++done_;
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
@@ -72,6 +64,18 @@ class EpochLog {
 }  // namespace
 
 /// Reads a spin file as the visible layer of a model with `n_visible` units.
+nlohmann::json epoch_json(const rbm::EpochMetrics& m) {
+  nlohmann::json j{{"layer", m.layer + 1},
+                   {"epoch", m.epoch},
+                   {"reconstruction_error", m.reconstruction_error},
+                   {"pseudo_log_likelihood", number_or_null(m.pseudo_log_likelihood)},
+                   {"learning_rate", m.learning_rate},
+                   {"momentum", m.momentum},
+                   {"seconds", m.seconds}};
+  if (m.log_likelihood) j["log_likelihood"] = number_or_null(*m.log_likelihood);
+  return j;
+}
+
 MatrixF read_visible_data(const std::string& path, std::size_t n_visible, rbm::Units units) {
   const io::SpinRows rows = io::read_spin_rows(path);
   if (n_visible != 0 && rows.spins_per_sample != n_visible)

@@ -69,18 +69,6 @@ io::SpinSamples head(const io::SpinSamples& samples, std::size_t n) {
   return out;
 }
 
-nlohmann::json epoch_json(const rbm::EpochMetrics& m) {
-  nlohmann::json j{{"layer", m.layer + 1},
-                   {"epoch", m.epoch},
-                   {"reconstruction_error", m.reconstruction_error},
-                   {"pseudo_log_likelihood", number_or_null(m.pseudo_log_likelihood)},
-                   {"learning_rate", m.learning_rate},
-                   {"momentum", m.momentum},
-                   {"seconds", m.seconds}};
-  if (m.log_likelihood) j["log_likelihood"] = number_or_null(*m.log_likelihood);
-  return j;
-}
-
 void write_metrics(const fs::path& path, const std::vector<nlohmann::json>& lines) {
   std::string text;
   for (const auto& line : lines) text += line.dump() + "\n";
