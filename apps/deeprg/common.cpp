@@ -87,7 +87,8 @@ void ProgressBar::update(double done, double total) {
   drawn_ = true;
   const double fraction = std::clamp(done / total, 0.0, 1.0);
   const double elapsed = std::chrono::duration<double>(now - start_).count();
-  const double eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : 0;
+  const double now_done = done - done_before_;
+  const double eta = now_done > 0 ? elapsed * std::max(0.0, total - done) / now_done : 0;
   constexpr int kWidth = 30;
   const int filled = static_cast<int>(fraction * kWidth);
   std::fprintf(stderr, "\r%s [%-*s] %5.1f%%  %.1fs elapsed, ETA %.1fs   ", label_.c_str(), kWidth,

@@ -38,11 +38,15 @@ class ProgressBar {
   ~ProgressBar();
   void update(double done, double total);
   void finish();
+  /// Work already done before this bar started (a resumed run): the ETA then extrapolates
+  /// from the work done since, not from the whole.
+  void set_done_before(double done) { done_before_ = done; }
 
  private:
   std::string label_;
   bool enabled_;
   bool drawn_ = false;
+  double done_before_ = 0;
   std::chrono::steady_clock::time_point start_, last_;
 };
 

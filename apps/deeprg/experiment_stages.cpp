@@ -331,6 +331,7 @@ void train_stage(Experiment& run, bool reuse) {
   // An epoch resumed from its checkpoint is not reported again: count it as done.
   if (reuse)
     for (const auto& [key, line] : metrics) done += cost.at(key.first - 1);
+  bar.set_done_before(done);
 
   run.dbn = rbm::train_dbn(data, c.hidden, visible, hidden, options);
   bar.finish();
