@@ -6,4 +6,10 @@ namespace deeprg {
 
 void use_single_threaded_blas() noexcept { openblas_set_num_threads(1); }
 
+SingleThreadedBlas::SingleThreadedBlas() noexcept : previous_(openblas_get_num_threads()) {
+  openblas_set_num_threads(1);
+}
+
+SingleThreadedBlas::~SingleThreadedBlas() { openblas_set_num_threads(previous_); }
+
 }  // namespace deeprg

@@ -1,5 +1,6 @@
 #include "deeprg/rbm/dbn_ops.hpp"
 
+#include "deeprg/core/blas.hpp"
 #include "deeprg/core/error.hpp"
 #include "deeprg/core/rng.hpp"
 
@@ -95,6 +96,7 @@ Dbn train_dbn(const MatrixF& data, const std::vector<std::size_t>& hidden_sizes,
     if (n == 0) throw ConfigError("--hidden", "every hidden layer needs at least one unit");
   validate(options.rbm, data.rows, hidden_sizes.front());
 
+  const SingleThreadedBlas blas_guard;  // the up passes between layers, too
   Dbn dbn;
   MatrixF input = data;
   Units below = visible;

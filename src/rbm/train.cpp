@@ -12,6 +12,7 @@
 #include <numeric>
 #include <string_view>
 
+#include "deeprg/core/blas.hpp"
 #include "deeprg/core/error.hpp"
 #include "deeprg/core/parallel.hpp"
 #include "deeprg/core/rng.hpp"
@@ -148,20 +149,6 @@ std::vector<std::pair<std::size_t, std::size_t>> column_blocks(std::size_t n) {
   for (std::size_t b = 0; b < count; ++b) blocks[b] = {b * n / count, (b + 1) * n / count};
   return blocks;
 }
-
-/// Runs OpenBLAS single-threaded while alive (the GEMMs are parallelised over fixed blocks by
-/// deeprg instead, which keeps the bits independent of the thread count and stops OpenBLAS's
-/// spinning workers from competing with ours), restoring the previous setting afterwards.
-class BlasSingleThread {
- public:
-  BlasSingleThread() : previous_(openblas_get_num_threads()) { openblas_set_num_threads(1); }
-  ~BlasSingleThread() { openblas_set_num_threads(previous_); }
-  BlasSingleThread(const BlasSingleThread&) = delete;
-  BlasSingleThread& operator=(const BlasSingleThread&) = delete;
-
- private:
-  int previous_;
-};
 
 int as_int(std::size_t n) { return static_cast<int>(n); }
 
@@ -683,7 +670,7 @@ Rbm train_rbm(const MatrixF& data, std::size_t n_hidden, Units visible, Units hi
   }
   s.rbm.meta["training"] = config;
 
-  const BlasSingleThread blas_guard;
+  const SingleThreadedBlas blas_guard;
   Trainer trainer(data, options, s);
   const MatrixF subset = options.on_epoch ? metric_subset(data) : MatrixF();
   // Likelihoods are only defined for data in the alphabet (not for mean-field DBN inputs).

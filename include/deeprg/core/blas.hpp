@@ -10,4 +10,17 @@ namespace deeprg {
 /// should do the same.
 void use_single_threaded_blas() noexcept;
 
+/// Runs OpenBLAS single-threaded while alive, restoring the previous setting afterwards (a
+/// process-wide setting): for library calls whose bits must not depend on the core count.
+class SingleThreadedBlas {
+ public:
+  SingleThreadedBlas() noexcept;
+  ~SingleThreadedBlas();
+  SingleThreadedBlas(const SingleThreadedBlas&) = delete;
+  SingleThreadedBlas& operator=(const SingleThreadedBlas&) = delete;
+
+ private:
+  int previous_;
+};
+
 }  // namespace deeprg
