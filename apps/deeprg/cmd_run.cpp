@@ -69,7 +69,8 @@ void add_run_command(CLI::App& app) {
   cmd->callback([f] {
     experiment::ExperimentConfig config = experiment::preset(f->preset);
     if (!f->config_file.empty()) experiment::apply_toml_file(config, f->config_file);
-    for (const std::string& assignment : f->overrides) experiment::apply_override(config, assignment);
+    for (const std::string& assignment : f->overrides)
+      experiment::apply_override(config, assignment);
     if (f->seed) config.seed = *f->seed;
     if (f->threads) {
       if (*f->threads < 0) throw ConfigError("--threads", "must be 0 (all cores) or positive");

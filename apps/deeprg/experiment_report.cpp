@@ -115,8 +115,8 @@ report::LinePlot flow_plot(const Experiment& run, const std::string& key, const 
   plot.x_label = "layer l (block level, b = 2^l)";
   plot.y_label = y_label;
   plot.x_tick = 1;
-  plot.series.push_back(series("majority-rule blocks (level 0 = data)", majority_layers, majority,
-                               majority_err));
+  plot.series.push_back(
+      series("majority-rule blocks (level 0 = data)", majority_layers, majority, majority_err));
   plot.series.push_back(series("reconstruction through layer l", layers, recon, recon_err));
   return plot;
 }
@@ -137,10 +137,10 @@ void figures_stage(Experiment& run) {
   for (std::size_t l = 1; l <= n_layers; ++l) {
     boxes.push_back({"hidden " + std::to_string(l), run.dbn.layers[l - 1].n_hidden()});
     const int b = 1 << l;
-    notes.push_back(L % b == 0 ? "cf. " + std::to_string(b) + "×" + std::to_string(b) +
-                                     " blocks (" + std::to_string(L / b) + "×" +
-                                     std::to_string(L / b) + ")"
-                               : "");
+    notes.push_back(L % b == 0
+                        ? "cf. " + std::to_string(b) + "×" + std::to_string(b) + " blocks (" +
+                              std::to_string(L / b) + "×" + std::to_string(L / b) + ")"
+                        : "");
   }
   report::write_architecture(dir / "A_architecture.png",
                              "Fig. 4A: deep belief network (stacked RBMs)", boxes, notes);
@@ -212,7 +212,7 @@ void figures_stage(Experiment& run) {
     const double peak = *std::max_element(density.begin(), density.end());
     report::LinePlot plot;
     plot.width = kPlotWidth;
-  plot.width = kPlotWidth;
+    plot.width = kPlotWidth;
     plot.title = "Data: energy per spin of the samples against the exact values";
     plot.x_label = "energy per spin e = H/N";
     plot.y_label = "probability density";
@@ -221,13 +221,13 @@ void figures_stage(Experiment& run) {
     const double kaufman = number(exact, "energy_per_spin");
     const double mean = number(run.analysis["data"], "energy_per_spin");
     plot.series.push_back(series("sample mean", {mean, mean}, {0, peak}));
-    plot.series.push_back(series("exact ⟨e⟩, " + std::to_string(L) + "×" + std::to_string(L) +
-                                     " torus (Kaufman)",
-                                 {kaufman, kaufman}, {0, peak}));
+    plot.series.push_back(
+        series("exact ⟨e⟩, " + std::to_string(L) + "×" + std::to_string(L) + " torus (Kaufman)",
+               {kaufman, kaufman}, {0, peak}));
     if (exact.contains("infinite_lattice")) {
       const double onsager = number(exact["infinite_lattice"], "energy_per_spin");
-      plot.series.push_back(series("exact ⟨e⟩, infinite lattice (Onsager)", {onsager, onsager},
-                                   {0, peak}));
+      plot.series.push_back(
+          series("exact ⟨e⟩, infinite lattice (Onsager)", {onsager, onsager}, {0, peak}));
     }
     report::write_line_plot(dir / "data_energy.png", plot);
   }
@@ -236,7 +236,7 @@ void figures_stage(Experiment& run) {
   {
     report::LinePlot plot;
     plot.width = kPlotWidth;
-  plot.width = kPlotWidth;
+    plot.width = kPlotWidth;
     plot.title = "Receptive-field radius per layer";
     plot.x_label = "layer l";
     plot.y_label = "radius holding " + fixed(100 * c.rf_fraction, 0) + "% of Σ r² (spacings)";
@@ -257,7 +257,7 @@ void figures_stage(Experiment& run) {
   {
     report::LinePlot plot;
     plot.width = kPlotWidth;
-  plot.width = kPlotWidth;
+    plot.width = kPlotWidth;
     plot.title = "Overlap of hidden units with majority-rule block spins";
     plot.x_label = "layer l (blocks of 2^l × 2^l)";
     plot.y_label = "|correlation|";
@@ -278,10 +278,9 @@ void figures_stage(Experiment& run) {
   report::write_line_plot(dir / "flow_nn_correlation.png",
                           flow_plot(run, "nn_correlation", "Nearest-neighbour correlation",
                                     "⟨s_i s_j⟩ (nearest neighbours)"));
-  report::write_line_plot(
-      dir / "flow_correlation_length.png",
-      flow_plot(run, "correlation_length", "Second-moment correlation length",
-                "ξ in spacings of the input lattice"));
+  report::write_line_plot(dir / "flow_correlation_length.png",
+                          flow_plot(run, "correlation_length", "Second-moment correlation length",
+                                    "ξ in spacings of the input lattice"));
 }
 
 void report_stage(Experiment& run) {
@@ -316,14 +315,14 @@ void report_stage(Experiment& run) {
         "reconstructions that keep the large-scale structure. This page repeats that "
         "experiment and measures the claims."});
     s.blocks.push_back(Paragraph{
-        "This run: " + std::to_string(c.samples) + " samples of the " + std::to_string(c.L) +
-        "×" + std::to_string(c.L) + " periodic Ising model at K = J/T = " + fixed(c.K, 4) +
+        "This run: " + std::to_string(c.samples) + " samples of the " + std::to_string(c.L) + "×" +
+        std::to_string(c.L) + " periodic Ising model at K = J/T = " + fixed(c.K, 4) +
         " (T = " + fixed(1 / c.K, 4) + ", T_c = 2.2692), drawn with the " + c.algorithm +
         " algorithm; a " + sizes + " deep belief network trained greedily with " +
-        (c.persistent ? "PCD-" : "CD-") + std::to_string(c.cd_k) + ", " +
-        std::to_string(c.epochs) + " epochs per layer, batch " + std::to_string(c.batch_size) +
-        ", learning rate " + general(c.learning_rate) + ", momentum " + general(c.momentum) +
-        " → " + general(c.final_momentum) + ", L1 " + general(c.l1) + "."});
+        (c.persistent ? "PCD-" : "CD-") + std::to_string(c.cd_k) + ", " + std::to_string(c.epochs) +
+        " epochs per layer, batch " + std::to_string(c.batch_size) + ", learning rate " +
+        general(c.learning_rate) + ", momentum " + general(c.momentum) + " → " +
+        general(c.final_momentum) + ", L1 " + general(c.l1) + "."});
     html.sections.push_back(std::move(s));
   }
 
@@ -334,9 +333,10 @@ void report_stage(Experiment& run) {
     const nlohmann::json& exact = d["exact"];
     const nlohmann::json inf =
         exact.contains("infinite_lattice") ? exact["infinite_lattice"] : nlohmann::json::object();
-    Table t{"Observables of the samples (jackknife errors) and the exact values",
-            {"observable", "samples", "exact, this torus (Kaufman)", "exact, infinite (Onsager/Yang)"},
-            {}};
+    Table t{
+        "Observables of the samples (jackknife errors) and the exact values",
+        {"observable", "samples", "exact, this torus (Kaufman)", "exact, infinite (Onsager/Yang)"},
+        {}};
     t.rows.push_back({"energy per spin", estimate(d, "energy_per_spin"),
                       fixed(number(exact, "energy_per_spin"), 6),
                       fixed(number(inf, "energy_per_spin"), 6)});
@@ -361,17 +361,19 @@ void report_stage(Experiment& run) {
     s.blocks.push_back(Figure{figures / "training.png",
                               "Mean squared reconstruction error of each layer's RBM per epoch "
                               "(on up to 1,000 training rows)."});
-    Table t{"Final epoch of each layer", {"layer", "RBM", "reconstruction error", "seconds per epoch"},
+    Table t{"Final epoch of each layer",
+            {"layer", "RBM", "reconstruction error", "seconds per epoch"},
             {}};
     for (std::size_t l = 1; l <= n_layers; ++l) {
       const nlohmann::json* last = nullptr;
       for (const auto& m : run.metrics)
         if (m["layer"].get<std::size_t>() == l) last = &m;
       const auto& layer = run.dbn.layers[l - 1];
-      t.rows.push_back({std::to_string(l),
-                        std::to_string(layer.n_visible()) + " → " + std::to_string(layer.n_hidden()),
-                        last ? fixed(number(*last, "reconstruction_error"), 5) : "–",
-                        last ? fixed(number(*last, "seconds"), 3) : "–"});
+      t.rows.push_back(
+          {std::to_string(l),
+           std::to_string(layer.n_visible()) + " → " + std::to_string(layer.n_hidden()),
+           last ? fixed(number(*last, "reconstruction_error"), 5) : "–",
+           last ? fixed(number(*last, "seconds"), 3) : "–"});
     }
     s.blocks.push_back(t);
     html.sections.push_back(std::move(s));
@@ -392,17 +394,19 @@ void report_stage(Experiment& run) {
     for (std::size_t l = 2; l <= n_layers; ++l)
       s.blocks.push_back(Figure{
           figures / field_figure_name(l),
-          std::string(l == 2 ? "C" : l == 3 ? "D" : "") + (l <= 3 ? ": " : "") +
-              "effective receptive fields of layer " + std::to_string(l) + ", r(" +
-              std::to_string(l) + ") = W(1)···W(" + std::to_string(l) +
+          std::string(l == 2   ? "C"
+                      : l == 3 ? "D"
+                               : "") +
+              (l <= 3 ? ": " : "") + "effective receptive fields of layer " + std::to_string(l) +
+              ", r(" + std::to_string(l) + ") = W(1)···W(" + std::to_string(l) +
               "), the linear image of a unit on the input lattice. The paper shows them "
               "growing with depth, like block spins of growing size."});
-    s.blocks.push_back(Figure{
-        figures / "E_reconstructions.png",
-        "E: samples (left) and their mean-field reconstructions through layer 1, 2, … "
-        "(up to that layer and back down). The paper reports that reconstructions from deep "
-        "layers keep the large-scale structure and lose the fine detail, as coarse-graining "
-        "does."});
+    s.blocks.push_back(
+        Figure{figures / "E_reconstructions.png",
+               "E: samples (left) and their mean-field reconstructions through layer 1, 2, … "
+               "(up to that layer and back down). The paper reports that reconstructions from deep "
+               "layers keep the large-scale structure and lose the fine detail, as coarse-graining "
+               "does."});
     html.sections.push_back(std::move(s));
   }
 
@@ -412,8 +416,8 @@ void report_stage(Experiment& run) {
     Table radius{"Receptive fields: radius holding " + fixed(100 * c.rf_fraction, 0) +
                      "% of Σ r² around each unit's centre (mean ± s.e. over live units), against "
                      "a uniform block of the same scale",
-                 {"layer", "units (dead)", "radius (mean)", "median", "median growth", "2^l block radius",
-                  "block growth", "participation (sites)", "locality"},
+                 {"layer", "units (dead)", "radius (mean)", "median", "median growth",
+                  "2^l block radius", "block growth", "participation (sites)", "locality"},
                  {}};
     for (const auto& layer : a["layers"]) {
       radius.rows.push_back(
@@ -449,7 +453,8 @@ void report_stage(Experiment& run) {
           (run.layer_fields.front().dead_units == run.layer_fields.front().units
                ? "Every first-layer unit is dead (all weights zero): lower train.l1."
            : first_radius > 0.5 * uniform
-               ? "The first layer's fields already spread over much of the lattice (median radius " +
+               ? "The first layer's fields already spread over much of the lattice (median "
+                 "radius " +
                      fixed(first_radius, 1) + "; a uniform field gives " + fixed(uniform, 1) +
                      "), so the measured fields are not local block spins; growth ratios near 1 "
                      "then say the fields are saturated, not that the claim holds."
@@ -460,21 +465,20 @@ void report_stage(Experiment& run) {
                               "Mean receptive-field radius per layer against the radius of a "
                               "uniform 2^l × 2^l block measured the same way."});
 
-    Table overlap{"Overlap of hidden units (mean-field states) with majority-rule block spins of "
-                  "the same scale: |Pearson correlation| over " +
-                      std::to_string(a["analysis_samples"].get<std::size_t>()) + " samples",
-                  {"layer", "blocks", "best unit per block", "best block per unit",
-                   "neighbouring blocks (baseline)", "one-to-one share"},
-                  {}};
+    Table overlap{
+        "Overlap of hidden units (mean-field states) with majority-rule block spins of "
+        "the same scale: |Pearson correlation| over " +
+            std::to_string(a["analysis_samples"].get<std::size_t>()) + " samples",
+        {"layer", "blocks", "best unit per block", "best block per unit",
+         "neighbouring blocks (baseline)", "one-to-one share"},
+        {}};
     for (const auto& layer : a["layers"])
       if (layer.contains("block_overlap")) {
         const auto& o = layer["block_overlap"];
-        overlap.rows.push_back({std::to_string(layer["layer"].get<int>()),
-                                std::to_string(o["blocks"].get<int>()),
-                                fixed(number(o, "best_per_block"), 3),
-                                fixed(number(o, "best_per_unit"), 3),
-                                fixed(number(o, "neighbour_blocks"), 3),
-                                fixed(number(o, "matched_fraction"), 3)});
+        overlap.rows.push_back(
+            {std::to_string(layer["layer"].get<int>()), std::to_string(o["blocks"].get<int>()),
+             fixed(number(o, "best_per_block"), 3), fixed(number(o, "best_per_unit"), 3),
+             fixed(number(o, "neighbour_blocks"), 3), fixed(number(o, "matched_fraction"), 3)});
       }
     s.blocks.push_back(overlap);
     s.blocks.push_back(Figure{figures / "block_overlap.png",
@@ -482,10 +486,11 @@ void report_stage(Experiment& run) {
                               "baseline is how much neighbouring block spins correlate with each "
                               "other at this temperature."});
 
-    Table flow{"Observables along the flow: the data, majority-rule block spins of level l, and "
-               "one draw of spins from each layer's reconstruction (ξ in input spacings)",
-               {"", "⟨s_i s_j⟩ nn", "|m|", "ξ"},
-               {}};
+    Table flow{
+        "Observables along the flow: the data, majority-rule block spins of level l, and "
+        "one draw of spins from each layer's reconstruction (ξ in input spacings)",
+        {"", "⟨s_i s_j⟩ nn", "|m|", "ξ"},
+        {}};
     const auto& d = a["data_subset"];
     flow.rows.push_back({"data", estimate(d, "nn_correlation"), estimate(d, "abs_magnetization"),
                          estimate(d, "correlation_length")});
@@ -513,17 +518,20 @@ void report_stage(Experiment& run) {
   // 6. The run itself.
   {
     report::Section s{"Run", {}};
-    Table t{"Wall time of each stage, on " + std::to_string(c.threads > 0 ? c.threads : default_thread_count()) + " threads",
+    Table t{"Wall time of each stage, on " +
+                std::to_string(c.threads > 0 ? c.threads : default_thread_count()) + " threads",
             {"stage", "seconds", ""},
             {}};
     for (const StageTime& st : run.times)
-      t.rows.push_back({st.stage, fixed(st.seconds, 1), st.reused ? "reused from an earlier run" : ""});
+      t.rows.push_back(
+          {st.stage, fixed(st.seconds, 1), st.reused ? "reused from an earlier run" : ""});
     s.blocks.push_back(t);
-    s.blocks.push_back(Paragraph{"Outputs beside this page: config.json (resolved configuration, "
-                                 "seed, version and the source of every default), samples.npy, "
-                                 "model/, metrics.jsonl, analysis.json and figures/. The "
-                                 "configuration below, saved as a .toml file, reruns this "
-                                 "experiment with `deeprg run --config FILE`."});
+    s.blocks.push_back(
+        Paragraph{"Outputs beside this page: config.json (resolved configuration, "
+                  "seed, version and the source of every default), samples.npy, "
+                  "model/, metrics.jsonl, analysis.json and figures/. The "
+                  "configuration below, saved as a .toml file, reruns this "
+                  "experiment with `deeprg run --config FILE`."});
     s.blocks.push_back(Code{experiment::to_toml(c)});
     html.sections.push_back(std::move(s));
   }

@@ -32,10 +32,9 @@ namespace fs = std::filesystem;
 const std::vector<std::string> kSampleSections = {"lattice", "sampling"};
 const std::vector<std::string> kModelSections = {"dbn", "train"};
 
-
 // Output names of a run directory, removed by --fresh.
-const std::vector<std::string> kOutputs = {"samples.npy",  "samples.npy.json", "model",
-                                           "metrics.jsonl", "analysis.json",   "figures",
+const std::vector<std::string> kOutputs = {"samples.npy",   "samples.npy.json", "model",
+                                           "metrics.jsonl", "analysis.json",    "figures",
                                            "report.html"};
 
 // Never changes a result, so a rerun with other threads reuses everything.
@@ -64,8 +63,8 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 // The first n samples of a set.
 io::SpinSamples head(const io::SpinSamples& samples, std::size_t n) {
   io::SpinSamples out{samples.lattice, n, {}};
-  out.spins.assign(samples.spins.begin(),
-                   samples.spins.begin() + static_cast<std::ptrdiff_t>(n * samples.lattice.sites()));
+  out.spins.assign(samples.spins.begin(), samples.spins.begin() + static_cast<std::ptrdiff_t>(
+                                                                      n * samples.lattice.sites()));
   return out;
 }
 
@@ -377,8 +376,7 @@ void analyse_stage(Experiment& run) {
   run.layer_fields = analysis::layer_fields(run.fields, lattice, c.rf_fraction);
 
   // Majority-rule block spins of the same samples, as many levels as the lattice allows.
-  const int levels =
-      std::min(static_cast<int>(n_layers), rg::max_block_levels(lattice, 2));
+  const int levels = std::min(static_cast<int>(n_layers), rg::max_block_levels(lattice, 2));
   rg::BlockSpinOptions block;
   block.rule = rg::BlockRule::majority;
   block.b = 2;

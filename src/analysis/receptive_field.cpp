@@ -268,8 +268,8 @@ std::vector<std::size_t> units_to_show(const LayerFields& layer, std::size_t cou
   });
   // Fewer than the live units: evenly spaced ranks, first and last included, so the figure
   // shows the whole spread from the most local field to the least (not a flattering few).
-  const auto live = static_cast<std::size_t>(
-      std::count_if(layer.shapes.begin(), layer.shapes.end(), [](const FieldShape& s) { return !s.dead; }));
+  const auto live = static_cast<std::size_t>(std::count_if(
+      layer.shapes.begin(), layer.shapes.end(), [](const FieldShape& s) { return !s.dead; }));
   if (count >= live) {
     order.resize(std::min(count, units));
     return order;

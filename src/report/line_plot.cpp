@@ -22,18 +22,18 @@ using detail::glyphs;
 // chosen to stay distinguishable for the common forms of colour blindness).
 constexpr int kBackground = 0, kForeground = 1, kGrid = 2, kFirstSeries = 3;
 constexpr std::array<detail::Rgb, 13> kPalette{{{255, 255, 255},
-                                                         {0, 0, 0},
-                                                         {225, 225, 225},
-                                                         {31, 119, 180},
-                                                         {255, 127, 14},
-                                                         {44, 160, 44},
-                                                         {214, 39, 40},
-                                                         {148, 103, 189},
-                                                         {140, 86, 75},
-                                                         {227, 119, 194},
-                                                         {127, 127, 127},
-                                                         {188, 189, 34},
-                                                         {23, 190, 207}}};
+                                                {0, 0, 0},
+                                                {225, 225, 225},
+                                                {31, 119, 180},
+                                                {255, 127, 14},
+                                                {44, 160, 44},
+                                                {214, 39, 40},
+                                                {148, 103, 189},
+                                                {140, 86, 75},
+                                                {227, 119, 194},
+                                                {127, 127, 127},
+                                                {188, 189, 34},
+                                                {23, 190, 207}}};
 constexpr int kSeriesColours = 10;
 // Unicode markers, drawn with plstring so that cairo renders them from a system font.
 constexpr std::array<const char*, kSeriesColours> kMarkers{"●", "■", "▲", "◆", "▼",

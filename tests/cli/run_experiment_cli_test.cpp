@@ -25,12 +25,14 @@ const std::string kSmall =
     " --set analysis.reconstructions=2";
 
 const std::vector<std::string> kFigures = {
-    "A_architecture.png",        "B_layer1_weights.png",      "C_layer2_fields.png",
-    "E_reconstructions.png",     "training.png",              "data_energy.png",
-    "receptive_field_radius.png", "block_overlap.png",        "flow_nn_correlation.png",
+    "A_architecture.png",         "B_layer1_weights.png", "C_layer2_fields.png",
+    "E_reconstructions.png",      "training.png",         "data_energy.png",
+    "receptive_field_radius.png", "block_overlap.png",    "flow_nn_correlation.png",
     "flow_correlation_length.png"};
 
-nlohmann::json read_json(const fs::path& path) { return nlohmann::json::parse(io::read_file(path)); }
+nlohmann::json read_json(const fs::path& path) {
+  return nlohmann::json::parse(io::read_file(path));
+}
 
 std::size_t count(const std::string& text, const std::string& what) {
   std::size_t n = 0;
@@ -213,7 +215,8 @@ TEST_F(RunExperimentCli, FieldsAreLocalAndGrowOnlyWithTheL1OfThePaperPreset) {
 
 // The report opens in headless Chromium with every image loaded (tests/report/check_report.py).
 TEST_F(RunExperimentCli, ReportRendersInChromium) {
-  const bool have_browser = fs::exists("/usr/bin/chromium") && fs::exists("/usr/bin/chromedriver") &&
+  const bool have_browser = fs::exists("/usr/bin/chromium") &&
+                            fs::exists("/usr/bin/chromedriver") &&
                             std::system("/usr/bin/python3 -c 'import selenium' 2>/dev/null") == 0;
   if (!have_browser) {
     if (std::getenv("CI")) FAIL() << "CI must run the Chromium check: run scripts/install-deps.sh";

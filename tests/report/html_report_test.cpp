@@ -36,8 +36,7 @@ const std::string kPngSignature("\x89PNG\r\n\x1a\n", 8);
 // An independent decoder (table-free, by alphabet position) so that the round trip checks the
 // encoder rather than itself.
 std::string decode_base64(const std::string& text) {
-  const std::string alphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   unsigned buffer = 0;
   int bits = 0;
@@ -184,8 +183,7 @@ TEST_F(HtmlReportTest, IsOneHtml5PageWithTitleContentsAndSections) {
   EXPECT_NE(page.find("<style>"), std::string::npos);
   EXPECT_NE(page.find("max-width: 1100px"), std::string::npos);
   EXPECT_NE(page.find("@media print"), std::string::npos);
-  EXPECT_NE(page.find("<title>deeprg report: Ising 40×40 at K = 0.408</title>"),
-            std::string::npos);
+  EXPECT_NE(page.find("<title>deeprg report: Ising 40×40 at K = 0.408</title>"), std::string::npos);
   EXPECT_NE(page.find("deeprg 0.1.0 · seed 1 · test"), std::string::npos);
   // The table of contents links to every section by id.
   for (const char* id : {"section-1", "section-2", "section-3"}) {
@@ -207,10 +205,10 @@ TEST_F(HtmlReportTest, EscapesAllText) {
   HtmlReport r;
   r.title = "a < b & \"c\" > 'd'";
   r.subtitle = "<b>not bold</b>";
-  r.sections = {{"<i>section</i>",
-                 {Paragraph{"<script>alert(1)</script>"},
-                  Table{"<u>caption</u>", {"<th>"}, {{"<td>&amp;"}}},
-                  Code{"if (a < b && c > d) return \"x\";"}}}};
+  r.sections = {
+      {"<i>section</i>",
+       {Paragraph{"<script>alert(1)</script>"}, Table{"<u>caption</u>", {"<th>"}, {{"<td>&amp;"}}},
+        Code{"if (a < b && c > d) return \"x\";"}}}};
   const fs::path html = dir_ / "report.html";
   write_html_report(html, r);
   const std::string page = deeprg::io::read_file(html);
@@ -372,8 +370,7 @@ std::string browser_missing() {
   std::string missing;
   for (const char* tool : {kChromium, kChromedriver, kPython})
     if (::access(tool, X_OK) != 0) missing += std::string(missing.empty() ? "" : ", ") + tool;
-  if (missing.empty() &&
-      std::system("/usr/bin/python3 -c 'import selenium' >/dev/null 2>&1") != 0)
+  if (missing.empty() && std::system("/usr/bin/python3 -c 'import selenium' >/dev/null 2>&1") != 0)
     missing = "python3-selenium (import selenium)";
   return missing;
 }
@@ -419,8 +416,9 @@ TEST_F(HtmlReportTest, RendersInHeadlessChromiumWithEveryImageDecoded) {
   const HtmlReport report = sample(pngs);
   write_html_report(html, report);
   const auto start = std::chrono::steady_clock::now();
-  const CheckRun run = check_report(html, "--images 3 --title '" + report.title + "' --screenshot '" +
-                                         (dir_ / "screenshot.png").string() + "'");
+  const CheckRun run =
+      check_report(html, "--images 3 --title '" + report.title + "' --screenshot '" +
+                             (dir_ / "screenshot.png").string() + "'");
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(run.status, 0) << run.output;
@@ -443,7 +441,8 @@ TEST_F(HtmlReportTest, HeadlessChromiumCheckCatchesABrokenImage) {
       html,
       "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>broken</title></head>\n"
       "<body><img src=\"data:image/png;base64," +
-          base64(kPngSignature + "this is not an IHDR chunk") + "\" alt=\"broken\"></body></html>\n");
+          base64(kPngSignature + "this is not an IHDR chunk") +
+          "\" alt=\"broken\"></body></html>\n");
   const CheckRun run = check_report(html, "--images 1");
   EXPECT_EQ(run.status, 1) << run.output;
   EXPECT_NE(run.output.find("did not decode"), std::string::npos) << run.output;

@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 #include <png.h>
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <functional>
 #include <limits>

@@ -33,37 +33,37 @@ struct ExperimentConfig {
   double K = 0.408;  ///< lattice.K, K = J/T (paper: J = 0.408, T ≈ 2.45 > T_c ≈ 2.269)
 
   // [sampling]
-  std::size_t samples = 20000;    ///< sampling.samples (paper: 20,000)
+  std::size_t samples = 20000;      ///< sampling.samples (paper: 20,000)
   std::string algorithm = "wolff";  ///< sampling.algorithm: wolff | swendsen-wang | metropolis
 
   // [dbn]
   std::vector<std::size_t> hidden = {400, 100, 25};  ///< dbn.hidden (paper: 1600-400-100-25)
-  std::string visible_units = "bernoulli";  ///< dbn.visible_units: bernoulli | spin
-  std::string hidden_units = "bernoulli";   ///< dbn.hidden_units: bernoulli | spin
-  std::string propagate = "mean-field";     ///< dbn.propagate: mean-field | samples
+  std::string visible_units = "bernoulli";           ///< dbn.visible_units: bernoulli | spin
+  std::string hidden_units = "bernoulli";            ///< dbn.hidden_units: bernoulli | spin
+  std::string propagate = "mean-field";              ///< dbn.propagate: mean-field | samples
 
   // [train] (per layer)
-  int epochs = 200;               ///< train.epochs (paper: 200)
-  std::size_t batch_size = 100;   ///< train.batch_size (paper: 100)
-  int cd_k = 1;                   ///< train.cd_k (paper: CD-1)
-  bool persistent = false;        ///< train.persistent (PCD instead of CD)
-  double learning_rate = 0.1;     ///< train.learning_rate (paper: 0.1)
-  double momentum = 0.5;          ///< train.momentum (Hinton's guide §9: 0.5 …)
-  double final_momentum = 0.9;    ///< train.final_momentum (… then 0.9)
-  int momentum_switch = 5;        ///< train.momentum_switch (Hinton: after 5 epochs)
+  int epochs = 200;              ///< train.epochs (paper: 200)
+  std::size_t batch_size = 100;  ///< train.batch_size (paper: 100)
+  int cd_k = 1;                  ///< train.cd_k (paper: CD-1)
+  bool persistent = false;       ///< train.persistent (PCD instead of CD)
+  double learning_rate = 0.1;    ///< train.learning_rate (paper: 0.1)
+  double momentum = 0.5;         ///< train.momentum (Hinton's guide §9: 0.5 …)
+  double final_momentum = 0.9;   ///< train.final_momentum (… then 0.9)
+  int momentum_switch = 5;       ///< train.momentum_switch (Hinton: after 5 epochs)
   /// train.l1. The paper states "L1 regularization 2×10⁻⁴" without its normalisation; deeprg's
   /// λ multiplies Σ|W| against the batch-*mean* log-likelihood, so 2e-4 per sample of a 100-sample
   /// batch is 2e-2 here. Measured on the paper's system: λ = 2e-4 leaves every first-layer field
   /// spread over the whole lattice (median 80% radius 19.6, uniform 20.3); λ = 1e-2 … 2e-2 gives
   /// the paper's local blobs (2.1–2.7) that grow with depth (docs/experiment.md).
   double l1 = 2e-2;
-  double l2 = 0;                  ///< train.l2 (paper: none besides L1)
-  double init_std = 0.01;         ///< train.init_std (Hinton's guide §8: N(0, 0.01²))
+  double l2 = 0;           ///< train.l2 (paper: none besides L1)
+  double init_std = 0.01;  ///< train.init_std (Hinton's guide §8: N(0, 0.01²))
 
   // [analysis]
-  double rf_fraction = 0.8;           ///< analysis.rf_fraction: share of Σ|r| inside the radius
-  std::size_t units_shown = 16;       ///< analysis.units_shown: units per receptive-field figure
-  std::size_t reconstructions = 3;    ///< analysis.reconstructions: figure E's samples (deeprg: 3)
+  double rf_fraction = 0.8;         ///< analysis.rf_fraction: share of Σ r² inside the radius
+  std::size_t units_shown = 16;     ///< analysis.units_shown: units per receptive-field figure
+  std::size_t reconstructions = 3;  ///< analysis.reconstructions: figure E's samples (deeprg: 3)
   std::size_t analysis_samples = 5000;  ///< analysis.samples: rows used for the RG diagnostics
 
   // [run]
@@ -103,9 +103,9 @@ void apply_override(ExperimentConfig& config, const std::string& assignment);
 
 /// Checks every value; throws ConfigError naming the first bad key in config_keys() order (e.g.
 /// "lattice.L" for an odd side). A side that allows fewer 2×2 block levels than the DBN has
-/// layers is allowed: the deeper layers are then reported without a majority-rule comparison. Besides each key's range, doubles must be finite, strings one of the listed
-/// values, and unsigned values (run.seed included) at most 2^63 − 1 so that to_toml's output
-/// reads back.
+/// layers is allowed: the deeper layers are then reported without a majority-rule comparison.
+/// Besides each key's range, doubles must be finite, strings one of the listed values, and unsigned
+/// values (run.seed included) at most 2^63 − 1 so that to_toml's output reads back.
 void validate(const ExperimentConfig& config);
 
 /// The resolved configuration as nested JSON, tables as objects ({"lattice": {"L": 40, …}, …}).
