@@ -373,7 +373,7 @@ void analyse_stage(Experiment& run) {
 
   // Receptive fields r(l) = r(l−1)·W(l) and their shapes.
   run.fields = analysis::receptive_fields(run.dbn);
-  run.layer_fields = analysis::layer_fields(run.fields, lattice, c.rf_fraction);
+  run.layer_fields = analysis::layer_fields(run.fields, lattice, c.rf_fraction, threads);
 
   // Majority-rule block spins of the same samples, as many levels as the lattice allows.
   const int levels = std::min(static_cast<int>(n_layers), rg::max_block_levels(lattice, 2));
@@ -408,8 +408,8 @@ void analyse_stage(Experiment& run) {
     }
 
     // Hidden states (mean field) against the block spins of scale 2^l.
+    const MatrixF h = rbm::up_pass(run.dbn, v, l);
     if (static_cast<int>(l) <= levels) {
-      const MatrixF h = rbm::up_pass(run.dbn, v, l);
       const analysis::BlockOverlap o = analysis::block_overlap(h, blocks[l], threads);
       layer["block_overlap"] = {{"blocks", blocks[l].lattice.sites()},
                                 {"best_per_block", o.best_per_block},
@@ -421,8 +421,9 @@ void analyse_stage(Experiment& run) {
           observables_json(coarse, blocks[l], std::pow(2.0, static_cast<double>(l)), threads);
     }
 
-    // Reconstruction through layer l: mean field up and down, then one draw of the spins.
-    const MatrixF r = rbm::reconstruct(run.dbn, v, l);
+    // Reconstruction through layer l (rbm::reconstruct from the up pass above): mean field
+    // down, then one draw of the spins.
+    const MatrixF r = rbm::down_pass(run.dbn, h, l);
     double squared = 0;
     for (std::size_t i = 0; i < r.size(); ++i) {
       const double d = static_cast<double>(r.data[i]) - v.data[i];

@@ -195,7 +195,7 @@ FieldShape block_reference(const ising::Lattice& lattice, int b, double fraction
 }
 
 std::vector<LayerFields> layer_fields(const std::vector<MatrixD>& fields,
-                                      const ising::Lattice& lattice, double fraction) {
+                                      const ising::Lattice& lattice, double fraction, int threads) {
   check_lattice(lattice);
   check_fraction(fraction);
   for (std::size_t l = 0; l < fields.size(); ++l)
@@ -221,7 +221,7 @@ std::vector<LayerFields> layer_fields(const std::vector<MatrixD>& fields,
 
     lf.shapes.resize(r.cols);
     // Each unit is independent, so the split over threads cannot change the result.
-    parallel_for(r.cols, 0, [&](std::size_t j) {
+    parallel_for(r.cols, threads, [&](std::size_t j) {
       std::vector<double> column(n);
       for (std::size_t i = 0; i < n; ++i) column[i] = r(i, j);
       lf.shapes[j] = field_shape(column, lattice, fraction, lf.block);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "deeprg/core/error.hpp"
+#include "deeprg/core/rng.hpp"
 
 namespace deeprg::analysis {
 namespace {
@@ -374,6 +375,22 @@ TEST(ReceptiveFieldLayers, Errors) {
   EXPECT_THROW(layer_fields({MatrixD(64, 2), MatrixD(63, 2)}, lat, 0.8), ShapeError);
   EXPECT_THROW(layer_fields({MatrixD(64, 2)}, lat, 1.5), ConfigError);
   EXPECT_TRUE(layer_fields({}, lat, 0.8).empty());
+}
+
+TEST(ReceptiveFieldLayers, ThreadCountDoesNotChangeTheShapes) {
+  const Lattice lat = Lattice::square(8, 8);
+  MatrixD r(64, 40);
+  Rng rng(7, 0);
+  for (double& x : r.data) x = rng.uniform() - 0.5;
+  const auto one = layer_fields({r}, lat, 0.8, 1);
+  const auto three = layer_fields({r}, lat, 0.8, 3);
+  ASSERT_EQ(one[0].shapes.size(), three[0].shapes.size());
+  for (std::size_t j = 0; j < one[0].shapes.size(); ++j) {
+    EXPECT_EQ(one[0].shapes[j].radius, three[0].shapes[j].radius) << "unit " << j;
+    EXPECT_EQ(one[0].shapes[j].centre_x, three[0].shapes[j].centre_x) << "unit " << j;
+  }
+  EXPECT_EQ(one[0].radius_mean, three[0].radius_mean);
+  EXPECT_EQ(one[0].radius_median, three[0].radius_median);
 }
 
 }  // namespace

@@ -74,9 +74,11 @@ struct LayerFields {
 
 /// Shapes of every unit of every layer, with block = 2^layer (capped at min(Lx, Ly)).
 /// Throws ShapeError when a matrix does not have lattice.sites() rows, ConfigError as
-/// field_shape for the fraction.
+/// field_shape for the fraction. Runs on `threads` threads (0 = all); the result does not
+/// depend on it.
 std::vector<LayerFields> layer_fields(const std::vector<MatrixD>& fields,
-                                      const ising::Lattice& lattice, double fraction);
+                                      const ising::Lattice& lattice, double fraction,
+                                      int threads = 0);
 
 /// A uniform b × b block field at the origin of `lattice` (b sites on a chain), measured by
 /// field_shape with window = b. Throws ConfigError("block") unless 1 ≤ b ≤ min(Lx, Ly).
