@@ -2,7 +2,6 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 
 #include "commands.hpp"
 #include "common.hpp"
@@ -12,6 +11,7 @@
 #include "deeprg/rbm/model_file.hpp"
 #include "deeprg/rbm/train.hpp"
 #include "deeprg/version.hpp"
+#include "metrics_file.hpp"
 
 namespace deeprg::cli {
 
@@ -36,17 +36,19 @@ struct TrainFlags {
 class EpochLog {
  public:
   EpochLog(const std::filesystem::path& path, int epochs, std::size_t layers, bool resume)
-      : epochs_(epochs), layers_(layers), start_(std::chrono::steady_clock::now()) {
-    out_.open(path, resume ? std::ios::app : std::ios::trunc);
-    if (!out_) throw IoError(path.string() + ": cannot write metrics");
-  }
+      : file_(path, resume, layers, "rerun without --resume"),
+        epochs_(epochs),
+        layers_(layers),
+        start_(std::chrono::steady_clock::now()) {}
   void operator()(const rbm::EpochMetrics& m) {
-    out_ << epoch_json(m).dump() << "\n" << std::flush;
-    ++done_;
+    file_.record(m);
+    ++reported_;
+    // The rate counts this run's epochs; what is left counts those of an interrupted run as done.
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     const double total = static_cast<double>(epochs_) * static_cast<double>(layers_);
-    const double eta = elapsed / done_ * std::max(0.0, total - done_);
+    const double left = std::max(0.0, total - static_cast<double>(file_.size()));
+    const double eta = elapsed / reported_ * left;
     std::fprintf(stderr, "layer %zu epoch %d/%d  recon %.5f  pll/spin %.5f", m.layer + 1, m.epoch,
                  epochs_, m.reconstruction_error, m.pseudo_log_likelihood);
     if (m.log_likelihood) std::fprintf(stderr, "  loglik %.5f", *m.log_likelihood);
@@ -54,28 +56,16 @@ class EpochLog {
   }
 
  private:
-  std::ofstream out_;
+  MetricsFile file_;
   int epochs_;
   std::size_t layers_;
-  double done_ = 0;
+  double reported_ = 0;  ///< epochs trained by this run
   std::chrono::steady_clock::time_point start_;
 };
 
 }  // namespace
 
 /// Reads a spin file as the visible layer of a model with `n_visible` units.
-nlohmann::json epoch_json(const rbm::EpochMetrics& m) {
-  nlohmann::json j{{"layer", m.layer + 1},
-                   {"epoch", m.epoch},
-                   {"reconstruction_error", m.reconstruction_error},
-                   {"pseudo_log_likelihood", number_or_null(m.pseudo_log_likelihood)},
-                   {"learning_rate", m.learning_rate},
-                   {"momentum", m.momentum},
-                   {"seconds", m.seconds}};
-  if (m.log_likelihood) j["log_likelihood"] = number_or_null(*m.log_likelihood);
-  return j;
-}
-
 MatrixF read_visible_data(const std::string& path, std::size_t n_visible, rbm::Units units) {
   const io::SpinRows rows = io::read_spin_rows(path);
   if (n_visible != 0 && rows.spins_per_sample != n_visible)
@@ -160,6 +150,8 @@ void add_train_command(CLI::App& app) {
     if (!dbn && out.extension() != ".npz")
       throw ConfigError("--out", "a single RBM is written to an .npz file, got '" + f->out + "'");
     if (dbn) std::filesystem::create_directories(out);
+    options.checkpoint = dbn ? out / "checkpoint.npz"
+                             : std::filesystem::path(out).replace_extension(".checkpoint.npz");
     const MatrixF data = read_visible_data(f->data, 0, visible);
     rbm::validate(options, data.rows, sizes.front());
 
@@ -167,8 +159,6 @@ void add_train_command(CLI::App& app) {
     if (metrics.empty())
       metrics = dbn ? out / "metrics.jsonl"
                     : std::filesystem::path(out).replace_extension(".metrics.jsonl");
-    options.checkpoint = dbn ? out / "checkpoint.npz"
-                             : std::filesystem::path(out).replace_extension(".checkpoint.npz");
     EpochLog log(metrics, options.epochs, sizes.size(), options.resume);
     options.on_epoch = [&log](const rbm::EpochMetrics& m) { log(m); };
     const nlohmann::json provenance{

@@ -41,9 +41,6 @@ mc::Algorithm resolve_algorithm(const std::string& name, const ising::Model& mod
 /// Measures samples and returns flat JSON (energy_per_spin, energy_per_spin_error, ...).
 nlohmann::json measure_json(const ising::Model& model, const io::SpinSamples& samples, int threads);
 
-/// One training epoch's metrics as a metrics.jsonl line (layer 1-based; NaN written as null).
-nlohmann::json epoch_json(const rbm::EpochMetrics& m);
-
 /// Reads a spin file as the visible layer of a model with `n_visible` units (0: any), in the
 /// units' alphabet. Throws ShapeError naming the file when the sizes differ.
 MatrixF read_visible_data(const std::string& path, std::size_t n_visible, rbm::Units units);

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <map>
 #include <optional>
 
 #include "commands.hpp"
@@ -20,6 +19,7 @@
 #include "deeprg/rg/block_spin.hpp"
 #include "deeprg/version.hpp"
 #include "experiment.hpp"
+#include "metrics_file.hpp"
 
 namespace deeprg::cli {
 
@@ -66,12 +66,6 @@ io::SpinSamples head(const io::SpinSamples& samples, std::size_t n) {
   out.spins.assign(samples.spins.begin(), samples.spins.begin() + static_cast<std::ptrdiff_t>(
                                                                       n * samples.lattice.sites()));
   return out;
-}
-
-void write_metrics(const fs::path& path, const std::vector<nlohmann::json>& lines) {
-  std::string text;
-  for (const auto& line : lines) text += line.dump() + "\n";
-  io::write_file_atomic(path, text);
 }
 
 // Observables of a set of ±1 samples as flat JSON, plus the nearest-neighbour correlation
@@ -232,29 +226,10 @@ void train_stage(Experiment& run, bool reuse) {
   const rbm::Units hidden = rbm::parse_units(c.hidden_units, "dbn.hidden_units");
 
   // Metrics of an earlier, interrupted run are kept (one line per layer and epoch).
-  std::map<std::pair<std::size_t, int>, nlohmann::json> metrics;
-  if (reuse && fs::exists(metrics_path)) {
-    const std::string text = io::read_file(metrics_path);
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-      const std::size_t end = std::min(text.find('\n', pos), text.size());
-      const std::string line = text.substr(pos, end - pos);
-      pos = end + 1;
-      if (line.empty()) continue;
-      try {
-        const auto j = nlohmann::json::parse(line);
-        const auto layer = j.at("layer").get<std::size_t>();
-        if (layer >= 1 && layer <= c.hidden.size()) metrics[{layer, j.at("epoch").get<int>()}] = j;
-      } catch (const nlohmann::json::exception& e) {
-        throw IoError(metrics_path.string() + ": unreadable line '" + line + "' (" + e.what() +
-                      "); rerun with --fresh");
-      }
-    }
-  }
+  MetricsFile metrics(metrics_path, reuse, c.hidden.size(), "rerun with --fresh");
   auto flush_metrics = [&] {
-    run.metrics.clear();
-    for (const auto& [key, line] : metrics) run.metrics.push_back(line);
-    write_metrics(metrics_path, run.metrics);
+    run.metrics = metrics.lines();
+    metrics.write();
   };
 
   if (reuse && fs::exists(model_dir / "dbn.json")) {
@@ -314,8 +289,9 @@ void train_stage(Experiment& run, bool reuse) {
   double done = 0;
   ProgressBar bar("train");
   o.on_epoch = [&](const rbm::EpochMetrics& m) {
-    if (metrics.insert_or_assign({m.layer + 1, m.epoch}, epoch_json(m)).second)
-      done += cost[m.layer];
+    // Every epoch, before its checkpoint: a run killed in between retrains the epoch and
+    // replaces its line.
+    if (metrics.record(m)) done += cost[m.layer];
     bar.update(done, total);
     if (m.epoch == c.epochs) {
       bar.finish();
@@ -323,13 +299,11 @@ void train_stage(Experiment& run, bool reuse) {
                   m.layer + 1, m.reconstruction_error, m.epoch, seconds_since(start));
       std::fflush(stdout);
     }
-    // Every epoch, before its checkpoint: a run killed in between retrains the epoch and
-    // replaces its line.
-    flush_metrics();
   };
   // An epoch resumed from its checkpoint is not reported again: count it as done.
   if (reuse)
-    for (const auto& [key, line] : metrics) done += cost.at(key.first - 1);
+    for (const auto& [layer, epochs] : metrics.epochs_per_layer())
+      done += cost.at(layer - 1) * static_cast<double>(epochs);
   bar.set_done_before(done);
 
   run.dbn = rbm::train_dbn(data, c.hidden, visible, hidden, options);

@@ -4,8 +4,11 @@
 #include <sys/wait.h>
 #include "run_cli.hpp"
 
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
 
@@ -132,6 +135,40 @@ TEST_F(TrainCli, BadModelsAndDataAreRuntimeErrorsNamingTheFile) {
   EXPECT_EQ(r.code, 1) << r.output;
   EXPECT_NE(r.output.find("zeros.npy"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(path("z.npz")));
+}
+
+TEST_F(TrainCli, ResumesAKilledRunToTheSameModelAndListsEachEpochOnce) {
+  // Checkpoints every 4 epochs: a kill lands most often after an epoch was reported but before
+  // its checkpoint, so the resumed run retrains and reports epochs the metrics already hold.
+  ASSERT_EQ(run_cli("sample --L 8 --T 2.5 --samples 2000 --seed 3 --out " + path("d8.npy")).code,
+            0);
+  const std::string train = "train --data " + path("d8.npy") +
+                            " --hidden 32 --epochs 60 --batch-size 50 --seed 2"
+                            " --checkpoint-every 4 --out ";
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_EQ(run_cli(train + path("full.npz")).code, 0);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const std::string killed = "timeout -s KILL " + std::to_string(seconds / 2) + " " +
+                             std::string(DEEPRG_CLI_PATH) + " " + train + path("cut.npz") +
+                             " > /dev/null 2>&1";
+  EXPECT_NE(std::system(killed.c_str()), 0) << "the run finished before it was killed";
+  const CliResult r = run_cli(train + path("cut.npz") + " --resume");
+  ASSERT_EQ(r.code, 0) << r.output;
+
+  const auto full = deeprg::rbm::load_rbm(path("full.npz"));
+  const auto cut = deeprg::rbm::load_rbm(path("cut.npz"));
+  EXPECT_EQ(full.W, cut.W);
+  EXPECT_EQ(full.hidden_bias, cut.hidden_bias);
+  EXPECT_EQ(full.visible_bias, cut.visible_bias);
+  std::ifstream metrics(path("cut.metrics.jsonl"));
+  std::string line;
+  int lines = 0;
+  while (std::getline(metrics, line)) {
+    ++lines;
+    EXPECT_EQ(nlohmann::json::parse(line)["epoch"].get<int>(), lines) << line;
+  }
+  EXPECT_EQ(lines, 60);
 }
 
 }  // namespace
