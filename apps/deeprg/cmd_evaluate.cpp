@@ -89,8 +89,9 @@ void add_evaluate_command(CLI::App& app) {
       out["mean_log_likelihood"] =
           std::accumulate(ll.begin(), ll.end(), 0.0) / static_cast<double>(ll.size());
       out["mean_log_likelihood_error"] = z.error;  // ln Z's error shifts every ln p(v) alike
-      out["pseudo_log_likelihood"] = rbm::pseudo_log_likelihood(model, v, f->ais.seed);
-      out["reconstruction_error"] = rbm::reconstruction_error(model, v);
+      out["pseudo_log_likelihood"] =
+          rbm::pseudo_log_likelihood(model, v, f->ais.seed, f->ais.threads);
+      out["reconstruction_error"] = rbm::reconstruction_error(model, v, f->ais.threads);
     }
     if (f->json) {
       std::cout << out.dump(2) << "\n";

@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "deeprg/core/blas.hpp"
 #include "deeprg/core/error.hpp"
+#include "deeprg/core/parallel.hpp"
 #include "deeprg/core/rng.hpp"
 #include "deeprg/rbm/estimators.hpp"
 #include "deeprg/rbm/unit_functions.hpp"
@@ -24,8 +26,26 @@ void check_data(const Rbm& rbm, const MatrixF& v, bool need_rows) {
   if (need_rows && v.rows == 0) throw ShapeError("no data rows");
 }
 
-// Rows per dgemm: bounds the double buffers whatever the data size.
-constexpr std::size_t kRowChunk = 1024;
+// Rows per dgemm: bounds the double buffers whatever the data size, and is the unit of work
+// that threads share.
+constexpr std::size_t kRowChunk = 128;
+
+/// Σ over chunks of rows of chunk_sum(r0, rows), the chunks spread over `threads` threads and
+/// their sums added in chunk order, so the bits do not depend on the thread count.
+template <class ChunkSum>
+double sum_over_chunks(std::size_t n_rows, int threads, ChunkSum chunk_sum) {
+  const std::size_t chunks = (n_rows + kRowChunk - 1) / kRowChunk;
+  std::vector<double> partial(chunks);
+  // BLAS inside the chunks runs on the calling thread; the chunks are the parallelism.
+  const SingleThreadedBlas blas;
+  parallel_for(chunks, threads, [&](std::size_t c) {
+    const std::size_t r0 = c * kRowChunk;
+    partial[c] = chunk_sum(r0, std::min(kRowChunk, n_rows - r0));
+  });
+  double total = 0;
+  for (const double p : partial) total += p;
+  return total;
+}
 
 /// x = b + Wᵀv in double for rows [r0, r0 + rows) of v; x is rows × n_h.
 void hidden_field(const Rbm& rbm, const std::vector<double>& Wd, const MatrixF& v, std::size_t r0,
@@ -84,7 +104,7 @@ std::vector<double> log_likelihood(const Rbm& rbm, const MatrixF& v, double log_
   return out;
 }
 
-double pseudo_log_likelihood(const Rbm& rbm, const MatrixF& v, std::uint64_t seed) {
+double pseudo_log_likelihood(const Rbm& rbm, const MatrixF& v, std::uint64_t seed, int threads) {
   check_data(rbm, v, true);
   const std::size_t nv = rbm.n_visible(), nh = rbm.n_hidden();
   if (nv == 0) throw ShapeError("pseudo-likelihood of an RBM without visible units");
@@ -95,15 +115,14 @@ double pseudo_log_likelihood(const Rbm& rbm, const MatrixF& v, std::uint64_t see
                                     " data, found the value " + std::to_string(value));
   const bool every_unit = v.rows * nv <= kPseudoLikelihoodExhaustive;
   const std::vector<double> Wd(rbm.W.data.begin(), rbm.W.data.end());
-  std::vector<double> V, x, phi_x(nh);
-  double total = 0;
-  for (std::size_t r0 = 0; r0 < v.rows; r0 += kRowChunk) {
-    const std::size_t rows = std::min(kRowChunk, v.rows - r0);
+  const double total = sum_over_chunks(v.rows, threads, [&](std::size_t r0, std::size_t rows) {
+    std::vector<double> V, x;
     hidden_field(rbm, Wd, v, r0, rows, V, x);
+    double sum = 0;
     for (std::size_t r = 0; r < rows; ++r) {
       const double* xr = x.data() + r * nh;
       double base = 0;  // Σ_j φ(x_j)
-      for (std::size_t j = 0; j < nh; ++j) base += phi_x[j] = log_unit_sum(rbm.hidden, xr[j]);
+      for (std::size_t j = 0; j < nh; ++j) base += log_unit_sum(rbm.hidden, xr[j]);
       // ln p(v_i | v_−i) = −softplus(F(v) − F(v')), v' = v with unit i at its other value.
       auto log_conditional = [&](std::size_t i) {
         const double vi = V[r * nv + i];
@@ -118,36 +137,35 @@ double pseudo_log_likelihood(const Rbm& rbm, const MatrixF& v, std::uint64_t see
       if (every_unit) {
         double row_sum = 0;
         for (std::size_t i = 0; i < nv; ++i) row_sum += log_conditional(i);
-        total += row_sum / double(nv);
+        sum += row_sum / double(nv);
       } else {
         Rng rng(seed, r0 + r);
-        total += log_conditional(static_cast<std::size_t>(rng.below(nv)));
+        sum += log_conditional(static_cast<std::size_t>(rng.below(nv)));
       }
     }
-  }
+    return sum;
+  });
   return total / double(v.rows);
 }
 
-double reconstruction_error(const Rbm& rbm, const MatrixF& v) {
+double reconstruction_error(const Rbm& rbm, const MatrixF& v, int threads) {
   check_data(rbm, v, true);
   const std::size_t nv = rbm.n_visible();
-  double total = 0;
-  MatrixF batch, h, y;
-  for (std::size_t r0 = 0; r0 < v.rows; r0 += kRowChunk) {
-    const std::size_t rows = std::min(kRowChunk, v.rows - r0);
-    batch.rows = rows;
-    batch.cols = nv;
-    batch.data.assign(v.data.begin() + static_cast<std::ptrdiff_t>(r0 * nv),
-                      v.data.begin() + static_cast<std::ptrdiff_t>((r0 + rows) * nv));
+  const double total = sum_over_chunks(v.rows, threads, [&](std::size_t r0, std::size_t rows) {
+    MatrixF batch(rows, nv), h, y;
+    std::copy(v.data.begin() + static_cast<std::ptrdiff_t>(r0 * nv),
+              v.data.begin() + static_cast<std::ptrdiff_t>((r0 + rows) * nv), batch.data.begin());
     hidden_activation(rbm, batch, h);
     mean_from_activation(rbm.hidden, h);
     visible_activation(rbm, h, y);
     mean_from_activation(rbm.visible, y);
+    double sum = 0;
     for (std::size_t k = 0; k < batch.data.size(); ++k) {
       const double diff = double(batch.data[k]) - double(y.data[k]);
-      total += diff * diff;
+      sum += diff * diff;
     }
-  }
+    return sum;
+  });
   return nv == 0 ? 0.0 : total / (double(v.rows) * double(nv));
 }
 

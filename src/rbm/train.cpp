@@ -696,9 +696,10 @@ Rbm train_rbm(const MatrixF& data, std::size_t n_hidden, Units visible, Units hi
     if (options.on_epoch) {
       EpochMetrics m;
       m.epoch = s.epoch;
-      m.reconstruction_error = reconstruction_error(s.rbm, subset);
-      m.pseudo_log_likelihood = binary ? pseudo_log_likelihood(s.rbm, subset, options.seed)
-                                       : std::numeric_limits<double>::quiet_NaN();
+      m.reconstruction_error = reconstruction_error(s.rbm, subset, options.threads);
+      m.pseudo_log_likelihood =
+          binary ? pseudo_log_likelihood(s.rbm, subset, options.seed, options.threads)
+                 : std::numeric_limits<double>::quiet_NaN();
       if (exact) {
         const auto ll = log_likelihood(s.rbm, data, exact_log_z(s.rbm, options.threads));
         m.log_likelihood =

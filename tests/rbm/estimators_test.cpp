@@ -291,6 +291,26 @@ TEST(Estimators, ReconstructionErrorOfZeroWeightModel) {
   }
 }
 
+TEST(Estimators, PseudoLikelihoodAndReconstructionErrorIndependentOfThreadCount) {
+  // 1000 rows span several chunks of rows, which the threads share.
+  const Rbm rbm = random_rbm(30, 13, kS, kB, 0.4, 0.3, 91);
+  const MatrixF data = random_data(1000, 30, kS, 92);
+  const double pll = pseudo_log_likelihood(rbm, data, 3, 1);
+  const double error = reconstruction_error(rbm, data, 1);
+  for (const int threads : {0, 2, 3}) {
+    EXPECT_EQ(pseudo_log_likelihood(rbm, data, 3, threads), pll) << threads << " threads";
+    EXPECT_EQ(reconstruction_error(rbm, data, threads), error) << threads << " threads";
+  }
+  // Each is the mean of its per-row values: the first 500 rows and the last 500 average to it.
+  MatrixF first(500, 30), last(500, 30);
+  std::copy(data.data.begin(), data.data.begin() + 15000, first.data.begin());
+  std::copy(data.data.begin() + 15000, data.data.end(), last.data.begin());
+  EXPECT_NEAR(reconstruction_error(rbm, first, 2) + reconstruction_error(rbm, last, 2),
+              2 * error, 1e-12);
+  EXPECT_NEAR(pseudo_log_likelihood(rbm, first, 3, 2) + pseudo_log_likelihood(rbm, last, 3, 2),
+              2 * pll, 1e-12);
+}
+
 TEST(Estimators, ShapeMismatchesThrow) {
   const Rbm rbm = random_rbm(5, 3, kB, kB, 0.5, 0.5, 71);
   const MatrixF wrong(4, 6);

@@ -105,13 +105,16 @@ inline constexpr std::size_t kPseudoLikelihoodExhaustive = std::size_t{1} << 20;
 /// x = b + Wᵀv. Every unit of every row when rows · n_visible ≤ kPseudoLikelihoodExhaustive,
 /// otherwise one unit per row drawn uniformly from Rng(seed, row) (an unbiased estimate of the
 /// same mean, as scikit-learn does, which reports n_v times it). Data must be in the visible
-/// alphabet. Throws ShapeError for a column mismatch or no rows.
-double pseudo_log_likelihood(const Rbm& rbm, const MatrixF& v, std::uint64_t seed = 1);
+/// alphabet. Runs on `threads` threads (0 = all); the result does not depend on it. Throws
+/// ShapeError for a column mismatch or no rows.
+double pseudo_log_likelihood(const Rbm& rbm, const MatrixF& v, std::uint64_t seed = 1,
+                             int threads = 1);
 
 /// Mean squared error per visible unit between v and its one-step mean-field reconstruction
 /// E[v | h = E[h | v]], averaged over rows:  (1/(N n_v)) Σ_{r,i} (v_ri − E[v_i | h_r])².
-/// Throws ShapeError for a column mismatch or no rows.
-double reconstruction_error(const Rbm& rbm, const MatrixF& v);
+/// Runs on `threads` threads (0 = all); the result does not depend on it. Throws ShapeError for
+/// a column mismatch or no rows.
+double reconstruction_error(const Rbm& rbm, const MatrixF& v, int threads = 1);
 
 /// Exact gradient of the mean log-likelihood over the rows of `data`:
 ///   ∂/∂W = ⟨v hᵀ⟩_data − ⟨v hᵀ⟩_model,  ∂/∂a = ⟨v⟩_data − ⟨v⟩_model,  ∂/∂b = ⟨h⟩_data − ⟨h⟩_model,
