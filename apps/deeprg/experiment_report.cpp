@@ -14,6 +14,7 @@
 #include "deeprg/report/html_report.hpp"
 #include "deeprg/report/image_plot.hpp"
 #include "deeprg/report/line_plot.hpp"
+#include "deeprg/rg/block_spin.hpp"
 #include "deeprg/version.hpp"
 #include "experiment.hpp"
 
@@ -134,13 +135,14 @@ void figures_stage(Experiment& run) {
   std::vector<report::LayerBox> boxes{
       {"visible " + std::to_string(L) + "×" + std::to_string(L), run.samples.lattice.sites()}};
   std::vector<std::string> notes{std::to_string(L) + "×" + std::to_string(L) + " Ising spins"};
+  // The levels the analysis compares with majority-rule blocks.
+  const int levels = rg::max_block_levels(run.samples.lattice, 2);
   for (std::size_t l = 1; l <= n_layers; ++l) {
     boxes.push_back({"hidden " + std::to_string(l), run.dbn.layers[l - 1].n_hidden()});
-    const int b = 1 << l;
-    notes.push_back(L % b == 0
-                        ? "cf. " + std::to_string(b) + "×" + std::to_string(b) + " blocks (" +
-                              std::to_string(L / b) + "×" + std::to_string(L / b) + ")"
-                        : "");
+    const int b = static_cast<int>(l) <= levels ? 1 << l : 0;
+    notes.push_back(b > 0 ? "cf. " + std::to_string(b) + "×" + std::to_string(b) + " blocks (" +
+                                std::to_string(L / b) + "×" + std::to_string(L / b) + ")"
+                          : "");
   }
   report::write_architecture(dir / "A_architecture.png",
                              "Fig. 4A: deep belief network (stacked RBMs)", boxes, notes);

@@ -12,16 +12,14 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
-#include <fstream>
 #include <limits>
-#include <sstream>
 #include <string_view>
-#include <system_error>
 #include <type_traits>
 #include <utility>
 #include <variant>
 
 #include "deeprg/core/error.hpp"
+#include "deeprg/io/atomic_file.hpp"
 
 namespace deeprg::experiment {
 namespace {
@@ -138,6 +136,8 @@ const std::vector<KeyDescriptor>& descriptors() {
         std::string(kPaper) + ": 1600-400-100-25", SizeListField{&C::hidden},
         [](const C& c) -> std::string {
           if (c.hidden.empty()) return "must list at least one hidden layer";
+          if (c.hidden.size() > kMaxLayers)
+            return "at most " + str(kMaxLayers) + " hidden layers, got " + str(c.hidden.size());
           return {};
         });
     add("dbn.visible_units", "visible unit values: bernoulli ({0,1}) | spin ({-1,+1})", kDeeprg,
@@ -217,12 +217,16 @@ const std::vector<KeyDescriptor>& descriptors() {
         });
     add("analysis.units_shown", "hidden units drawn per receptive-field figure", kDeeprg,
         SizeField{&C::units_shown}, [](const C& c) -> std::string {
-          if (c.units_shown < 1) return "must be >= 1, got " + str(c.units_shown);
+          if (c.units_shown < 1 || c.units_shown > kMaxUnitsShown)
+            return "must be in [1, " + str(kMaxUnitsShown) + "] (an 8-column grid), got " +
+                   str(c.units_shown);
           return {};
         });
     add("analysis.reconstructions", "samples shown with their reconstructions (figure E)", kDeeprg,
         SizeField{&C::reconstructions}, [](const C& c) -> std::string {
-          if (c.reconstructions < 1) return "must be >= 1, got " + str(c.reconstructions);
+          if (c.reconstructions < 1 || c.reconstructions > kMaxReconstructions)
+            return "must be in [1, " + str(kMaxReconstructions) + "] (a row each), got " +
+                   str(c.reconstructions);
           if (c.reconstructions > c.samples)
             return "must be <= sampling.samples (" + str(c.samples) + "), got " +
                    str(c.reconstructions);
@@ -627,17 +631,13 @@ void apply_toml(ExperimentConfig& config, const std::string& text, const std::st
 }
 
 void apply_toml_file(ExperimentConfig& config, const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    std::error_code ec;
-    const bool exists = std::filesystem::exists(file, ec);
-    throw IoError("cannot read config file " + file.string() +
-                  (exists ? ": permission denied or not a file" : ": no such file"));
+  std::string text;
+  try {
+    text = io::read_file(file);  // refuses directories, which an ifstream reads as empty
+  } catch (const IoError& e) {
+    throw IoError(std::string("cannot read config file ") + e.what());
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw IoError("cannot read config file " + file.string());
-  apply_toml(config, text.str(), file.string());
+  apply_toml(config, text, file.string());
 }
 
 void apply_override(ExperimentConfig& config, const std::string& assignment) {

@@ -356,6 +356,17 @@ TEST_F(ExperimentConfigFile, MissingFileIsAnIoErrorNamingIt) {
   }
 }
 
+TEST_F(ExperimentConfigFile, DirectoryIsAnIoErrorNamingIt) {
+  ExperimentConfig c;
+  try {
+    apply_toml_file(c, dir_);
+    FAIL() << "a directory was read as an empty config";
+  } catch (const IoError& e) {
+    EXPECT_TRUE(contains(e.what(), dir_.string())) << e.what();
+    EXPECT_TRUE(contains(e.what(), "directory")) << e.what();
+  }
+}
+
 TEST_F(ExperimentConfigFile, SyntaxErrorNamesFileAndLine) {
   ExperimentConfig c;
   const fs::path p = write("bad.toml", "[lattice]\nL = 8\nK = = 0.3\n");
@@ -414,8 +425,10 @@ TEST(ExperimentConfig, ValidationNamesEachBadKey) {
       {"analysis.rf_fraction", [](auto& c) { c.rf_fraction = 0; }},
       {"analysis.rf_fraction", [](auto& c) { c.rf_fraction = 1.5; }},
       {"analysis.units_shown", [](auto& c) { c.units_shown = 0; }},
+      {"analysis.units_shown", [](auto& c) { c.units_shown = kMaxUnitsShown + 1; }},
       {"analysis.reconstructions", [](auto& c) { c.reconstructions = 0; }},
-      {"analysis.reconstructions", [](auto& c) { c.reconstructions = 20001; }},
+      {"analysis.reconstructions", [](auto& c) { c.reconstructions = kMaxReconstructions + 1; }},
+      {"dbn.hidden", [](auto& c) { c.hidden.assign(kMaxLayers + 1, 4); }},
       {"analysis.samples", [](auto& c) { c.analysis_samples = 1; }},
       {"run.seed", [](auto& c) { c.seed = std::numeric_limits<std::uint64_t>::max(); }},
       {"run.threads", [](auto& c) { c.threads = -1; }},
@@ -430,6 +443,8 @@ TEST(ExperimentConfig, ValidationNamesEachBadKey) {
   c.L = 4;
   c.samples = c.batch_size = 2;
   c.reconstructions = 2;
+  c.units_shown = kMaxUnitsShown;
+  c.hidden.assign(kMaxLayers, 4);
   c.analysis_samples = 100000;  // capped at sampling.samples later, not an error
   c.learning_rate = c.l1 = c.l2 = c.init_std = 0;
   c.momentum = c.final_momentum = 0;

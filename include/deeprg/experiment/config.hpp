@@ -27,6 +27,11 @@
 
 namespace deeprg::experiment {
 
+/// Bounds that validate() enforces so that every figure stays drawable and readable.
+inline constexpr std::size_t kMaxLayers = 16;           ///< dbn.hidden entries
+inline constexpr std::size_t kMaxUnitsShown = 64;       ///< analysis.units_shown (8 × 8 panels)
+inline constexpr std::size_t kMaxReconstructions = 20;  ///< analysis.reconstructions (rows)
+
 struct ExperimentConfig {
   // [lattice] the data: periodic 2D Ising model, J = 1, h = 0.
   int L = 40;        ///< lattice.L, side (paper: 40)
