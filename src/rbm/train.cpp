@@ -127,18 +127,6 @@ constexpr std::uint64_t kInitTag = 0x696e6974;     // "init"
 constexpr std::uint64_t kShuffleTag = 0x73687566;  // "shuf"
 constexpr std::uint64_t kChainTag = 0x6368616e;    // "chan"
 
-/// Stream id of a position (tag, a, b, c), mixed so that neighbouring positions are unrelated.
-std::uint64_t stream_id(std::uint64_t tag, std::uint64_t a, std::uint64_t b = 0,
-                        std::uint64_t c = 0) {
-  std::uint64_t s = tag;
-  std::uint64_t h = splitmix64(s);
-  for (const std::uint64_t x : {a, b, c}) {
-    s = h ^ x;
-    h = splitmix64(s);
-  }
-  return h;
-}
-
 /// The fixed column split of a GEMM output with n columns: 4 blocks from 256 columns on, 2 from
 /// 128, else 1. It depends only on n, never on the thread count, so every product is
 /// bit-reproducible. Each block repacks the other operand, so more blocks cost work (8 blocks

@@ -14,6 +14,7 @@ namespace {
 // Samples per parallel work item: coarse-graining one sample is only ~N operations, so single
 // samples would make the shared counter in parallel_for the bottleneck.
 constexpr std::size_t kChunk = 64;
+constexpr std::uint64_t kTiesTag = 0x74696573;  // "ties"
 
 std::string shape_string(const ising::Lattice& lattice) {
   if (lattice.dim == 1) return "chain of length " + std::to_string(lattice.lx);
@@ -136,7 +137,6 @@ io::SpinSamples block_spin(const io::SpinSamples& samples, const BlockSpinOption
   out.lattice = coarse;
   out.count = samples.count;
   out.spins.resize(samples.count * n_coarse);
-  const std::uint64_t stream_base = (static_cast<std::uint64_t>(level) + 1) << 40;
   const std::size_t chunks = (samples.count + kChunk - 1) / kChunk;
   parallel_for(chunks, options.threads, [&](std::size_t c) {
     std::vector<int> sums;
@@ -149,7 +149,7 @@ io::SpinSamples block_spin(const io::SpinSamples& samples, const BlockSpinOption
       } else {
         // One stream per (level, sample): tie-breaking never depends on which thread ran the
         // sample. Seeding costs four SplitMix64 steps, negligible next to the block sums.
-        Rng rng(options.seed, stream_base + i);
+        Rng rng(options.seed, stream_id(kTiesTag, static_cast<std::uint64_t>(level), i));
         majority(fine, coarse, options.b, options.ties, in, dst, rng, sums);
       }
     }

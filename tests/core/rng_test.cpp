@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <set>
 #include <vector>
 
 namespace deeprg {
@@ -49,6 +50,20 @@ TEST(Rng, BelowIsUniformByChiSquare) {
   for (const int c : counts) chi2 += (c - n / k) * double(c - n / k) / (n / k);
   // 6 degrees of freedom: P(χ² > 22.46) = 0.001
   EXPECT_LT(chi2, 22.46);
+}
+
+TEST(Rng, StreamIdsOfDifferentTagsAndPositionsAreDistinctAndFarFromSmallIds) {
+  // Samplers use small ids (chain c, 2^40 + c, 2^41); tagged ids must not land among them.
+  std::set<std::uint64_t> ids;
+  for (const std::uint64_t tag : {0x74696573ULL, 0x6368616eULL})
+    for (std::uint64_t a = 0; a < 4; ++a)
+      for (std::uint64_t i = 0; i < 256; ++i) {
+        const std::uint64_t id = stream_id(tag, a, i);
+        EXPECT_GT(id, std::uint64_t{1} << 42) << tag << " " << a << " " << i;
+        ids.insert(id);
+      }
+  EXPECT_EQ(ids.size(), 2u * 4u * 256u);
+  static_assert(stream_id(1, 2, 3) == stream_id(1, 2, 3, 0));
 }
 
 }  // namespace deeprg

@@ -4,6 +4,7 @@
 /// on the number of threads or ranks that run the items.
 #include <cmath>
 #include <cstdint>
+#include <initializer_list>
 
 namespace deeprg {
 
@@ -13,6 +14,21 @@ constexpr std::uint64_t splitmix64(std::uint64_t& state) noexcept {
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   return z ^ (z >> 31);
+}
+
+/// The stream id of position (a, b, c) in a subsystem named by `tag` (e.g. 0x74696573, "ties"),
+/// mixed through SplitMix64 so that neighbouring positions are unrelated and ids of different
+/// tags, or the small ids samplers use for their chains (0, 1, …), coincide with probability
+/// ~2⁻⁶⁴: one seed can drive every subsystem of a run.
+constexpr std::uint64_t stream_id(std::uint64_t tag, std::uint64_t a, std::uint64_t b = 0,
+                                  std::uint64_t c = 0) noexcept {
+  std::uint64_t s = tag;
+  std::uint64_t h = splitmix64(s);
+  for (const std::uint64_t x : {a, b, c}) {
+    s = h ^ x;
+    h = splitmix64(s);
+  }
+  return h;
 }
 
 /// xoshiro256++ (Blackman & Vigna 2019): 256-bit state, period 2^256 − 1, fast and

@@ -52,7 +52,8 @@ void check_block_levels(const ising::Lattice& lattice, int b, int levels);
 /// a side < 2 (2D) / length < 2 (1D), or when samples.spins does not hold count × sites values;
 /// ConfigError("--b") for b < 2, ConfigError("--level") for level < 0. `level` (0-based) selects
 /// independent tie-breaking streams for successive levels: ties in sample i at level ℓ are
-/// broken by Rng(seed, (ℓ + 1)·2^40 + i), so the output is the same for any thread count.
+/// broken by Rng(seed, stream_id("ties", ℓ, i)), so the output is the same for any thread count
+/// and the streams are not the sampler's under the same seed.
 io::SpinSamples block_spin(const io::SpinSamples& samples, const BlockSpinOptions& options,
                            int level = 0);
 
