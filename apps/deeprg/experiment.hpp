@@ -10,9 +10,10 @@
 //   report   → report.html                          one self-contained page
 //
 // config.json records the resolved configuration, seed and version. A rerun into the same
-// directory reuses what is still valid: samples when lattice, sampling and seed agree, the model
-// (or its per-layer checkpoints, so a killed run resumes bit-identically) when the network and
-// training agree too; analysis, figures and report are always redone (seconds).
+// directory with the same lattice, sampling, network, training and seed reuses the samples and
+// the model (or its per-layer checkpoints, so a killed run resumes bit-identically); analysis,
+// figures and report are always redone (seconds). A rerun that differs in any of those keys is
+// refused, naming the key, unless --fresh replaces the old run.
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>

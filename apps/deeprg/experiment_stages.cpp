@@ -27,10 +27,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The keys whose change invalidates the samples, and those that (further) invalidate the model.
-// run.threads never changes a result and is not among them.
-const std::vector<std::string> kSampleSections = {"lattice", "sampling"};
-const std::vector<std::string> kModelSections = {"dbn", "train"};
+// The sections whose keys fix the samples and the model. A rerun into a directory whose run
+// differs in any of them is refused (it would mix two runs' outputs) unless --fresh;
+// run.threads (kIgnoredKey) never changes a result and does not count.
+const std::vector<std::string> kResultSections = {"lattice", "sampling", "dbn", "train", "run"};
 
 // Output names of a run directory, removed by --fresh.
 const std::vector<std::string> kOutputs = {"samples.npy",   "samples.npy.json", "model",
@@ -128,10 +128,7 @@ void run_experiment(const experiment::ExperimentConfig& config, const std::strin
       throw IoError(config_path.string() + ": not a deeprg run configuration (" + e.what() +
                     "); use another --out or --fresh");
     }
-    std::vector<std::string> sections = kSampleSections;
-    sections.insert(sections.end(), kModelSections.begin(), kModelSections.end());
-    sections.push_back("run");
-    const auto differs = first_difference(previous, resolved, sections);
+    const auto differs = first_difference(previous, resolved, kResultSections);
     if (differs) {
       const auto dot = differs->find('.');
       const auto& old_section = previous[differs->substr(0, dot)];
