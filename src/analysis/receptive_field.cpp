@@ -138,6 +138,10 @@ FieldShape field_shape(std::span<const double> field, const ising::Lattice& latt
       wx[static_cast<std::size_t>(x)] += w;
       wy[static_cast<std::size_t>(y)] += w;
     }
+  // NaN or ±Inf anywhere (or a square that overflows) would make the centre and the radius
+  // meaningless, and the sorts below undefined.
+  if (!std::isfinite(total_sq))
+    throw ShapeError("receptive field: a value is not finite (or too large to square)");
   if (total == 0.0) {
     shape.dead = true;
     return shape;

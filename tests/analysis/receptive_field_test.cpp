@@ -190,6 +190,13 @@ TEST(ReceptiveFieldShape, Errors) {
   const Lattice lat = Lattice::square(40, 20);
   const std::vector<double> f(lat.sites(), 1.0);
   EXPECT_THROW(field_shape(std::vector<double>(799, 1.0), lat, 0.8, 2), ShapeError);
+  for (const double bad :
+       {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity(), 1e200}) {
+    std::vector<double> g = f;
+    g[17] = bad;
+    EXPECT_THROW(field_shape(g, lat, 0.8, 2), ShapeError) << bad;
+    EXPECT_THROW(layer_fields({MatrixD(lat.sites(), 1, bad)}, lat, 0.8), ShapeError) << bad;
+  }
   for (double bad : {0.0, -0.1, 1.0001, std::numeric_limits<double>::quiet_NaN()}) {
     try {
       field_shape(f, lat, bad, 2);

@@ -50,7 +50,7 @@ struct FieldShape {
 
 /// Shape of one field laid out row-major on `lattice` (2D; a 1D lattice is a row, Ly = 1, whose
 /// windows are segments of `window` sites). Throws ShapeError unless field.size() =
-/// lattice.sites(), ConfigError("analysis.rf_fraction") unless 0 < fraction ≤ 1,
+/// lattice.sites() and every value is finite, ConfigError("analysis.rf_fraction") unless 0 < fraction ≤ 1,
 /// ConfigError("window") unless 1 ≤ window ≤ min(Lx, Ly) (≤ Lx when Ly = 1).
 FieldShape field_shape(std::span<const double> field, const ising::Lattice& lattice,
                        double fraction, int window);
