@@ -6,6 +6,7 @@
 #include <cmath>
 #include <string>
 
+#include "deeprg/core/blas.hpp"
 #include "deeprg/core/error.hpp"
 #include "deeprg/core/parallel.hpp"
 
@@ -73,6 +74,7 @@ BlockOverlap block_overlap(const MatrixF& hidden, const io::SpinSamples& blocks,
   // C = Zhᵀ Zs (m × nb), one fixed tile of units per work item.
   std::vector<double> c(m * nb);
   const std::size_t tiles = (m + kUnitTile - 1) / kUnitTile;
+  const SingleThreadedBlas blas;  // the tiles are the parallelism, and fix the bits
   parallel_for(tiles, threads, [&](std::size_t t) {
     const std::size_t j0 = t * kUnitTile, j1 = std::min(m, j0 + kUnitTile);
     cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, as_int(j1 - j0), as_int(nb), as_int(n),

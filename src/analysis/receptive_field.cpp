@@ -9,6 +9,7 @@
 #include <numeric>
 #include <string>
 
+#include "deeprg/core/blas.hpp"
 #include "deeprg/core/error.hpp"
 #include "deeprg/core/parallel.hpp"
 
@@ -106,6 +107,8 @@ std::vector<MatrixD> receptive_fields(const rbm::Dbn& dbn) {
     }
     const MatrixD& prev = out.back();
     MatrixD r(prev.rows, w.cols);
+    // One thread, so that the bits do not depend on OpenBLAS's thread count.
+    const SingleThreadedBlas blas;
     if (prev.rows > 0 && w.cols > 0 && w.rows > 0)
       cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, as_int(prev.rows), as_int(w.cols),
                   as_int(w.rows), 1.0, prev.data.data(), as_int(prev.cols), wd.data.data(),

@@ -38,6 +38,11 @@ class WorkerPool {
   bool run(std::size_t helpers, const std::function<void()>& work) {
     bool expected = false;
     if (!busy_.compare_exchange_strong(expected, true, std::memory_order_acquire)) return false;
+    // Frees the pool on every way out, a failed thread start included.
+    struct Release {
+      std::atomic<bool>& busy;
+      ~Release() { busy.store(false, std::memory_order_release); }
+    } release{busy_};
     {
       std::lock_guard lock(mutex_);
       while (threads_.size() < helpers) {
@@ -57,7 +62,6 @@ class WorkerPool {
       done_.wait(lock, [this] { return pending_ == 0; });
       work_ = nullptr;
     }
-    busy_.store(false, std::memory_order_release);
     return true;
   }
 
