@@ -80,15 +80,29 @@ ProgressBar::ProgressBar(std::string label)
 ProgressBar::~ProgressBar() { finish(); }
 
 void ProgressBar::update(double done, double total) {
-  if (!enabled_ || total <= 0) return;
+  if (total <= 0) return;
   const auto now = std::chrono::steady_clock::now();
-  if (drawn_ && now - last_ < std::chrono::milliseconds(100) && done < total) return;
+  const double fraction = std::clamp(done / total, 0.0, 1.0);
+  const int tenths = static_cast<int>(fraction * 10);
+  if (enabled_) {
+    if (drawn_ && now - last_ < std::chrono::milliseconds(100) && done < total) return;
+  } else {
+    const bool finished_after_a_line = drawn_ && done >= total;
+    if (tenths <= tenths_logged_ ||
+        (now - last_ < std::chrono::seconds(5) && !finished_after_a_line))
+      return;
+    tenths_logged_ = tenths;
+  }
   last_ = now;
   drawn_ = true;
-  const double fraction = std::clamp(done / total, 0.0, 1.0);
   const double elapsed = std::chrono::duration<double>(now - start_).count();
   const double now_done = done - done_before_;
   const double eta = now_done > 0 ? elapsed * std::max(0.0, total - done) / now_done : 0;
+  if (!enabled_) {
+    std::fprintf(stderr, "%s: %3.0f%%  %.1fs elapsed, ETA %.1fs\n", label_.c_str(), 100 * fraction,
+                 elapsed, eta);
+    return;
+  }
   constexpr int kWidth = 30;
   const int filled = static_cast<int>(fraction * kWidth);
   std::fprintf(stderr, "\r%s [%-*s] %5.1f%%  %.1fs elapsed, ETA %.1fs   ", label_.c_str(), kWidth,
@@ -101,8 +115,8 @@ void ProgressBar::finish() {
   if (enabled_ && drawn_) {
     std::fprintf(stderr, "\r\033[K");
     std::fflush(stderr);
-    drawn_ = false;
   }
+  drawn_ = false;
 }
 
 std::vector<std::size_t> parse_sizes(const std::string& flag, const std::string& text) {

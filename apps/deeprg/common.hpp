@@ -30,8 +30,10 @@ struct ModelFlags {
 /// The model's parameters as JSON (model, L, Ly, J, h, T, K).
 nlohmann::json model_json(const ising::Model& model);
 
-/// A one-line progress bar with ETA on stderr, drawn only when stderr is a terminal, at most
-/// ten times a second.
+/// Progress with ETA on stderr. On a terminal, a one-line bar redrawn at most ten times a
+/// second; otherwise (a log file, a pipe, CI) a plain line when another tenth is done, at most
+/// one per 5 s (and 100% once something was logged), so a long run written to a log still says
+/// how far it is and how long it has left while a short one stays quiet.
 class ProgressBar {
  public:
   explicit ProgressBar(std::string label);
@@ -46,6 +48,7 @@ class ProgressBar {
   std::string label_;
   bool enabled_;
   bool drawn_ = false;
+  int tenths_logged_ = 0;  ///< without a terminal: tenths of the work already reported
   double done_before_ = 0;
   std::chrono::steady_clock::time_point start_, last_;
 };

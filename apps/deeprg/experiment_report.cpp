@@ -199,21 +199,26 @@ void figures_stage(Experiment& run) {
   // The data against the exact solution: the distribution of the energy per spin.
   {
     const std::size_t n = run.samples.count;
+    const std::size_t n_sites = run.samples.lattice.sites();
     std::vector<double> e_values(n);
     for (std::size_t i = 0; i < n; ++i)
       e_values[i] = mc::energy_per_spin(run.model, run.samples.sample(i));
     const auto [lo_it, hi_it] = std::minmax_element(e_values.begin(), e_values.end());
-    const double lo = *lo_it, hi = *hi_it + 1e-12;
-    const int bins = 40;
+    // On the periodic square lattice e = H/N moves in steps of 4J/N (unsatisfied bonds come in
+    // pairs): bins hold a whole number of levels each, centred between levels, so the
+    // histogram does not alias into a comb.
+    const double level = 4.0 * run.model.J / static_cast<double>(n_sites);
+    const double levels_per_bin = std::max(1.0, std::ceil((*hi_it - *lo_it) / level / 40.0));
+    const double width = levels_per_bin * level;
+    const double lo = *lo_it - 0.5 * level;
+    const int bins = std::max(1, static_cast<int>(std::ceil((*hi_it - lo) / width + 1e-9)));
     std::vector<double> x(bins), density(bins, 0.0);
-    const double width = (hi - lo) / bins;
     for (int b = 0; b < bins; ++b) x[b] = lo + (b + 0.5) * width;
     for (const double v : e_values)
       density[std::min(bins - 1, static_cast<int>((v - lo) / width))] +=
           1.0 / (static_cast<double>(n) * width);
     const double peak = *std::max_element(density.begin(), density.end());
     report::LinePlot plot;
-    plot.width = kPlotWidth;
     plot.width = kPlotWidth;
     plot.title = "Data: energy per spin of the samples against the exact values";
     plot.x_label = "energy per spin e = H/N";
@@ -238,7 +243,6 @@ void figures_stage(Experiment& run) {
   {
     report::LinePlot plot;
     plot.width = kPlotWidth;
-    plot.width = kPlotWidth;
     plot.title = "Receptive-field radius per layer";
     plot.x_label = "layer l";
     plot.y_label = "radius holding " + fixed(100 * c.rf_fraction, 0) + "% of Σ r² (spacings)";
@@ -257,8 +261,41 @@ void figures_stage(Experiment& run) {
     report::write_line_plot(dir / "receptive_field_radius.png", plot);
   }
   {
+    // The distribution behind the mean and median: a layer can hold several kinds of unit
+    // (one-site, blob, two distant sites), and then its median jumps between them from run to
+    // run. Bins of half an octave; a radius below 2^-1 (0 for a one-site field) counts in the
+    // first.
     report::LinePlot plot;
     plot.width = kPlotWidth;
+    plot.title = "Receptive-field radii per layer: distribution over units";
+    plot.x_label = "radius holding " + fixed(100 * c.rf_fraction, 0) + "% of Σ r² (spacings)";
+    plot.y_label = "fraction of the layer's live units";
+    plot.log_x = true;
+    constexpr int kBins = 13;  // 2^-1 … 2^5.5
+    double peak = 0;
+    for (const auto& f : run.layer_fields) {
+      std::vector<double> x(kBins), share(kBins, 0.0);
+      double live = 0;
+      for (const auto& shape : f.shapes) live += shape.dead ? 0 : 1;
+      for (int k = 0; k < kBins; ++k) x[k] = std::exp2(-1.0 + 0.5 * k + 0.25);
+      for (const auto& shape : f.shapes)
+        if (!shape.dead) {
+          const double octaves = std::log2(std::max(shape.radius, 0.5)) + 1.0;
+          share[std::clamp(static_cast<int>(2 * octaves), 0, kBins - 1)] += 1.0 / live;
+        }
+      peak = std::max(peak, *std::max_element(share.begin(), share.end()));
+      plot.series.push_back(
+          series("layer " + std::to_string(f.layer) + " (" + std::to_string(f.units) + " units)", x,
+                 share));
+    }
+    for (const auto& f : run.layer_fields)
+      plot.series.push_back(
+          series(std::to_string(f.block) + "×" + std::to_string(f.block) + " block radius",
+                 {f.block_radius, f.block_radius}, {0, peak}));
+    report::write_line_plot(dir / "receptive_field_radius_distribution.png", plot);
+  }
+  {
+    report::LinePlot plot;
     plot.width = kPlotWidth;
     plot.title = "Overlap of hidden units with majority-rule block spins";
     plot.x_label = "layer l (blocks of 2^l × 2^l)";
@@ -418,7 +455,7 @@ void report_stage(Experiment& run) {
     Table radius{"Receptive fields: radius holding " + fixed(100 * c.rf_fraction, 0) +
                      "% of Σ r² around each unit's centre (mean ± s.e. over live units), against "
                      "a uniform block of the same scale",
-                 {"layer", "units (dead)", "radius (mean)", "median", "median growth",
+                 {"layer", "units (dead)", "radius (mean)", "median [quartiles]", "median growth",
                   "2^l block radius", "block growth", "participation (sites)", "locality"},
                  {}};
     for (const auto& layer : a["layers"]) {
@@ -428,7 +465,9 @@ void report_stage(Experiment& run) {
                std::to_string(layer["dead_units"].get<int>()) + ")",
            format_estimate(number(layer, "receptive_field_radius"),
                            number(layer, "receptive_field_radius_error")),
-           fixed(number(layer, "receptive_field_radius_median"), 2),
+           fixed(number(layer, "receptive_field_radius_median"), 2) + " [" +
+               fixed(layer["receptive_field_radius_quartiles"][0].get<double>(), 2) + ", " +
+               fixed(layer["receptive_field_radius_quartiles"][1].get<double>(), 2) + "]",
            layer.contains("radius_growth") ? fixed(number(layer, "radius_growth"), 2) + "×" : "–",
            fixed(number(layer, "block_radius"), 2),
            layer.contains("block_radius_growth")
@@ -464,8 +503,14 @@ void report_stage(Experiment& run) {
                      " spacings); compare the growth ratios above with the block spins'.")});
     }
     s.blocks.push_back(Figure{figures / "receptive_field_radius.png",
-                              "Mean receptive-field radius per layer against the radius of a "
-                              "uniform 2^l × 2^l block measured the same way."});
+                              "Mean and median receptive-field radius per layer against the "
+                              "radius of a uniform 2^l × 2^l block measured the same way."});
+    s.blocks.push_back(Figure{
+        figures / "receptive_field_radius_distribution.png",
+        "How the radii spread over each layer's units (half-octave bins), with the radius of the "
+        "block of each layer's scale. Several peaks in one layer are kinds of unit: one-site "
+        "fields, local blobs, and fields on a few distant sites; where two peaks hold similar "
+        "shares the median can sit on either, and the growth ratios move with it."});
 
     Table overlap{
         "Overlap of hidden units (mean-field states) with majority-rule block spins of "

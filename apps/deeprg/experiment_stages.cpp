@@ -368,6 +368,7 @@ void analyse_stage(Experiment& run) {
                          {"receptive_field_radius", f.radius_mean},
                          {"receptive_field_radius_error", f.radius_error},
                          {"receptive_field_radius_median", f.radius_median},
+                         {"receptive_field_radius_quartiles", {f.radius_q25, f.radius_q75}},
                          {"block_radius", f.block_radius},
                          {"participation", f.participation_mean},
                          {"block_participation", f.block_participation},

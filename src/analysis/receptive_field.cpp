@@ -77,11 +77,13 @@ int window_start(double c, int side) {
 
 int wrap(int x, int l) { return ((x % l) + l) % l; }
 
-// Median of a non-empty vector (mean of the middle two for an even count).
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+// The p-quantile of a non-empty sorted vector, linear between order statistics (numpy's
+// default): the median for p = 1/2 is the mean of the middle two for an even count.
+double quantile(const std::vector<double>& sorted, double p) {
+  const double h = p * static_cast<double>(sorted.size() - 1);
+  const auto below = static_cast<std::size_t>(std::floor(h));
+  const std::size_t above = std::min(below + 1, sorted.size() - 1);
+  return sorted[below] + (h - static_cast<double>(below)) * (sorted[above] - sorted[below]);
 }
 
 }  // namespace
@@ -250,7 +252,10 @@ std::vector<LayerFields> layer_fields(const std::vector<MatrixD>& fields,
       lf.radius_mean = std::accumulate(radii.begin(), radii.end(), 0.0) / live;
       lf.participation_mean = participation / live;
       lf.locality_mean = locality / live;
-      lf.radius_median = median(radii);
+      std::sort(radii.begin(), radii.end());
+      lf.radius_q25 = quantile(radii, 0.25);
+      lf.radius_median = quantile(radii, 0.5);
+      lf.radius_q75 = quantile(radii, 0.75);
       if (radii.size() > 1) {
         double ss = 0;
         for (double x : radii) ss += (x - lf.radius_mean) * (x - lf.radius_mean);

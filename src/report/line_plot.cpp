@@ -125,30 +125,29 @@ void draw(const LinePlot& plot) {
   const auto [x0, x1] = rx.padded();
   const auto [y0, y1] = ry.padded();
 
-  // Legend entries; the right margin grows with the longest label so that the legend fits
-  // beside the axes instead of covering data.
+  // Legend entries, in a box under the x label: one column, or two for more than three entries
+  // (a legend beside the axes squeezed them into a narrow strip). Character sizes follow the
+  // page height, so a row of text is a fixed share of it; constants measured on 1000×600.
   std::vector<std::string> labels;
   std::vector<std::size_t> legend_series;
-  std::size_t longest = 0;
   for (std::size_t k = 0; k < plot.series.size(); ++k) {
     if (plot.series[k].label.empty()) continue;
     labels.push_back(escape(plot.series[k].label));
     legend_series.push_back(k);
-    longest = std::max(longest, glyphs(plot.series[k].label));
   }
-  // Character sizes follow the page height, so widths in page-width units scale with the
-  // aspect ratio; the constants are measured on 800×600 output.
+  const PLINT legend_columns = labels.size() > 3 ? 2 : 1;
+  const auto legend_rows =
+      static_cast<PLINT>((labels.size() + static_cast<std::size_t>(legend_columns) - 1) /
+                         static_cast<std::size_t>(legend_columns));
+  const double legend_height = labels.empty() ? 0.0 : 0.02 + 0.052 * legend_rows;
+  const double left = 0.12, right = 0.96, bottom = 0.15 + legend_height;
   const double aspect = static_cast<double>(plot.height) / plot.width / 0.75;
-  const double legend_width =
-      labels.empty() ? 0.0
-                     : std::min(0.45, (0.10 + 0.0155 * static_cast<double>(longest)) * aspect);
-  const double left = 0.14, right = labels.empty() ? 0.95 : 0.97 - legend_width;
   const double title_width = 0.0166 * static_cast<double>(glyphs(plot.title)) * aspect;
   const double title_scale = title_width > 0.94 ? 1.45 * 0.94 / title_width : 1.45;
 
   pladv(0);
   plschr(0.0, 1.25);
-  plvpor(left, right, 0.12, 0.91);
+  plvpor(left, right, bottom, 0.91);
   plwind(x0, x1, y0, y1);
   const std::string lx = plot.log_x ? "l" : "", ly = plot.log_y ? "l" : "";
   // Grid first (light grey) so the axes, ticks and data are drawn over it.
@@ -220,10 +219,10 @@ void draw(const LinePlot& plot) {
     std::vector<PLINT> text_colours(labels.size(), kForeground);
     PLFLT width = 0, height = 0;
     plschr(0.0, 1.1);
-    pllegend(&width, &height, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
-             PL_POSITION_SUBPAGE | PL_POSITION_INSIDE | PL_POSITION_RIGHT | PL_POSITION_TOP, 0.015,
-             0.09, 0.08, kBackground, kForeground, 1, n, 1, n, opts.data(), 1.0, 1.0, 2.0, 0.0,
-             text_colours.data(), text.data(), zeros.data(), zeros.data(), fzeros.data(),
+    pllegend(&width, &height, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX | PL_LEGEND_ROW_MAJOR,
+             PL_POSITION_SUBPAGE | PL_POSITION_INSIDE | PL_POSITION_BOTTOM, 0.0, 0.015, 0.06,
+             kBackground, kForeground, 1, legend_rows, legend_columns, n, opts.data(), 1.0, 1.0,
+             2.0, 0.0, text_colours.data(), text.data(), zeros.data(), zeros.data(), fzeros.data(),
              fzeros.data(), colours.data(), styles.data(), widths.data(), colours.data(),
              scales.data(), numbers.data(), symbols.data());
   }

@@ -322,6 +322,20 @@ TEST(ReceptiveFieldLayers, ExactBlocksMatchBlockReference) {
   EXPECT_NEAR(b.shapes[3].centre_y, 5.5, kTol);
 }
 
+TEST(ReceptiveFieldLayers, QuartilesInterpolateBetweenOrderStatistics) {
+  const Lattice lat = Lattice::square(16, 16);
+  MatrixD r(lat.sites(), 4, 0.0);
+  set_column(r, 0, rectangle(lat, 3, 3, 4, 4));  // √4.5
+  set_column(r, 1, rectangle(lat, 9, 1, 1, 1));  // 0
+  set_column(r, 2, rectangle(lat, 6, 6, 2, 2));  // √0.5
+  set_column(r, 3, rectangle(lat, 1, 9, 2, 2));  // √0.5
+  const LayerFields l = layer_fields({r}, lat, 0.8).at(0);
+  // Sorted 0, √0.5, √0.5, √4.5 at positions h = 3p: 0.75, 1.5 and 2.25.
+  EXPECT_NEAR(l.radius_q25, 0.75 * std::sqrt(0.5), kTol);
+  EXPECT_NEAR(l.radius_median, std::sqrt(0.5), kTol);
+  EXPECT_NEAR(l.radius_q75, std::sqrt(0.5) + 0.25 * (std::sqrt(4.5) - std::sqrt(0.5)), kTol);
+}
+
 TEST(ReceptiveFieldLayers, StatisticsExcludeDeadUnits) {
   const Lattice lat = Lattice::square(16, 16);
   MatrixD r(lat.sites(), 6, 0.0);
@@ -344,6 +358,9 @@ TEST(ReceptiveFieldLayers, StatisticsExcludeDeadUnits) {
   EXPECT_NEAR(l.radius_mean, mean, kTol);
   EXPECT_NEAR(l.radius_error, std::sqrt(ss / 4.0 / 5.0), kTol);
   EXPECT_NEAR(l.radius_median, std::sqrt(0.5), kTol);
+  // Sorted radii 0, 0, √0.5, √0.5, √4.5: the quartiles fall on order statistics 1 and 3.
+  EXPECT_NEAR(l.radius_q25, 0.0, kTol);
+  EXPECT_NEAR(l.radius_q75, std::sqrt(0.5), kTol);
   EXPECT_NEAR(l.participation_mean, (16.0 + 1 + 4 + 1 + 4) / 5.0, 1e-12);
   // Window 2: the 4×4 block keeps 4 of 16 sites, the others lie inside.
   EXPECT_NEAR(l.locality_mean, (0.25 + 1 + 1 + 1 + 1) / 5.0, 1e-12);

@@ -24,11 +24,17 @@ const std::string kSmall =
     " --set train.epochs=3 --set analysis.samples=300 --set analysis.units_shown=4"
     " --set analysis.reconstructions=2";
 
-const std::vector<std::string> kFigures = {
-    "A_architecture.png",         "B_layer1_weights.png", "C_layer2_fields.png",
-    "E_reconstructions.png",      "training.png",         "data_energy.png",
-    "receptive_field_radius.png", "block_overlap.png",    "flow_nn_correlation.png",
-    "flow_correlation_length.png"};
+const std::vector<std::string> kFigures = {"A_architecture.png",
+                                           "B_layer1_weights.png",
+                                           "C_layer2_fields.png",
+                                           "E_reconstructions.png",
+                                           "training.png",
+                                           "data_energy.png",
+                                           "receptive_field_radius.png",
+                                           "receptive_field_radius_distribution.png",
+                                           "block_overlap.png",
+                                           "flow_nn_correlation.png",
+                                           "flow_correlation_length.png"};
 
 nlohmann::json read_json(const fs::path& path) {
   return nlohmann::json::parse(io::read_file(path));
@@ -82,6 +88,10 @@ TEST_F(RunExperimentCli, WritesEveryOutputWithProvenance) {
   ASSERT_EQ(analysis["layers"].size(), 2u);
   for (const auto& layer : analysis["layers"]) {
     const double radius = layer["receptive_field_radius"].get<double>();
+    const auto quartiles = layer["receptive_field_radius_quartiles"];
+    ASSERT_EQ(quartiles.size(), 2u);
+    EXPECT_LE(quartiles[0].get<double>(), layer["receptive_field_radius_median"].get<double>());
+    EXPECT_GE(quartiles[1].get<double>(), layer["receptive_field_radius_median"].get<double>());
     EXPECT_GE(radius, 0.0);
     EXPECT_LE(radius, 8 * std::sqrt(0.5)) << "the farthest site of an 8×8 torus";
     const auto& overlap = layer["block_overlap"];

@@ -309,11 +309,13 @@ TEST(Estimators, PseudoLikelihoodAndReconstructionErrorIndependentOfThreadCount)
   MatrixF first(kFirst, 30), last(kLast, 30);
   std::copy(data.data.begin(), data.data.begin() + kFirst * 30, first.data.begin());
   std::copy(data.data.begin() + kFirst * 30, data.data.end(), last.data.begin());
-  EXPECT_NEAR((kFirst * reconstruction_error(rbm, first, 2) +
-               kLast * reconstruction_error(rbm, last, 2)) / 1000.0,
-              error, 1e-12);
+  EXPECT_NEAR(
+      (kFirst * reconstruction_error(rbm, first, 2) + kLast * reconstruction_error(rbm, last, 2)) /
+          1000.0,
+      error, 1e-12);
   EXPECT_NEAR((kFirst * pseudo_log_likelihood(rbm, first, 3, 2) +
-               kLast * pseudo_log_likelihood(rbm, last, 3, 2)) / 1000.0,
+               kLast * pseudo_log_likelihood(rbm, last, 3, 2)) /
+                  1000.0,
               pll, 1e-12);
 }
 

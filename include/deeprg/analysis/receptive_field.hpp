@@ -50,8 +50,8 @@ struct FieldShape {
 
 /// Shape of one field laid out row-major on `lattice` (2D; a 1D lattice is a row, Ly = 1, whose
 /// windows are segments of `window` sites). Throws ShapeError unless field.size() =
-/// lattice.sites() and every value is finite, ConfigError("analysis.rf_fraction") unless 0 < fraction ≤ 1,
-/// ConfigError("window") unless 1 ≤ window ≤ min(Lx, Ly) (≤ Lx when Ly = 1).
+/// lattice.sites() and every value is finite, ConfigError("analysis.rf_fraction") unless 0 <
+/// fraction ≤ 1, ConfigError("window") unless 1 ≤ window ≤ min(Lx, Ly) (≤ Lx when Ly = 1).
 FieldShape field_shape(std::span<const double> field, const ising::Lattice& lattice,
                        double fraction, int window);
 
@@ -64,7 +64,10 @@ struct LayerFields {
   /// Mean radius and its standard error s/√n over live units (error 0 for fewer than 2 live
   /// units; every mean is 0 when all units are dead).
   double radius_mean = 0, radius_error = 0;
-  double radius_median = 0;
+  /// Quartiles of the live units' radii (linear between order statistics, as numpy). A layer
+  /// may hold several kinds of unit (one-site, blob, two distant sites): the spread says how
+  /// far the median stands for all of them.
+  double radius_q25 = 0, radius_median = 0, radius_q75 = 0;
   double participation_mean = 0;
   double locality_mean = 0;        ///< with window = block
   double block_radius = 0;         ///< radius of a uniform block × block field (same fraction)
