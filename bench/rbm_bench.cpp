@@ -50,6 +50,40 @@ BENCHMARK(BM_Cd1Epoch)
     ->ReportAggregatesOnly(true)
     ->UseRealTime();
 
+/// The paper's upper layers, 400 → 100 and 100 → 25, and 800 → 200 between them (bernoulli
+/// units, 20,000 rows): their products take microseconds, so what matters is the cost of
+/// sharing them between threads.
+void BM_Cd1EpochUpperLayer(benchmark::State& state) {
+  const auto nv = static_cast<std::size_t>(state.range(0));
+  const auto nh = static_cast<std::size_t>(state.range(1));
+  deeprg::MatrixF d(kSamples, nv);
+  deeprg::Rng rng(2025);
+  for (auto& x : d.data) x = static_cast<float>(rng() >> 63);
+  deeprg::rbm::TrainOptions options;
+  options.epochs = 1;
+  options.batch_size = kBatch;
+  options.threads = static_cast<int>(state.range(2));
+  for (auto _ : state) {
+    auto rbm = deeprg::rbm::train_rbm(d, nh, deeprg::rbm::Units::bernoulli,
+                                      deeprg::rbm::Units::bernoulli, options);
+    benchmark::DoNotOptimize(rbm.W.data.data());
+  }
+}
+
+BENCHMARK(BM_Cd1EpochUpperLayer)
+    ->Args({800, 200, 1})
+    ->Args({800, 200, 2})
+    ->Args({400, 100, 1})
+    ->Args({400, 100, 2})
+    ->Args({100, 25, 1})
+    ->Args({100, 25, 2})
+    ->ArgNames({"visible", "hidden", "threads"})
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1)
+    ->Repetitions(5)
+    ->ReportAggregatesOnly(true)
+    ->UseRealTime();
+
 /// The GEMM floor: only the products of one CD-1 epoch, on OpenBLAS's own threads.
 void BM_GemmFloor(benchmark::State& state) {
   const int threads = static_cast<int>(state.range(0));

@@ -122,6 +122,21 @@ report::LinePlot flow_plot(const Experiment& run, const std::string& key, const 
   return plot;
 }
 
+// Layers whose middle half of radii spans more than a factor of 2 hold several kinds of unit
+// (one-site fields, blobs, a few distant sites): their median sits on whichever kind is the
+// larger share, so a growth ratio through them moves from run to run. Says so, or nothing.
+std::string spread_note(const std::vector<analysis::LayerFields>& layers) {
+  std::string spread;
+  for (const auto& f : layers)
+    if (f.radius_q75 > 2 * f.radius_q25 && f.dead_units < f.units)
+      spread += (spread.empty() ? "" : ", ") + std::string("layer ") + std::to_string(f.layer) +
+                " (quartiles " + fixed(f.radius_q25, 2) + " and " + fixed(f.radius_q75, 2) + ")";
+  if (spread.empty()) return "";
+  return " The radii spread widely in " + spread +
+         ": such a layer mixes kinds of unit (see the distribution below), and a growth ratio "
+         "through its median changes from seed to seed.";
+}
+
 }  // namespace
 
 void figures_stage(Experiment& run) {
@@ -500,7 +515,8 @@ void report_stage(Experiment& run) {
                      "), so the measured fields are not local block spins; growth ratios near 1 "
                      "then say the fields are saturated, not that the claim holds."
                : "Fields are local at the first layer (median radius " + fixed(first_radius, 1) +
-                     " spacings); compare the growth ratios above with the block spins'.")});
+                     " spacings); compare the growth ratios above with the block spins'.") +
+          spread_note(run.layer_fields)});
     }
     s.blocks.push_back(Figure{figures / "receptive_field_radius.png",
                               "Mean and median receptive-field radius per layer against the "

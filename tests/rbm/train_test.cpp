@@ -187,7 +187,8 @@ TEST(TrainGradient, PcdChainsSampleTheModel) {
 }
 
 TEST(TrainDeterminism, ModelIsBitIdenticalForAnyThreadCount) {
-  // Large enough that the GEMMs split into blocks and the row passes into threads.
+  // Large enough that the GEMMs split into blocks, the row passes into threads, and a batch's
+  // products pass the size from which training uses more than one thread.
   const MatrixF data = two_cluster_data(400, 700, Units::bernoulli, 3);
   const int blas_before = openblas_get_num_threads();
   for (const bool pcd : {false, true}) {
