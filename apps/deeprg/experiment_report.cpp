@@ -500,6 +500,12 @@ void report_stage(Experiment& run) {
                  fixed(number(g, "block_radius_ratio"), 2) + "×); ";
     }
     if (!verdict.empty()) {
+      verdict.replace(verdict.size() - 2, 2, ". ");
+      verdict += "Median radius against the block of the layer's own scale:";
+      for (const auto& f : run.layer_fields)
+        verdict += std::string(f.layer > 1 ? "," : "") + " layer " + std::to_string(f.layer) + " " +
+                   fixed(f.radius_median / f.block_radius, 2) + "×";
+      verdict += ". ";
       const double first_radius = run.layer_fields.front().radius_median;
       // A field spread evenly over the whole torus: the scale of "not local at all".
       const double uniform =

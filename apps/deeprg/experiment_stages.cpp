@@ -361,18 +361,20 @@ void analyse_stage(Experiment& run) {
   a["layers"] = nlohmann::json::array();
   for (std::size_t l = 1; l <= n_layers; ++l) {
     const analysis::LayerFields& f = run.layer_fields[l - 1];
-    nlohmann::json layer{{"layer", l},
-                         {"units", f.units},
-                         {"dead_units", f.dead_units},
-                         {"block", f.block},
-                         {"receptive_field_radius", f.radius_mean},
-                         {"receptive_field_radius_error", f.radius_error},
-                         {"receptive_field_radius_median", f.radius_median},
-                         {"receptive_field_radius_quartiles", {f.radius_q25, f.radius_q75}},
-                         {"block_radius", f.block_radius},
-                         {"participation", f.participation_mean},
-                         {"block_participation", f.block_participation},
-                         {"locality", f.locality_mean}};
+    nlohmann::json layer{
+        {"layer", l},
+        {"units", f.units},
+        {"dead_units", f.dead_units},
+        {"block", f.block},
+        {"receptive_field_radius", f.radius_mean},
+        {"receptive_field_radius_error", f.radius_error},
+        {"receptive_field_radius_median", f.radius_median},
+        {"receptive_field_radius_quartiles", {f.radius_q25, f.radius_q75}},
+        {"block_radius", f.block_radius},
+        {"median_radius_over_block", number_or_null(f.radius_median / f.block_radius)},
+        {"participation", f.participation_mean},
+        {"block_participation", f.block_participation},
+        {"locality", f.locality_mean}};
     if (l >= 2) {
       const auto& prev = run.layer_fields[l - 2];
       layer["radius_growth"] = number_or_null(f.radius_median / prev.radius_median);
