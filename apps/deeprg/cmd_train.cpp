@@ -161,8 +161,10 @@ void add_train_command(CLI::App& app) {
                     : std::filesystem::path(out).replace_extension(".metrics.jsonl");
     EpochLog log(metrics, options.epochs, sizes.size(), options.resume);
     options.on_epoch = [&log](const rbm::EpochMetrics& m) { log(m); };
-    const nlohmann::json provenance{
-        {"deeprg_version", kVersion}, {"data", f->data}, {"command", "train"}};
+    const nlohmann::json provenance{{"deeprg_version", kVersion},
+                                    {"blas", blas_json()},
+                                    {"data", f->data},
+                                    {"command", "train"}};
     if (dbn) {
       rbm::DbnTrainOptions dbn_options;
       dbn_options.rbm = options;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "deeprg/core/blas.hpp"
 #include "deeprg/core/error.hpp"
 #include "deeprg/rg/block_spin.hpp"
 
@@ -147,6 +148,11 @@ void check_block_flags(const std::string& file, const ising::Lattice& lattice, i
     throw ConfigError(rg::max_block_levels(lattice, b) == 0 ? "--b" : "--levels",
                       file + ": " + e.what());
   }
+}
+
+nlohmann::json blas_json() {
+  const BlasInfo blas = blas_info();
+  return {{"config", blas.config}, {"core", blas.core}};
 }
 
 nlohmann::json number_or_null(double x) {

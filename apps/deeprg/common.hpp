@@ -27,6 +27,10 @@ struct ModelFlags {
   ising::Model resolve() const;
 };
 
+/// The BLAS library and kernel in use ({"config", "core"}), for the provenance of anything
+/// trained: kernels round differently, so a training run is bit-reproducible on the same one.
+nlohmann::json blas_json();
+
 /// The model's parameters as JSON (model, L, Ly, J, h, T, K).
 nlohmann::json model_json(const ising::Model& model);
 

@@ -588,7 +588,9 @@ void report_stage(Experiment& run) {
   {
     report::Section s{"Run", {}};
     Table t{"Wall time of each stage, on " +
-                std::to_string(c.threads > 0 ? c.threads : default_thread_count()) + " threads",
+                std::to_string(c.threads > 0 ? c.threads : default_thread_count()) +
+                " threads; BLAS: " + a["blas"]["config"].get<std::string>() + " (kernel " +
+                a["blas"]["core"].get<std::string>() + ")",
             {"stage", "seconds", ""},
             {}};
     for (const StageTime& st : run.times)

@@ -141,9 +141,13 @@ void run_experiment(const experiment::ExperimentConfig& config, const std::strin
     reuse = true;
   }
 
-  nlohmann::json record{{"deeprg_version", kVersion}, {"command", "deeprg run"},
-                        {"preset", preset},           {"seed", config.seed},
-                        {"config", resolved},         {"sources", nlohmann::json::object()}};
+  nlohmann::json record{{"deeprg_version", kVersion},
+                        {"command", "deeprg run"},
+                        {"preset", preset},
+                        {"seed", config.seed},
+                        {"blas", blas_json()},
+                        {"config", resolved},
+                        {"sources", nlohmann::json::object()}};
   for (const auto& key : experiment::config_keys()) record["sources"][key.key] = key.source;
   io::write_file_atomic(config_path, record.dump(2) + "\n");
 
@@ -306,6 +310,7 @@ void train_stage(Experiment& run, bool reuse) {
   run.dbn = rbm::train_dbn(data, c.hidden, visible, hidden, options);
   bar.finish();
   const nlohmann::json provenance{{"deeprg_version", kVersion},
+                                  {"blas", blas_json()},
                                   {"data", "samples.npy"},
                                   {"command", "deeprg run"},
                                   {"config", experiment::to_json(c)}};
@@ -331,6 +336,7 @@ void analyse_stage(Experiment& run) {
   nlohmann::json& a = run.analysis;
   a = nlohmann::json::object();
   a["deeprg_version"] = kVersion;
+  a["blas"] = blas_json();
   a["seed"] = c.seed;
   a["preset"] = run.preset;
   a["config"] = experiment::to_json(c);

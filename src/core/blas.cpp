@@ -4,6 +4,12 @@
 
 namespace deeprg {
 
+BlasInfo blas_info() {
+  const char* config = openblas_get_config();
+  const char* core = openblas_get_corename();
+  return {config ? config : "", core ? core : ""};
+}
+
 void use_single_threaded_blas() noexcept { openblas_set_num_threads(1); }
 
 SingleThreadedBlas::SingleThreadedBlas() noexcept : previous_(openblas_get_num_threads()) {

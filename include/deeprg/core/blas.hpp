@@ -1,9 +1,20 @@
 #pragma once
-/// BLAS threading policy. deeprg parallelises its own hot loops over fixed blocks of work, so
-/// that results do not depend on the thread count; OpenBLAS's internal threading would both
-/// change the bits of some products with its thread count and spin idle threads against ours.
+/// BLAS threading policy and provenance. deeprg parallelises its own hot loops over fixed blocks of
+/// work, so that results do not depend on the thread count; OpenBLAS's internal threading would
+/// both change the bits of some products with its thread count and spin idle threads against ours.
+
+#include <string>
 
 namespace deeprg {
+
+/// The BLAS this process runs, for the provenance of outputs. Kernels round differently (OpenBLAS
+/// picks one per CPU, or takes OPENBLAS_CORETYPE), and training amplifies a last-bit difference
+/// into another network of the same statistics: a run is bit-reproducible on the same kernel.
+struct BlasInfo {
+  std::string config;  ///< openblas_get_config(): version and build options
+  std::string core;    ///< openblas_get_corename(): the kernel family in use, e.g. "Haswell"
+};
+BlasInfo blas_info();
 
 /// Makes OpenBLAS run every call on the calling thread. The command-line tool calls this once
 /// at start-up; library users who want bit-reproducible results across machines' core counts
