@@ -198,8 +198,7 @@ void figures_stage(Experiment& run) {
   training.width = kPlotWidth;
   training.title = "Training: reconstruction error per epoch";
   training.x_label = "epoch";
-  training.y_label = "mean squared reconstruction error";
-  training.log_y = true;
+  training.y_label = "mean squared error";
   for (std::size_t l = 1; l <= n_layers; ++l) {
     std::vector<double> x, y;
     for (const auto& m : run.metrics)

@@ -67,6 +67,9 @@ Point transform(const LinePlot& plot, const Series& s, std::size_t i) {
   return p;
 }
 
+// A series with this many points is drawn as a line alone: markers would merge into a band.
+bool dense(const Series& s) { return s.x.size() > 60; }
+
 struct Range {
   double lo = std::numeric_limits<double>::infinity();
   double hi = -std::numeric_limits<double>::infinity();
@@ -125,23 +128,29 @@ void draw(const LinePlot& plot) {
   const auto [x0, x1] = rx.padded();
   const auto [y0, y1] = ry.padded();
 
-  // Legend entries, in a box under the x label: one column, or two for more than three entries
-  // (a legend beside the axes squeezed them into a narrow strip). Character sizes follow the
+  // Legend entries, in a box under the x label (a legend beside the axes squeezed them into a
+  // narrow strip). Character sizes follow the
   // page height, so a row of text is a fixed share of it; constants measured on 1000×600.
   std::vector<std::string> labels;
   std::vector<std::size_t> legend_series;
+  std::size_t longest = 0;
   for (std::size_t k = 0; k < plot.series.size(); ++k) {
     if (plot.series[k].label.empty()) continue;
     labels.push_back(escape(plot.series[k].label));
     legend_series.push_back(k);
+    longest = std::max(longest, glyphs(plot.series[k].label));
   }
-  const PLINT legend_columns = labels.size() > 3 ? 2 : 1;
+  // As many columns as fit across the page, so that short labels share a row.
+  const double aspect = static_cast<double>(plot.height) / plot.width / 0.75;
+  const double column_width = (0.08 + 0.0115 * static_cast<double>(longest)) * aspect;
+  const auto legend_columns = static_cast<PLINT>(
+      std::clamp<double>(std::floor(0.95 / column_width), 1.0,
+                         static_cast<double>(std::max<std::size_t>(1, labels.size()))));
   const auto legend_rows =
       static_cast<PLINT>((labels.size() + static_cast<std::size_t>(legend_columns) - 1) /
                          static_cast<std::size_t>(legend_columns));
   const double legend_height = labels.empty() ? 0.0 : 0.02 + 0.052 * legend_rows;
   const double left = 0.12, right = 0.96, bottom = 0.15 + legend_height;
-  const double aspect = static_cast<double>(plot.height) / plot.width / 0.75;
   const double title_width = 0.0166 * static_cast<double>(glyphs(plot.title)) * aspect;
   const double title_scale = title_width > 0.94 ? 1.45 * 0.94 / title_width : 1.45;
 
@@ -196,22 +205,24 @@ void draw(const LinePlot& plot) {
       plerry(1, &x, &lo, &hi);
     }
     plwidth(1.0);
-    for (const Point& p : points[k]) {
-      if (!p.ok) continue;
-      PLFLT x = p.x, y = p.y;
-      plstring(1, &x, &y, marker);
-    }
+    if (!dense(plot.series[k]))
+      for (const Point& p : points[k]) {
+        if (!p.ok) continue;
+        PLFLT x = p.x, y = p.y;
+        plstring(1, &x, &y, marker);
+      }
   }
 
   if (!labels.empty()) {
     const PLINT n = static_cast<PLINT>(labels.size());
     std::vector<const char*> text, symbols;
-    std::vector<PLINT> opts(labels.size(), PL_LEGEND_LINE | PL_LEGEND_SYMBOL), colours, styles,
-        numbers(labels.size(), 1), zeros(labels.size(), 0);
+    std::vector<PLINT> opts, colours, styles, numbers(labels.size(), 1), zeros(labels.size(), 0);
     std::vector<PLFLT> widths(labels.size(), 2.0), scales(labels.size(), 1.0),
         fzeros(labels.size(), 0.0);
     for (std::size_t e = 0; e < labels.size(); ++e) {
       text.push_back(labels[e].c_str());
+      opts.push_back(dense(plot.series[legend_series[e]]) ? PL_LEGEND_LINE
+                                                          : PL_LEGEND_LINE | PL_LEGEND_SYMBOL);
       symbols.push_back(kMarkers[legend_series[e] % kSeriesColours]);
       colours.push_back(kFirstSeries + static_cast<int>(legend_series[e] % kSeriesColours));
       styles.push_back(1 + static_cast<PLINT>((legend_series[e] / kSeriesColours) % 8));
