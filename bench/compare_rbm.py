@@ -5,8 +5,9 @@ mini-batches of 100.
 
     /usr/bin/python3 bench/compare_rbm.py [build/release/rbm_bench] [--repeats 3]
 
-deeprg and the GEMM floor come from the rbm_bench binary (Google Benchmark medians), run once
-with OpenBLAS's own kernel choice and once with OPENBLAS_CORETYPE=Haswell (AVX2 kernels).
+deeprg and the GEMM floor come from the rbm_bench binary (Google Benchmark medians). Every
+contender runs with the BLAS kernel as the environment sets it and, where the environment sets
+OPENBLAS_CORETYPE or OPENBLAS_L2_SIZE, again with both unset (OpenBLAS's own choice).
 PyTorch runs in a fresh process per thread setting (torch.set_num_threads(1) and (2), and (2)
 with OPENBLAS_NUM_THREADS=1, since Debian's torch multiplies in OpenBLAS) and does
 what a plain CD-1 loop does: three matmuls, sigmoid, Bernoulli sampling with torch.rand, and the
@@ -91,12 +92,23 @@ def run_json(cmd, env=None):
     return json.loads(out.stdout)
 
 
-def deeprg_medians(binary, coretype):
-    env = dict(os.environ)
-    if coretype:
-        env["OPENBLAS_CORETYPE"] = coretype
-    else:
-        env.pop("OPENBLAS_CORETYPE", None)
+# OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are set together on some machines (to keep older
+# OpenBLAS builds off kernels that misbehave there); "OpenBLAS's own choice" unsets both.
+BLAS_OVERRIDES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+def kernel_settings():
+    """(description, environment) pairs: as this environment sets the kernel, and, where it
+    sets one, OpenBLAS's own choice. Every contender runs under each, so ratios compare like
+    with like."""
+    settings = [("kernel as the environment sets it", dict(os.environ))]
+    if any(v in os.environ for v in BLAS_OVERRIDES):
+        own = {k: v for k, v in os.environ.items() if k not in BLAS_OVERRIDES}
+        settings.append(("OpenBLAS's own kernel choice", own))
+    return settings
+
+
+def deeprg_medians(binary, env):
     report = run_json(
         [binary, "--benchmark_format=json",
          "--benchmark_filter=BM_Cd1Epoch/threads:./pcd:0|BM_GemmFloor"],
@@ -113,6 +125,28 @@ def deeprg_medians(binary, coretype):
     return medians, core
 
 
+def python_rows(env, repeats):
+    rows = []
+    try:
+        # Debian's torch does its matmuls in the system OpenBLAS, whose own threads (all
+        # cores by default) come on top of torch's OpenMP threads: try both knobs.
+        for threads, blas in ((1, None), (2, None), (2, "1")):
+            run_env = dict(env)
+            if blas:
+                run_env["OPENBLAS_NUM_THREADS"] = blas
+            r = run_json([sys.executable, "-c", TORCH_LOOP, str(threads), str(repeats)], run_env)
+            extra = f", OPENBLAS_NUM_THREADS={blas}" if blas else ""
+            rows.append((f"PyTorch CD-1 loop, set_num_threads({threads}){extra}", r["median"]))
+    except (subprocess.CalledProcessError, json.JSONDecodeError) as e:
+        print(f"PyTorch skipped: {e}", file=sys.stderr)
+    try:
+        r = run_json([sys.executable, "-c", SKLEARN_FIT, str(repeats)], env)
+        rows.append(("scikit-learn BernoulliRBM (n_iter=1)", r["median"]))
+    except (subprocess.CalledProcessError, json.JSONDecodeError) as e:
+        print(f"scikit-learn skipped: {e}", file=sys.stderr)
+    return rows
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("binary", nargs="?", default="build/release/rbm_bench")
@@ -123,43 +157,25 @@ def main():
         sys.exit(f"compare_rbm: {args.binary} not found (build the rbm_bench target first)")
     repeats = max(3, args.repeats)
 
-    rows = []
-    for coretype in (None, "Haswell"):
-        medians, core = deeprg_medians(args.binary, coretype)
-        tag = f"OpenBLAS {core}" + (" (OPENBLAS_CORETYPE=Haswell)" if coretype else "")
+    print(f"one CD-1 epoch, {SAMPLES} x {VISIBLE} -> {HIDDEN}, batch {BATCH}; "
+          f"median of {repeats}; ratio = time / deeprg's 2-thread time on the same kernel")
+    for description, env in kernel_settings():
+        medians, core = deeprg_medians(args.binary, env)
+        rows = []
         for name, seconds in sorted(medians.items()):
             if name.startswith("BM_Cd1Epoch"):
                 threads = name.split("threads:")[1].split("/")[0]
-                rows.append((f"deeprg CD-1, {threads} thread(s), {tag}", seconds))
+                rows.append((f"deeprg CD-1, {threads} thread(s)", seconds))
             else:
                 threads = name.split("blas_threads:")[1].split("/")[0]
-                rows.append((f"GEMM floor, {threads} BLAS thread(s), {tag}", seconds))
-
-    if not args.skip_python:
-        try:
-            # Debian's torch does its matmuls in the system OpenBLAS, whose own threads (all
-            # cores by default) come on top of torch's OpenMP threads: try both knobs.
-            for threads, blas in ((1, None), (2, None), (2, "1")):
-                env = dict(os.environ)
-                if blas:
-                    env["OPENBLAS_NUM_THREADS"] = blas
-                r = run_json([sys.executable, "-c", TORCH_LOOP, str(threads), str(repeats)], env)
-                extra = f", OPENBLAS_NUM_THREADS={blas}" if blas else ""
-                rows.append((f"PyTorch CD-1 loop, set_num_threads({threads}){extra}", r["median"]))
-        except (subprocess.CalledProcessError, json.JSONDecodeError) as e:
-            print(f"PyTorch skipped: {e}", file=sys.stderr)
-        try:
-            r = run_json([sys.executable, "-c", SKLEARN_FIT, str(repeats)])
-            rows.append(("scikit-learn BernoulliRBM (n_iter=1)", r["median"]))
-        except (subprocess.CalledProcessError, json.JSONDecodeError) as e:
-            print(f"scikit-learn skipped: {e}", file=sys.stderr)
-
-    reference = min(s for name, s in rows if name.startswith("deeprg CD-1, 2"))
-    print(f"one CD-1 epoch, {SAMPLES} x {VISIBLE} -> {HIDDEN}, batch {BATCH}; "
-          f"median of {repeats}; ratio = time / best deeprg 2-thread time")
-    width = max(len(name) for name, _ in rows)
-    for name, seconds in rows:
-        print(f"  {name:<{width}}  {seconds:7.3f} s   {seconds / reference:5.2f}x")
+                rows.append((f"GEMM floor, {threads} BLAS thread(s)", seconds))
+        if not args.skip_python:
+            rows += python_rows(env, repeats)
+        reference = min(s for name, s in rows if name.startswith("deeprg CD-1, 2"))
+        print(f"\n{description}: OpenBLAS {core}")
+        width = max(len(name) for name, _ in rows)
+        for name, seconds in rows:
+            print(f"  {name:<{width}}  {seconds:7.3f} s   {seconds / reference:5.2f}x")
 
 
 if __name__ == "__main__":

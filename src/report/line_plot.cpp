@@ -129,8 +129,9 @@ void draw(const LinePlot& plot) {
   const auto [y0, y1] = ry.padded();
 
   // Legend entries, in a box under the x label (a legend beside the axes squeezed them into a
-  // narrow strip). Character sizes follow the
-  // page height, so a row of text is a fixed share of it; constants measured on 1000×600.
+  // narrow strip). Character sizes follow the page height, so a row of text is a fixed share of
+  // it and a glyph's share of the width scales with the aspect ratio; constants measured on
+  // 1000×600 output.
   std::vector<std::string> labels;
   std::vector<std::size_t> legend_series;
   std::size_t longest = 0;

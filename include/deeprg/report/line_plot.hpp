@@ -25,14 +25,13 @@ struct LinePlot {
   int width = 800, height = 600;      ///< pixels, each in [100, 10000]
 };
 
-/// Series of more than 60 points are drawn as lines without markers. The legend sits in a box
-/// under the axes, in as many columns as its labels allow.
 /// Draws `plot` into `png` atomically: PLplot writes a temporary file beside the target (so a
 /// failed run leaves no partial PNG under the final name), which is then renamed over it. Series
 /// k gets colour k and marker k of a ten-entry cycle. Calls are serialised by a process-wide
 /// mutex because PLplot keeps global state. Throws ShapeError naming the series when x, y and
 /// y_error differ in length, ConfigError("width"/"height") for sizes out of range, and IoError
-/// naming the file when it cannot be written.
+/// naming the file when it cannot be written. Series of more than 60 points are drawn as lines
+/// without markers; the legend sits in a box under the axes, in as many columns as fit.
 void write_line_plot(const std::filesystem::path& png, const LinePlot& plot);
 
 }  // namespace deeprg::report
