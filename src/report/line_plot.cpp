@@ -143,7 +143,7 @@ void draw(const LinePlot& plot) {
   }
   // As many columns as fit across the page, so that short labels share a row.
   const double aspect = static_cast<double>(plot.height) / plot.width / 0.75;
-  const double column_width = (0.08 + 0.0115 * static_cast<double>(longest)) * aspect;
+  const double column_width = (0.10 + 0.0145 * static_cast<double>(longest)) * aspect;
   const auto legend_columns = static_cast<PLINT>(
       std::clamp<double>(std::floor(0.95 / column_width), 1.0,
                          static_cast<double>(std::max<std::size_t>(1, labels.size()))));
@@ -168,7 +168,14 @@ void draw(const LinePlot& plot) {
   plwidth(1.5);
   plbox(("bcnst" + lx).c_str(), plot.x_tick, 0, ("bcnstv" + ly).c_str(), 0.0, 0);
   plwidth(1.0);
-  pllab(escape(plot.x_label).c_str(), escape(plot.y_label).c_str(), "");
+  pllab(escape(plot.x_label).c_str(), "", "");
+  // The y label shrinks to the height of the axes (which a tall legend shortens), at the same
+  // distance from them as pllab puts it (5 character heights at the normal size).
+  constexpr double kLabelScale = 1.25, kGlyphHeightShare = 0.019;  // page height, at 1.25
+  const double y_label_length = kGlyphHeightShare * static_cast<double>(glyphs(plot.y_label));
+  const double y_scale = std::min(1.0, 0.95 * (0.91 - bottom) / y_label_length) * kLabelScale;
+  plschr(0.0, y_scale);
+  plmtex("l", 5.0 * kLabelScale / y_scale, 0.5, 0.5, escape(plot.y_label).c_str());
   // The title is centred on the page, not on the (off-centre) axes.
   plschr(0.0, title_scale);
   plmtex("t", 1.2, (0.5 - left) / (right - left), 0.5, escape(plot.title).c_str());
