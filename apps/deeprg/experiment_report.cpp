@@ -137,6 +137,77 @@ std::string spread_note(const std::vector<analysis::LayerFields>& layers) {
          "through its median changes from seed to seed.";
 }
 
+// Values joined with " → " (one per layer), at `digits` decimals.
+std::string chain(const std::vector<double>& values, int digits) {
+  std::string out;
+  for (const double v : values) out += (out.empty() ? "" : " → ") + fixed(v, digits);
+  return out;
+}
+
+// The paper's four claims next to this run's numbers, and what they say: the report's summary.
+report::Table claims_table(const Experiment& run) {
+  const nlohmann::json& a = run.analysis;
+  const auto& layers = run.layer_fields;
+  report::Table t{"The paper's claims, measured in this run (details in the sections below)",
+                  {"claim (Mehta & Schwab, Fig. 4)", "measured", "reading"},
+                  {}};
+  const double uniform =
+      analysis::block_reference(run.samples.lattice, run.config.L, run.config.rf_fraction).radius;
+  const auto& first = layers.front();
+  const bool local = first.dead_units < first.units && first.radius_median < 0.25 * uniform;
+  t.rows.push_back({"first-layer weights are local patches (B)",
+                    "median radius " + fixed(first.radius_median, 2) + " [quartiles " +
+                        fixed(first.radius_q25, 2) + ", " + fixed(first.radius_q75, 2) +
+                        "]; a uniform field: " + fixed(uniform, 1),
+                    local ? "local" : "not local"});
+
+  std::vector<double> radius, block;
+  for (const auto& f : layers) {
+    radius.push_back(f.radius_median);
+    block.push_back(f.block_radius);
+  }
+  bool grows = true;
+  for (std::size_t l = 1; l < radius.size(); ++l) grows = grows && radius[l] > radius[l - 1];
+  t.rows.push_back({"receptive fields grow with depth like block spins (C, D)",
+                    "median radius " + chain(radius, 2) + "; 2^l × 2^l blocks " + chain(block, 2),
+                    layers.size() < 2 ? "one layer: nothing to compare"
+                    : grows           ? "grow at every layer"
+                                      : "do not grow at every layer"});
+
+  std::vector<double> best, neighbour;
+  for (const auto& layer : a["layers"])
+    if (layer.contains("block_overlap")) {
+      best.push_back(number(layer["block_overlap"], "best_per_block"));
+      neighbour.push_back(number(layer["block_overlap"], "neighbour_blocks"));
+    }
+  bool above = !best.empty();
+  for (std::size_t l = 0; l < best.size(); ++l) above = above && best[l] > neighbour[l];
+  t.rows.push_back({"hidden units act as majority-rule block spins",
+                    "best unit per block |r| " + chain(best, 2) +
+                        "; neighbouring blocks (baseline) " + chain(neighbour, 2),
+                    best.empty() ? "no layer has blocks to compare"
+                    : above      ? "above the baseline at every layer"
+                                 : "not above the baseline at every layer"});
+
+  std::vector<double> xi, nn, nn_majority;
+  for (const auto& layer : a["layers"]) {
+    xi.push_back(number(layer["reconstruction"], "correlation_length"));
+    nn.push_back(number(layer["reconstruction"], "nn_correlation"));
+    if (layer.contains("majority_rule"))
+      nn_majority.push_back(number(layer["majority_rule"], "nn_correlation"));
+  }
+  const double xi_data = number(a["data_subset"], "correlation_length");
+  const double xi_change = 100 * (xi.front() / xi_data - 1);
+  t.rows.push_back(
+      {"reconstructions keep the large-scale structure (E)",
+       "ξ: data " + fixed(xi_data, 2) + ", reconstructions " + chain(xi, 2) + "; ⟨s_i s_j⟩: data " +
+           fixed(number(a["data_subset"], "nn_correlation"), 3) + ", reconstructions " +
+           chain(nn, 3) + " (majority rule " + chain(nn_majority, 3) + ")",
+       "ξ through layer 1 " + std::string(xi_change >= 0 ? "+" : "") + fixed(xi_change, 0) +
+           "% of the data's"});
+  return t;
+}
+
 }  // namespace
 
 void figures_stage(Experiment& run) {
@@ -376,6 +447,7 @@ void report_stage(Experiment& run) {
         " epochs per layer, batch " + std::to_string(c.batch_size) + ", learning rate " +
         general(c.learning_rate) + ", momentum " + general(c.momentum) + " → " +
         general(c.final_momentum) + ", L1 " + general(c.l1) + "."});
+    s.blocks.push_back(claims_table(run));
     html.sections.push_back(std::move(s));
   }
 

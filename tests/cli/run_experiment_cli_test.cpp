@@ -114,6 +114,13 @@ TEST_F(RunExperimentCli, WritesEveryOutputWithProvenance) {
   const std::string html = io::read_file(dir / "report.html");
   EXPECT_EQ(count(html, "src=\"data:image/png;base64,"), kFigures.size());
   EXPECT_EQ(count(html, "http://") + count(html, "https://") + count(html, "file:"), 0u);
+  // The summary puts each of the paper's four claims beside this run's numbers, and the run
+  // section names the BLAS kernel that trained the model.
+  EXPECT_NE(html.find("claims, measured in this run"), std::string::npos);
+  for (const char* claim : {"local patches", "grow with depth", "block spins", "large-scale"})
+    EXPECT_NE(html.find(claim), std::string::npos) << claim;
+  EXPECT_NE(html.find("(kernel " + analysis["blas"]["core"].get<std::string>() + ")"),
+            std::string::npos);
 }
 
 TEST_F(RunExperimentCli, SameSeedSameModelAndRerunReusesIt) {

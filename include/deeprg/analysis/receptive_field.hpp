@@ -7,7 +7,7 @@
 /// power. Weighting by |f_x| instead fails on trained networks: with L1 regularisation a unit's
 /// field is a blob of a few strong weights on a floor of ~1,500 tiny ones, and Σ|f| over the
 /// floor outweighs the blob. Measured on a 1600-400-100-25 DBN whose fields are visibly local
-/// blobs (L1 2e-2): median 80% radius 18.7 with |f|, 2.7 with f²; a uniform field gives 20.3.
+/// blobs (L1 2e-2): median 80% radius 18.7 with |f|, 2.7 with f²; a uniform field gives 20.2.
 /// With w = f² the participation below is the usual inverse participation ratio.
 ///   centre   the circular mean along each axis, c = (L/2π)·arg Σ_x w_x e^{2πi x/L} (a field
 ///            that wraps around the boundary has its centre where it is, not at L/2);

@@ -59,7 +59,7 @@ struct ExperimentConfig {
   /// train.l1. The paper states "L1 regularization 2×10⁻⁴" without its normalisation; deeprg's
   /// λ multiplies Σ|W| against the batch-*mean* log-likelihood, so 2e-4 per sample of a 100-sample
   /// batch is 2e-2 here. Measured on the paper's system: λ = 2e-4 leaves every first-layer field
-  /// spread over the whole lattice (median 80% radius 19.6, uniform 20.3); λ = 1e-2 … 2e-2 gives
+  /// spread over the whole lattice (median 80% radius 19.6, uniform 20.2); λ = 1e-2 … 2e-2 gives
   /// the paper's local blobs (2.1–2.7) that grow with depth (docs/experiment.md).
   double l1 = 2e-2;
   double l2 = 0;           ///< train.l2 (paper: none besides L1)
