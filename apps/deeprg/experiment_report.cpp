@@ -167,12 +167,18 @@ report::Table claims_table(const Experiment& run) {
     block.push_back(f.block_radius);
   }
   bool grows = true;
-  for (std::size_t l = 1; l < radius.size(); ++l) grows = grows && radius[l] > radius[l - 1];
+  std::string ratios, block_ratios;
+  for (std::size_t l = 1; l < radius.size(); ++l) {
+    grows = grows && radius[l] > radius[l - 1];
+    ratios += (l > 1 ? ", ×" : "×") + fixed(radius[l] / radius[l - 1], 2);
+    block_ratios += (l > 1 ? ", ×" : "×") + fixed(block[l] / block[l - 1], 2);
+  }
   t.rows.push_back({"receptive fields grow with depth like block spins (C, D)",
                     "median radius " + chain(radius, 2) + "; 2^l × 2^l blocks " + chain(block, 2),
                     layers.size() < 2 ? "one layer: nothing to compare"
-                    : grows           ? "grow at every layer"
-                                      : "do not grow at every layer"});
+                                      : std::string(grows ? "grow at every layer: "
+                                                          : "do not grow at every layer: ") +
+                                            ratios + " (blocks " + block_ratios + ")"});
 
   std::vector<double> best, neighbour;
   for (const auto& layer : a["layers"])
@@ -203,8 +209,8 @@ report::Table claims_table(const Experiment& run) {
        "ξ: data " + fixed(xi_data, 2) + ", reconstructions " + chain(xi, 2) + "; ⟨s_i s_j⟩: data " +
            fixed(number(a["data_subset"], "nn_correlation"), 3) + ", reconstructions " +
            chain(nn, 3) + " (majority rule " + chain(nn_majority, 3) + ")",
-       "ξ through layer 1 " + std::string(xi_change >= 0 ? "+" : "") + fixed(xi_change, 0) +
-           "% of the data's"});
+       "ξ through layer 1: " + std::string(xi_change >= 0 ? "+" : "") + fixed(xi_change, 0) +
+           "% against the data"});
   return t;
 }
 
