@@ -88,10 +88,10 @@ TEST_F(RunExperimentCli, WritesEveryOutputWithProvenance) {
   ASSERT_EQ(analysis["layers"].size(), 2u);
   for (const auto& layer : analysis["layers"]) {
     const double radius = layer["receptive_field_radius"].get<double>();
-    EXPECT_NEAR(layer["median_radius_over_block"].get<double>(),
-                layer["receptive_field_radius_median"].get<double>() /
-                    layer["block_radius"].get<double>(),
-                1e-12);
+    EXPECT_NEAR(
+        layer["median_radius_over_block"].get<double>(),
+        layer["receptive_field_radius_median"].get<double>() / layer["block_radius"].get<double>(),
+        1e-12);
     const auto quartiles = layer["receptive_field_radius_quartiles"];
     ASSERT_EQ(quartiles.size(), 2u);
     EXPECT_LE(quartiles[0].get<double>(), layer["receptive_field_radius_median"].get<double>());
