@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -121,6 +122,30 @@ TEST_F(RunExperimentCli, WritesEveryOutputWithProvenance) {
     EXPECT_NE(html.find(claim), std::string::npos) << claim;
   EXPECT_NE(html.find("(kernel " + analysis["blas"]["core"].get<std::string>() + ")"),
             std::string::npos);
+  // Its readings follow from analysis.json's numbers, worked out here independently.
+  bool grows = true;
+  for (const auto& g : analysis["receptive_field_growth"])
+    grows = grows && g["median_radius_ratio"].get<double>() > 1;
+  EXPECT_NE(html.find(grows ? "grow at every layer: ×" : "do not grow at every layer: ×"),
+            std::string::npos);
+  bool above = true;
+  for (const auto& layer : analysis["layers"])
+    above = above && layer["block_overlap"]["best_per_block"].get<double>() >
+                         layer["block_overlap"]["neighbour_blocks"].get<double>();
+  EXPECT_NE(html.find(above ? ">above the baseline at every layer<"
+                            : ">not above the baseline at every layer<"),
+            std::string::npos);
+  // ξ is null in JSON where the second-moment estimate does not exist (this small run's
+  // reconstructions): the reading then says so instead of printing a number.
+  const auto& xi_reconstruction = analysis["layers"][0]["reconstruction"]["correlation_length"];
+  const auto& xi_data = analysis["data_subset"]["correlation_length"];
+  char xi_reading[96] = "ξ through layer 1: no second-moment estimate to compare";
+  if (xi_reconstruction.is_number() && xi_data.is_number()) {
+    const double change = 100 * (xi_reconstruction.get<double>() / xi_data.get<double>() - 1);
+    std::snprintf(xi_reading, sizeof xi_reading, "ξ through layer 1: %s%.0f%% against the data",
+                  change >= 0 ? "+" : "", change);
+  }
+  EXPECT_NE(html.find(xi_reading), std::string::npos) << xi_reading;
 }
 
 TEST_F(RunExperimentCli, SameSeedSameModelAndRerunReusesIt) {
