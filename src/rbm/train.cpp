@@ -192,14 +192,8 @@ nlohmann::json training_config(const TrainOptions& o, std::size_t n_hidden, Unit
 
 // ------------------------------------------------------------------ training state
 
-/// What a checkpoint holds besides the options: enough to continue bit-identically.
-struct State {
-  Rbm rbm;
-  MatrixF velocity_W;
-  std::vector<float> velocity_a, velocity_b;
-  MatrixF chains;  ///< PCD hidden states, batch_size × n_hidden (0 rows until initialised)
-  int epoch = 0;   ///< completed epochs
-};
+/// What a checkpoint holds besides the options (train.hpp).
+using State = TrainState;
 
 io::NpyArray scalar_i64(std::int64_t value) {
   return io::make_npy<std::int64_t>(std::span<const std::int64_t>(&value, 1), {});
@@ -650,27 +644,32 @@ void validate(const TrainOptions& o, std::size_t n_samples, std::size_t n_hidden
     throw ConfigError("--resume", "needs a checkpoint file (--checkpoint)");
 }
 
-Rbm train_rbm(const MatrixF& data, std::size_t n_hidden, Units visible, Units hidden,
-              const TrainOptions& options) {
-  validate(options, data.rows, n_hidden);
-  check_data(data, visible);
-  const std::size_t nv = data.cols;
-  const nlohmann::json config = training_config(options, n_hidden, visible, hidden);
+namespace {
+
+/// The data's identity in a checkpoint's configuration (only when checkpoints are written).
+nlohmann::json checkpoint_config(const MatrixF& data, const TrainOptions& options,
+                                 const nlohmann::json& config) {
   nlohmann::json full_config = config;
   if (!options.checkpoint.empty()) {
     full_config["data"] = {{"rows", data.rows}, {"cols", data.cols}, {"fnv1a", fingerprint(data)}};
   }
+  return full_config;
+}
 
+State fresh_state(const MatrixF& data, std::size_t n_hidden, Units visible, Units hidden,
+                  const TrainOptions& options) {
+  const std::size_t nv = data.cols;
   State s{Rbm(nv, n_hidden, visible, hidden), MatrixF(nv, n_hidden), std::vector<float>(nv),
           std::vector<float>(n_hidden),       MatrixF(0, n_hidden),  0};
   initialise(data, options, s.rbm);
-  bool have_checkpoint = false;
-  if (options.resume && std::filesystem::exists(options.checkpoint)) {
-    read_checkpoint(options.checkpoint, full_config, s);
-    have_checkpoint = true;
-  }
-  s.rbm.meta["training"] = config;
+  return s;
+}
 
+/// Epochs s.epoch … options.epochs − 1: the loop of train_rbm and continue_training.
+void run_epochs(const MatrixF& data, const TrainOptions& options, State& s,
+                const nlohmann::json& full_config, bool have_checkpoint) {
+  const std::size_t nv = s.rbm.n_visible(), n_hidden = s.rbm.n_hidden();
+  const Units visible = s.rbm.visible;
   const SingleThreadedBlas blas_guard;
   Trainer trainer(data, options, s);
   const MatrixF subset = options.on_epoch ? metric_subset(data) : MatrixF();
@@ -719,7 +718,59 @@ Rbm train_rbm(const MatrixF& data, std::size_t n_hidden, Units visible, Units hi
       have_checkpoint = true;
     }
   }
+}
+
+}  // namespace
+
+Rbm train_rbm(const MatrixF& data, std::size_t n_hidden, Units visible, Units hidden,
+              const TrainOptions& options) {
+  validate(options, data.rows, n_hidden);
+  check_data(data, visible);
+  const nlohmann::json config = training_config(options, n_hidden, visible, hidden);
+  const nlohmann::json full_config = checkpoint_config(data, options, config);
+
+  State s = fresh_state(data, n_hidden, visible, hidden, options);
+  bool have_checkpoint = false;
+  if (options.resume && std::filesystem::exists(options.checkpoint)) {
+    read_checkpoint(options.checkpoint, full_config, s);
+    have_checkpoint = true;
+  }
+  s.rbm.meta["training"] = config;
+  run_epochs(data, options, s, full_config, have_checkpoint);
   return std::move(s.rbm);
+}
+
+TrainState initial_train_state(const MatrixF& data, std::size_t n_hidden, Units visible,
+                               Units hidden, const TrainOptions& options) {
+  validate(options, data.rows, n_hidden);
+  check_data(data, visible);
+  return fresh_state(data, n_hidden, visible, hidden, options);
+}
+
+void continue_training(const MatrixF& data, TrainState& s, const TrainOptions& options) {
+  const std::size_t nv = s.rbm.n_visible(), nh = s.rbm.n_hidden();
+  validate(options, data.rows, nh);
+  if (options.resume)
+    throw ConfigError("--resume", "continue_training continues from its state, not a checkpoint");
+  s.rbm.validate();
+  if (data.cols != nv)
+    throw ShapeError("training data have " + std::to_string(data.cols) + " columns, the model " +
+                     std::to_string(nv) + " visible units");
+  check_data(data, s.rbm.visible);
+  if (s.velocity_W.rows != nv || s.velocity_W.cols != nh || s.velocity_W.data.size() != nv * nh ||
+      s.velocity_a.size() != nv || s.velocity_b.size() != nh)
+    throw ShapeError("training state: the momentum buffers do not fit the model's " +
+                     std::to_string(nv) + " x " + std::to_string(nh) + " weights");
+  if (s.chains.rows != 0 && (s.chains.cols != nh || s.chains.data.size() != s.chains.rows * nh))
+    throw ShapeError("training state: the persistent chains do not fit the hidden layer");
+  if (options.persistent && s.chains.rows != 0 && s.chains.rows < options.batch_size)
+    throw ConfigError("--batch-size", "must be at most the " + std::to_string(s.chains.rows) +
+                                          " persistent chains of the state, got " +
+                                          std::to_string(options.batch_size));
+  if (s.epoch < 0) throw ConfigError("epoch", "completed epochs cannot be negative");
+  const nlohmann::json config = training_config(options, nh, s.rbm.visible, s.rbm.hidden);
+  s.rbm.meta["training"] = config;
+  run_epochs(data, options, s, checkpoint_config(data, options, config), false);
 }
 
 }  // namespace deeprg::rbm

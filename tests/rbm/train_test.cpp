@@ -434,5 +434,72 @@ TEST(TrainOptionsCheck, ImpossibleOptionsNameTheFlag) {
   }
 }
 
+// Training continued from its state (online learning, partial_fit) gives train_rbm's bits: from
+// the initial state in one call, and in one-epoch steps for CD and PCD alike.
+TEST(TrainContinue, EpochByEpochEqualsOneRun) {
+  const MatrixF data = two_cluster_data(300, 40, Units::spin, 5);
+  for (const bool pcd : {false, true}) {
+    TrainOptions o;
+    o.epochs = 7;  // past the momentum switch
+    o.batch_size = 32;
+    o.persistent = pcd;
+    o.l1 = 1e-4;
+    o.seed = 11;
+    const Rbm whole = train_rbm(data, 12, Units::spin, Units::bernoulli, o);
+
+    TrainState once = initial_train_state(data, 12, Units::spin, Units::bernoulli, o);
+    continue_training(data, once, o);
+    EXPECT_EQ(once.epoch, 7);
+    EXPECT_TRUE(once.rbm.W == whole.W) << (pcd ? "PCD" : "CD");
+    EXPECT_EQ(once.rbm.visible_bias, whole.visible_bias);
+    EXPECT_EQ(once.rbm.hidden_bias, whole.hidden_bias);
+
+    TrainState steps = initial_train_state(data, 12, Units::spin, Units::bernoulli, o);
+    TrainOptions step = o;
+    for (int e = 1; e <= o.epochs; ++e) {
+      step.epochs = e;
+      continue_training(data, steps, step);
+      EXPECT_EQ(steps.epoch, e);
+    }
+    EXPECT_TRUE(steps.rbm.W == whole.W) << (pcd ? "PCD" : "CD");
+    EXPECT_EQ(steps.rbm.hidden_bias, whole.hidden_bias);
+    EXPECT_EQ(steps.chains.rows, pcd ? o.batch_size : 0u);
+
+    continue_training(data, steps, step);  // nothing left to do
+    EXPECT_TRUE(steps.rbm.W == whole.W);
+  }
+}
+
+TEST(TrainContinue, StateThatDoesNotFitIsRefused) {
+  const MatrixF data = two_cluster_data(100, 10, Units::bernoulli);
+  TrainOptions o;
+  o.epochs = 1;
+  o.batch_size = 20;
+  o.persistent = true;
+  TrainState s = initial_train_state(data, 4, Units::bernoulli, Units::bernoulli, o);
+  continue_training(data, s, o);
+  ASSERT_EQ(s.chains.rows, 20u);
+
+  TrainOptions bigger = o;
+  bigger.epochs = 2;
+  bigger.batch_size = 50;  // more rows than there are persistent chains
+  try {
+    continue_training(data, s, bigger);
+    ADD_FAILURE() << "batch larger than the chains accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.key(), "--batch-size");
+  }
+  TrainOptions resume = o;
+  resume.resume = true;
+  resume.checkpoint = "unused.npz";
+  EXPECT_THROW(continue_training(data, s, resume), ConfigError);
+
+  const MatrixF narrow = two_cluster_data(100, 9, Units::bernoulli);
+  EXPECT_THROW(continue_training(narrow, s, o), ShapeError);
+  TrainState broken = s;
+  broken.velocity_b.pop_back();
+  EXPECT_THROW(continue_training(data, broken, o), ShapeError);
+}
+
 }  // namespace
 }  // namespace deeprg::rbm

@@ -125,6 +125,17 @@ struct TrainOptions {
   std::function<void(const EpochMetrics&)> on_epoch;
 };
 
+/// Everything a training run carries from one epoch to the next, besides the options: enough to
+/// continue bit-identically (it is what a checkpoint holds).
+struct TrainState {
+  Rbm rbm;
+  MatrixF velocity_W;             ///< momentum buffer Δ of W, n_visible × n_hidden
+  std::vector<float> velocity_a;  ///< Δ of the visible biases
+  std::vector<float> velocity_b;  ///< Δ of the hidden biases
+  MatrixF chains;  ///< PCD hidden states, one row per batch row (0 rows until the first PCD batch)
+  int epoch = 0;   ///< completed epochs: the next one is epoch + 1 (its rate, momentum, streams)
+};
+
 /// Throws ConfigError naming the flag of the first impossible option for `n_samples` rows.
 void validate(const TrainOptions& options, std::size_t n_samples, std::size_t n_hidden);
 
@@ -138,5 +149,22 @@ void validate(const TrainOptions& options, std::size_t n_samples, std::size_t n_
 /// nothing is written for the diverged epoch.
 Rbm train_rbm(const MatrixF& data, std::size_t n_hidden, Units visible, Units hidden,
               const TrainOptions& options);
+
+/// The state train_rbm starts from: the model initialised from `data` as described there, zero
+/// momentum, no chains, epoch 0. Throws as train_rbm for impossible options or data.
+TrainState initial_train_state(const MatrixF& data, std::size_t n_hidden, Units visible,
+                               Units hidden, const TrainOptions& options);
+
+/// Trains epochs state.epoch + 1 … options.epochs on `data`, starting from and updating `state`
+/// (online learning: successive calls may see different data, e.g. one mini-batch collection
+/// each). initial_train_state followed by continue_training gives train_rbm's bits; so does
+/// continuing in several calls with the same data and a constant schedule, since each epoch's
+/// rate, momentum and random streams depend only on its number. `options.epochs` counts from
+/// the start of the run, so nothing happens when state.epoch ≥ options.epochs. Checkpoints are
+/// written as train_rbm does; `resume` is refused (the state is what a resume would restore).
+/// Throws as train_rbm, ShapeError when the data's columns or the state's buffers do not fit
+/// the model, ConfigError("--batch-size") when PCD chains exist with fewer rows than a batch,
+/// ConfigError("--resume") when resume is set.
+void continue_training(const MatrixF& data, TrainState& state, const TrainOptions& options);
 
 }  // namespace deeprg::rbm
