@@ -7,7 +7,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libopenblas-dev
   libgtest-dev libgmock-dev libbenchmark-dev libpng-dev zlib1g-dev
   libplplot-dev plplot-driver-cairo libtomlplusplus-dev
-  python3 python3-numpy
+  python3 python3-dev python3-numpy pybind11-dev python3-pytest python3-sklearn python3-matplotlib
   chromium chromium-driver python3-selenium
 )
 missing=()

@@ -14,16 +14,6 @@ namespace deeprg::cli {
 
 namespace {
 
-/// Enumeration is a cross-check for tiny lattices: 2^25 states take about a second.
-constexpr std::size_t kCrossCheckSites = 25;
-
-nlohmann::json thermo_json(const ising::Thermodynamics& t) {
-  return {{"log_z", t.log_z},
-          {"energy_per_spin", t.energy_per_spin},
-          {"specific_heat_per_spin", t.specific_heat_per_spin},
-          {"magnetization_per_spin", t.magnetization_per_spin}};
-}
-
 void print_row(const char* name, const nlohmann::json& a, const nlohmann::json& b,
                const nlohmann::json& c) {
   auto cell = [](const nlohmann::json& v) -> std::string {
@@ -40,43 +30,6 @@ void print_row(const char* name, const nlohmann::json& a, const nlohmann::json& 
 
 }  // namespace
 
-nlohmann::json exact_json(const ising::Model& model) {
-  nlohmann::json out = model_json(model);
-  const std::size_t n = model.lattice.sites();
-  if (model.lattice.dim == 1) {
-    out.update(thermo_json(ising::transfer_matrix(model)));
-    out["method"] = "transfer_matrix";
-  } else if (model.h == 0.0 && model.J > 0) {
-    out.update(thermo_json(ising::kaufman(model)));
-    out["method"] = "kaufman";
-  } else if (n <= kCrossCheckSites) {
-    out.update(thermo_json(ising::enumerate(model)));
-    out["method"] = "enumeration";
-  } else {
-    out["method"] = nullptr;  // no exact finite-lattice solution in a field
-  }
-  if (n <= kCrossCheckSites) out["enumeration"] = thermo_json(ising::enumerate(model));
-  if (model.lattice.dim == 2 && model.h == 0.0 && model.J > 0) {
-    const auto inf = ising::onsager(model);
-    out["infinite_lattice"] = {
-        {"method", "onsager_yang"},
-        {"log_z_per_spin", inf.log_z_per_spin},
-        {"energy_per_spin", inf.energy_per_spin},
-        {"specific_heat_per_spin", number_or_null(inf.specific_heat_per_spin)},
-        {"spontaneous_magnetization", inf.spontaneous_magnetization},
-        {"correlation_length", number_or_null(inf.correlation_length)}};
-  } else if (model.lattice.dim == 1) {
-    const auto inf = ising::infinite_chain(model);
-    out["infinite_lattice"] = {{"method", "transfer_matrix"},
-                               {"log_z_per_spin", inf.log_z_per_spin},
-                               {"energy_per_spin", inf.energy_per_spin},
-                               {"specific_heat_per_spin", inf.specific_heat_per_spin},
-                               {"magnetization_per_spin", inf.spontaneous_magnetization},
-                               {"correlation_length", number_or_null(inf.correlation_length)}};
-  }
-  return out;
-}
-
 void add_exact_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "exact",
@@ -92,7 +45,7 @@ void add_exact_command(CLI::App& app) {
   cmd->add_flag("--json", *json, "Print JSON instead of a table");
   cmd->callback([flags, json] {
     const ising::Model model = flags->resolve();
-    const nlohmann::json out = exact_json(model);
+    const nlohmann::json out = ising::exact_json(model);
     if (*json) {
       std::cout << out.dump(2) << "\n";
       return;

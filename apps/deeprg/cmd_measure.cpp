@@ -6,6 +6,7 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "deeprg/core/error.hpp"
+#include "deeprg/ising/exact.hpp"
 #include "deeprg/mc/observables.hpp"
 #include "deeprg/version.hpp"
 
@@ -33,24 +34,6 @@ double parameter(const std::optional<double>& flag, const nlohmann::json& sideca
 }
 
 }  // namespace
-
-nlohmann::json measure_json(const ising::Model& model, const io::SpinSamples& samples,
-                            int threads) {
-  const mc::Observables obs = mc::measure(model, samples.spins, samples.count, 50, threads);
-  nlohmann::json j;
-  auto put = [&j](const char* key, const mc::Estimate& e) {
-    j[key] = number_or_null(e.value);
-    j[std::string(key) + "_error"] = number_or_null(e.error);
-  };
-  j["samples"] = samples.count;
-  put("energy_per_spin", obs.energy_per_spin);
-  put("abs_magnetization", obs.abs_magnetization);
-  put("susceptibility", obs.susceptibility);
-  put("specific_heat", obs.specific_heat);
-  put("binder_cumulant", obs.binder_cumulant);
-  put("correlation_length", obs.correlation_length);
-  return j;
-}
 
 void print_measurement_table(const nlohmann::json& m, const nlohmann::json& exact) {
   std::printf("  %-22s %26s %18s %18s\n", "observable", "measured", "exact (finite L)",
@@ -122,13 +105,13 @@ void add_measure_command(CLI::App& app) {
       throw ConfigError("--T", "must be positive and finite");
     model.validate();
     if (f->threads < 0) throw ConfigError("--threads", "must be 0 (all cores) or positive");
-    nlohmann::json out = model_json(model);
+    nlohmann::json out = ising::to_json(model);
     out["file"] = f->file;
     out["deeprg_version"] = kVersion;
-    out.update(measure_json(model, samples, f->threads));
+    out.update(mc::to_json(mc::measure(model, samples.spins, samples.count, 50, f->threads)));
     nlohmann::json exact;
     try {
-      exact = exact_json(model);
+      exact = ising::exact_json(model);
       out["exact"] = exact;
     } catch (const Error&) {
       // No exact reference for this model (e.g. antiferromagnet in a field): measure anyway.

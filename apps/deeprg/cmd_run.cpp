@@ -1,16 +1,40 @@
-// deeprg run: Mehta & Schwab's experiment in one command (see experiment.hpp for the stages).
+// deeprg run: Mehta & Schwab's experiment in one command, a shell over experiment::run.
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <optional>
 
 #include "commands.hpp"
+#include "common.hpp"
 #include "deeprg/core/error.hpp"
 #include "deeprg/experiment/config.hpp"
-#include "experiment.hpp"
+#include "deeprg/experiment/run.hpp"
 
 namespace deeprg::cli {
 
 namespace {
+
+// The run's log on stdout, its progress as a bar (or log lines) on stderr.
+class TerminalObserver : public experiment::Observer {
+ public:
+  void message(std::string_view line) override {
+    std::printf("%.*s\n", static_cast<int>(line.size()), line.data());
+    std::fflush(stdout);
+  }
+  void progress_started(std::string_view stage, double done_before) override {
+    bar_ = std::make_unique<ProgressBar>(std::string(stage));
+    bar_->set_done_before(done_before);
+  }
+  void progress(std::string_view, double done, double total) override {
+    if (bar_) bar_->update(done, total);
+  }
+  void progress_finished(std::string_view) override {
+    if (bar_) bar_->finish();
+  }
+
+ private:
+  std::unique_ptr<ProgressBar> bar_;
+};
 
 struct RunFlags {
   std::string out = "deeprg-run";
@@ -81,7 +105,14 @@ void add_run_command(CLI::App& app) {
       std::cout << experiment::to_toml(config);
       return;
     }
-    run_experiment(config, f->preset, f->out, f->fresh);
+    TerminalObserver observer;
+    try {
+      experiment::run(config, {f->out, f->preset, f->fresh}, observer);
+    } catch (const experiment::RunConflict& e) {
+      throw ConfigError(e.key(), e.directory().string() + " holds a run with " + e.key() + " = " +
+                                     e.previous() +
+                                     "; use another --out, or --fresh to replace that run");
+    }
   });
 }
 

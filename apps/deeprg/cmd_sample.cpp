@@ -40,37 +40,6 @@ std::optional<std::int64_t> parse_auto(const std::string& flag, const std::strin
 
 }  // namespace
 
-nlohmann::json sampler_sidecar(const ising::Model& model, const mc::SamplerOptions& options,
-                               const mc::SamplerReport& r) {
-  nlohmann::json j = model_json(model);
-  j["deeprg_version"] = kVersion;
-  j["algorithm"] = mc::to_string(options.algorithm);
-  j["samples"] = options.samples;
-  j["seed"] = options.seed;
-  j["chains"] = r.chains;
-  j["start"] = "cold (all spins +1)";
-  j["thermalization_sweeps"] = r.thermalization;
-  j["spacing_sweeps"] = r.spacing;
-  j["spacing_mode"] = options.spacing ? "explicit" : "auto (ceil(2 tau_int))";
-  if (r.pilot_sweeps > 0) {
-    j["tau_int"] = r.tau_int;
-    j["tau_int_error"] = r.tau_int_error;
-    j["tau_int_energy"] = r.tau_int_energy;
-    j["tau_int_abs_magnetization"] = r.tau_int_abs_magnetization;
-    j["tau_int_reliable"] = r.tau_reliable;
-    j["pilot_sweeps"] = r.pilot_sweeps;
-  }
-  j["random_global_flip"] = r.global_flip;
-  j["seconds"] = r.seconds;
-  return j;
-}
-
-mc::Algorithm resolve_algorithm(const std::string& name, const ising::Model& model) {
-  if (name == "auto")
-    return model.h == 0.0 && model.J > 0 ? mc::Algorithm::wolff : mc::Algorithm::metropolis;
-  return mc::parse_algorithm(name);
-}
-
 void add_sample_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "sample",
@@ -106,7 +75,7 @@ void add_sample_command(CLI::App& app) {
   cmd->callback([f] {
     const ising::Model model = f->model.resolve();
     mc::SamplerOptions options;
-    options.algorithm = resolve_algorithm(f->algorithm, model);
+    options.algorithm = mc::resolve_algorithm(f->algorithm, model);
     options.samples = f->samples;
     options.spacing = parse_auto("--spacing", f->spacing);
     options.thermalization = parse_auto("--thermalize", f->thermalize);
@@ -125,7 +94,7 @@ void add_sample_command(CLI::App& app) {
     mc::SamplerReport report;
     const io::SpinSamples samples = mc::sample(model, options, &report);
     bar.finish();
-    const nlohmann::json sidecar = sampler_sidecar(model, options, report);
+    const nlohmann::json sidecar = mc::sidecar_json(model, options, report);
     io::write_spins(f->out, samples);
     io::write_sidecar(f->out, sidecar);
     if (f->json) {

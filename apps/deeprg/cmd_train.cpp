@@ -5,13 +5,14 @@
 
 #include "commands.hpp"
 #include "common.hpp"
+#include "deeprg/core/blas.hpp"
 #include "deeprg/core/error.hpp"
 #include "deeprg/io/spin_file.hpp"
 #include "deeprg/rbm/dbn_ops.hpp"
+#include "deeprg/rbm/metrics_file.hpp"
 #include "deeprg/rbm/model_file.hpp"
 #include "deeprg/rbm/train.hpp"
 #include "deeprg/version.hpp"
-#include "metrics_file.hpp"
 
 namespace deeprg::cli {
 
@@ -56,7 +57,7 @@ class EpochLog {
   }
 
  private:
-  MetricsFile file_;
+  rbm::MetricsFile file_;
   int epochs_;
   std::size_t layers_;
   double reported_ = 0;  ///< epochs trained by this run
@@ -162,7 +163,7 @@ void add_train_command(CLI::App& app) {
     EpochLog log(metrics, options.epochs, sizes.size(), options.resume);
     options.on_epoch = [&log](const rbm::EpochMetrics& m) { log(m); };
     const nlohmann::json provenance{{"deeprg_version", kVersion},
-                                    {"blas", blas_json()},
+                                    {"blas", to_json(blas_info())},
                                     {"data", f->data},
                                     {"command", "train"}};
     if (dbn) {

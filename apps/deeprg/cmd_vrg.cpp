@@ -35,7 +35,7 @@ void run_vrg(const VrgFlags& f) {
   } catch (const ShapeError& e) {
     throw ShapeError(f.rbm + ": " + e.what() + " (check --L/--Ly)");
   }
-  nlohmann::json out = model_json(model);
+  nlohmann::json out = ising::to_json(model);
   out["rbm"] = f.rbm;
   out.update(vrg::to_json(report));
   if (f.json) {

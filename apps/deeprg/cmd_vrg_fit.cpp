@@ -102,7 +102,7 @@ void add_vrg_fit_command(CLI::App& app) {
     }
 
     if (f->json) {
-      nlohmann::json out = model_json(model);
+      nlohmann::json out = ising::to_json(model);
       out["log_z"] = results.front().log_z;
       out["hidden_units"] = rbm::to_string(options.hidden);
       out["iterations"] = options.iterations;

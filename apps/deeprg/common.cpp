@@ -5,7 +5,6 @@
 #include <cmath>
 #include <cstdio>
 
-#include "deeprg/core/blas.hpp"
 #include "deeprg/core/error.hpp"
 #include "deeprg/rg/block_spin.hpp"
 
@@ -60,16 +59,6 @@ ising::Model ModelFlags::resolve() const {
     throw ConfigError("--" + e.key(), std::string(e.what()).substr(e.key().size() + 2));
   }
   return m;
-}
-
-nlohmann::json model_json(const ising::Model& m) {
-  nlohmann::json j{{"model", m.name()}, {"L", m.lattice.lx}};
-  if (m.lattice.dim == 2) j["Ly"] = m.lattice.ly;
-  j["J"] = m.J;
-  j["h"] = m.h;
-  j["T"] = m.T;
-  j["K"] = m.K();
-  return j;
 }
 
 ProgressBar::ProgressBar(std::string label)
@@ -148,26 +137,6 @@ void check_block_flags(const std::string& file, const ising::Lattice& lattice, i
     throw ConfigError(rg::max_block_levels(lattice, b) == 0 ? "--b" : "--levels",
                       file + ": " + e.what());
   }
-}
-
-nlohmann::json blas_json() {
-  const BlasInfo blas = blas_info();
-  return {{"config", blas.config}, {"core", blas.core}};
-}
-
-nlohmann::json number_or_null(double x) {
-  return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr);
-}
-
-std::string format_estimate(double value, double error) {
-  char buf[96];
-  if (!std::isfinite(error) || error <= 0) {
-    std::snprintf(buf, sizeof buf, "%.6g", value);
-    return buf;
-  }
-  const int digits = std::max(0, 1 - static_cast<int>(std::floor(std::log10(error))));
-  std::snprintf(buf, sizeof buf, "%.*f ± %.*f", digits, value, digits, error);
-  return buf;
 }
 
 }  // namespace deeprg::cli

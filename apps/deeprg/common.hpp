@@ -7,9 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "deeprg/core/json.hpp"
 #include "deeprg/ising/model.hpp"
+#include "deeprg/mc/statistics.hpp"
 
 namespace deeprg::cli {
+
+using mc::format_estimate;
 
 /// The flags that define an Ising model: --model, --L, --Ly, --T | --K, --J, --h.
 struct ModelFlags {
@@ -26,13 +30,6 @@ struct ModelFlags {
   /// Validated model; throws ConfigError naming the bad flag.
   ising::Model resolve() const;
 };
-
-/// The BLAS library and kernel in use ({"config", "core"}), for the provenance of anything
-/// trained: kernels round differently, so a training run is bit-reproducible on the same one.
-nlohmann::json blas_json();
-
-/// The model's parameters as JSON (model, L, Ly, J, h, T, K).
-nlohmann::json model_json(const ising::Model& model);
 
 /// Progress with ETA on stderr. On a terminal, a one-line bar redrawn at most ten times a
 /// second; otherwise (a log file, a pipe, CI) a plain line when another tenth is done, at most
@@ -63,11 +60,5 @@ std::vector<std::size_t> parse_sizes(const std::string& flag, const std::string&
 /// A lattice that does not allow `levels` coarse-grainings by b is the flags' fault (the file
 /// is fine): throws ConfigError naming --b when not even one level fits, else --levels.
 void check_block_flags(const std::string& file, const ising::Lattice& lattice, int b, int levels);
-
-/// JSON has no NaN or infinity: a non-finite number is written as null.
-nlohmann::json number_or_null(double x);
-
-/// Formats "value ± error" with the error's two significant digits deciding the precision.
-std::string format_estimate(double value, double error);
 
 }  // namespace deeprg::cli

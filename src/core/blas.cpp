@@ -4,6 +4,10 @@
 
 namespace deeprg {
 
+nlohmann::json to_json(const BlasInfo& blas) {
+  return {{"config", blas.config}, {"core", blas.core}};
+}
+
 BlasInfo blas_info() {
   const char* config = openblas_get_config();
   const char* core = openblas_get_corename();

@@ -12,6 +12,7 @@
 #include <type_traits>
 
 #include "deeprg/core/error.hpp"
+#include "deeprg/core/json.hpp"
 #include "deeprg/ising/jet.hpp"
 
 namespace deeprg::ising {
@@ -378,6 +379,54 @@ InfiniteLattice infinite_chain(const Model& m) {
   // λ₋ = 0 at K = 0 (ξ = 0); |λ₋| → λ₊ in the ordered limits (ξ → ∞)
   const double rate = -e.log_abs_ratio.v;
   out.correlation_length = e.ratio_zero ? 0.0 : rate > 0.0 ? 1.0 / rate : kInf;
+  return out;
+}
+
+namespace {
+
+nlohmann::json thermo_json(const Thermodynamics& t) {
+  return {{"log_z", t.log_z},
+          {"energy_per_spin", t.energy_per_spin},
+          {"specific_heat_per_spin", t.specific_heat_per_spin},
+          {"magnetization_per_spin", t.magnetization_per_spin}};
+}
+
+}  // namespace
+
+nlohmann::json exact_json(const Model& model) {
+  nlohmann::json out = to_json(model);
+  const std::size_t n = model.lattice.sites();
+  if (model.lattice.dim == 1) {
+    out.update(thermo_json(transfer_matrix(model)));
+    out["method"] = "transfer_matrix";
+  } else if (model.h == 0.0 && model.J > 0) {
+    out.update(thermo_json(kaufman(model)));
+    out["method"] = "kaufman";
+  } else if (n <= kCrossCheckSites) {
+    out.update(thermo_json(enumerate(model)));
+    out["method"] = "enumeration";
+  } else {
+    out["method"] = nullptr;  // no exact finite-lattice solution in a field
+  }
+  if (n <= kCrossCheckSites) out["enumeration"] = thermo_json(enumerate(model));
+  if (model.lattice.dim == 2 && model.h == 0.0 && model.J > 0) {
+    const auto inf = onsager(model);
+    out["infinite_lattice"] = {
+        {"method", "onsager_yang"},
+        {"log_z_per_spin", inf.log_z_per_spin},
+        {"energy_per_spin", inf.energy_per_spin},
+        {"specific_heat_per_spin", number_or_null(inf.specific_heat_per_spin)},
+        {"spontaneous_magnetization", inf.spontaneous_magnetization},
+        {"correlation_length", number_or_null(inf.correlation_length)}};
+  } else if (model.lattice.dim == 1) {
+    const auto inf = infinite_chain(model);
+    out["infinite_lattice"] = {{"method", "transfer_matrix"},
+                               {"log_z_per_spin", inf.log_z_per_spin},
+                               {"energy_per_spin", inf.energy_per_spin},
+                               {"specific_heat_per_spin", inf.specific_heat_per_spin},
+                               {"magnetization_per_spin", inf.spontaneous_magnetization},
+                               {"correlation_length", number_or_null(inf.correlation_length)}};
+  }
   return out;
 }
 

@@ -51,4 +51,14 @@ double energy(const Model& model, std::span<const std::int8_t> s) {
          model.h * static_cast<double>(magnetization(s));
 }
 
+nlohmann::json to_json(const Model& m) {
+  nlohmann::json j{{"model", m.name()}, {"L", m.lattice.lx}};
+  if (m.lattice.dim == 2) j["Ly"] = m.lattice.ly;
+  j["J"] = m.J;
+  j["h"] = m.h;
+  j["T"] = m.T;
+  j["K"] = m.K();
+  return j;
+}
+
 }  // namespace deeprg::ising

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "deeprg/core/error.hpp"
+#include "deeprg/core/json.hpp"
 #include "deeprg/core/parallel.hpp"
 
 namespace deeprg::mc {
@@ -209,6 +210,19 @@ Observables measure(const ising::Model& model, std::span<const std::int8_t> samp
                   second_moment_length(x[kM2], x[kFy], lattice.ly));
   });
   return out;
+}
+
+nlohmann::json to_json(const Observables& o) {
+  nlohmann::json j;
+  auto put = [&j](const char* key, const Estimate& e) { put_estimate(j, key, e.value, e.error); };
+  j["samples"] = o.samples;
+  put("energy_per_spin", o.energy_per_spin);
+  put("abs_magnetization", o.abs_magnetization);
+  put("susceptibility", o.susceptibility);
+  put("specific_heat", o.specific_heat);
+  put("binder_cumulant", o.binder_cumulant);
+  put("correlation_length", o.correlation_length);
+  return j;
 }
 
 }  // namespace deeprg::mc

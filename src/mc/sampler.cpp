@@ -11,6 +11,7 @@
 #include "deeprg/core/parallel.hpp"
 #include "deeprg/core/rng.hpp"
 #include "deeprg/mc/autocorrelation.hpp"
+#include "deeprg/version.hpp"
 
 namespace deeprg::mc {
 
@@ -171,6 +172,37 @@ io::SpinSamples sample(const ising::Model& model, const SamplerOptions& options,
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (report) *report = r;
   return out;
+}
+
+Algorithm resolve_algorithm(const std::string& name, const ising::Model& model) {
+  if (name == "auto")
+    return model.h == 0.0 && model.J > 0 ? Algorithm::wolff : Algorithm::metropolis;
+  return parse_algorithm(name);
+}
+
+nlohmann::json sidecar_json(const ising::Model& model, const SamplerOptions& options,
+                            const SamplerReport& r) {
+  nlohmann::json j = ising::to_json(model);
+  j["deeprg_version"] = kVersion;
+  j["algorithm"] = to_string(options.algorithm);
+  j["samples"] = options.samples;
+  j["seed"] = options.seed;
+  j["chains"] = r.chains;
+  j["start"] = "cold (all spins +1)";
+  j["thermalization_sweeps"] = r.thermalization;
+  j["spacing_sweeps"] = r.spacing;
+  j["spacing_mode"] = options.spacing ? "explicit" : "auto (ceil(2 tau_int))";
+  if (r.pilot_sweeps > 0) {
+    j["tau_int"] = r.tau_int;
+    j["tau_int_error"] = r.tau_int_error;
+    j["tau_int_energy"] = r.tau_int_energy;
+    j["tau_int_abs_magnetization"] = r.tau_int_abs_magnetization;
+    j["tau_int_reliable"] = r.tau_reliable;
+    j["pilot_sweeps"] = r.pilot_sweeps;
+  }
+  j["random_global_flip"] = r.global_flip;
+  j["seconds"] = r.seconds;
+  return j;
 }
 
 }  // namespace deeprg::mc

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <string>
 
 #include "deeprg/core/error.hpp"
@@ -122,6 +123,17 @@ Estimate binned_mean(std::span<const double> x, int bins) {
   }
   const BlockedSeries blocked(x, 1, bins);
   return jackknife(blocked, [](std::span<const double> m) { return m[0]; });
+}
+
+std::string format_estimate(double value, double error) {
+  char buf[96];
+  if (!std::isfinite(error) || error <= 0) {
+    std::snprintf(buf, sizeof buf, "%.6g", value);
+    return buf;
+  }
+  const int digits = std::max(0, 1 - static_cast<int>(std::floor(std::log10(error))));
+  std::snprintf(buf, sizeof buf, "%.*f ± %.*f", digits, value, digits, error);
+  return buf;
 }
 
 }  // namespace deeprg::mc

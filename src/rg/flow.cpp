@@ -4,6 +4,7 @@
 #include <string>
 
 #include "deeprg/core/error.hpp"
+#include "deeprg/core/json.hpp"
 #include "deeprg/mc/observables.hpp"
 
 namespace deeprg::rg {
@@ -57,19 +58,12 @@ std::vector<LevelObservables> flow(const io::SpinSamples& samples, const CoarseG
   return out;
 }
 
-namespace {
-nlohmann::json number_or_null(double x) {
-  return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr);
-}
-}  // namespace
-
 nlohmann::json to_json(const LevelObservables& level) {
   nlohmann::json j{{"level", level.level}, {"L", level.lx}};
   if (level.ly > 1) j["Ly"] = level.ly;
   j["samples"] = level.samples;
   auto put = [&j](const char* key, const mc::Estimate& e) {
-    j[key] = number_or_null(e.value);
-    j[std::string(key) + "_error"] = number_or_null(e.error);
+    put_estimate(j, key, e.value, e.error);
   };
   put("abs_magnetization", level.abs_magnetization);
   put("nn_correlation", level.nn_correlation);

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "deeprg/core/error.hpp"
+#include "deeprg/core/json.hpp"
 #include "deeprg/core/parallel.hpp"
 
 namespace deeprg::rg {
@@ -242,10 +243,6 @@ void fill_sector(const std::vector<double>& fine, const std::vector<double>& coa
   });
 }
 
-nlohmann::json number_or_null(double x) {
-  return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr);
-}
-
 }  // namespace
 
 const std::vector<Coupling>& available_couplings(int dim) {
@@ -461,8 +458,7 @@ nlohmann::json to_json(const McrgLevel& level) {
                    {"b", level.b},
                    {"samples", level.samples}};
   auto put = [&j](const char* key, const mc::Estimate& e) {
-    j[key] = number_or_null(e.value);
-    j[std::string(key) + "_error"] = number_or_null(e.error);
+    put_estimate(j, key, e.value, e.error);
   };
   put("y_t", level.y_t);
   put("y_h", level.y_h);

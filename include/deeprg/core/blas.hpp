@@ -3,6 +3,7 @@
 /// work, so that results do not depend on the thread count; OpenBLAS's internal threading would
 /// both change the bits of some products with its thread count and spin idle threads against ours.
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace deeprg {
@@ -15,6 +16,8 @@ struct BlasInfo {
   std::string core;    ///< openblas_get_corename(): the kernel family in use, e.g. "Haswell"
 };
 BlasInfo blas_info();
+/// {"config", "core"}: the provenance entry "blas" of config.json, models and analysis.json.
+nlohmann::json to_json(const BlasInfo& blas);
 
 /// Makes OpenBLAS run every call on the calling thread. The command-line tool calls this once
 /// at start-up; library users who want bit-reproducible results across machines' core counts

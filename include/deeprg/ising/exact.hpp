@@ -9,7 +9,9 @@
 ///   U = ⟨H⟩ = −∂ ln Z/∂β,   C = β² ∂² ln Z/∂β² = (⟨H²⟩ − ⟨H⟩²)/T²,   ⟨M⟩ = ∂ ln Z/∂B,
 ///
 /// and are reported per spin.
+#include <cstddef>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "deeprg/ising/model.hpp"
@@ -129,5 +131,17 @@ InfiniteLattice onsager(const Model& m);
 /// ln λ₊. ξ = 0 when J = 0 and +inf when |λ₋| = λ₊ to double precision. Throws ConfigError
 /// "model" unless the lattice is 1D, and "T"/"J"/"h" for non-finite values.
 InfiniteLattice infinite_chain(const Model& m);
+
+/// Enumeration cross-checks the finite-lattice solution up to this many spins (2^25 states take
+/// about a second).
+inline constexpr std::size_t kCrossCheckSites = 25;
+
+/// Every exact reference for the model as JSON (what `deeprg exact --json` prints): to_json(m),
+/// then log_z, energy_per_spin, specific_heat_per_spin, magnetization_per_spin of the finite
+/// lattice with "method" (kaufman in 2D at h = 0 and J > 0, transfer_matrix in 1D, enumeration
+/// for small lattices otherwise, null when none applies), "enumeration" (the cross-check, up to
+/// kCrossCheckSites spins) and "infinite_lattice" (Onsager/Yang in 2D at h = 0, the infinite
+/// chain in 1D). Non-finite values are null. Throws as the functions it calls.
+nlohmann::json exact_json(const Model& m);
 
 }  // namespace deeprg::ising

@@ -9,6 +9,7 @@
 /// deeprg uses the same convention.
 #include <cstddef>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <span>
 #include <string>
 
@@ -47,6 +48,10 @@ struct Model {
   /// "ising1d" or "ising2d".
   std::string name() const { return lattice.dim == 1 ? "ising1d" : "ising2d"; }
 };
+
+/// The model as JSON: {"model", "L", "Ly" (2D only), "J", "h", "T", "K"}, the header of every
+/// output that describes Ising data.
+nlohmann::json to_json(const Model& model);
 
 /// Σ_⟨ij⟩ s_i s_j over all nearest-neighbour bonds of one configuration.
 std::int64_t bond_sum(const Lattice& lattice, std::span<const std::int8_t> spins);

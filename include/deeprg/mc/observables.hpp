@@ -35,6 +35,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <span>
 #include <vector>
 
@@ -87,5 +88,10 @@ SampleSeries sample_series(const ising::Model& model, std::span<const std::int8_
 /// ConfigError for an invalid model (Model::validate).
 Observables measure(const ising::Model& model, std::span<const std::int8_t> samples,
                     std::size_t n_samples, int blocks = 50, int threads = 0);
+
+/// The estimates as flat JSON (what `deeprg measure --json` prints after the model): "samples",
+/// then energy_per_spin, abs_magnetization, susceptibility, specific_heat, binder_cumulant and
+/// correlation_length, each with its "_error"; undefined values are null.
+nlohmann::json to_json(const Observables& observables);
 
 }  // namespace deeprg::mc

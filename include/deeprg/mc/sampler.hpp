@@ -16,7 +16,9 @@
 /// Chain c stores samples [c·n/chains, (c+1)·n/chains) of the output.
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
+#include <string>
 
 #include "deeprg/io/spin_file.hpp"
 #include "deeprg/mc/chain.hpp"
@@ -58,5 +60,16 @@ struct SamplerReport {
 /// options (zero samples, negative spacing, algorithm incompatible with the model).
 io::SpinSamples sample(const ising::Model& model, const SamplerOptions& options,
                        SamplerReport* report = nullptr);
+
+/// "auto" picks Wolff at h = 0 with J > 0 (cluster updates beat critical slowing down) and
+/// Metropolis otherwise; any other name as parse_algorithm.
+Algorithm resolve_algorithm(const std::string& name, const ising::Model& model);
+
+/// The sidecar that records how samples were made (written beside samples.npy as
+/// samples.npy.json): ising::to_json(model), deeprg_version, algorithm, samples, seed, chains,
+/// start, thermalization_sweeps, spacing_sweeps, spacing_mode, the pilot's τ_int estimates
+/// (when one ran), random_global_flip and seconds.
+nlohmann::json sidecar_json(const ising::Model& model, const SamplerOptions& options,
+                            const SamplerReport& report);
 
 }  // namespace deeprg::mc

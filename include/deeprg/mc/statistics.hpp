@@ -13,6 +13,7 @@
 #include <functional>
 #include <limits>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace deeprg::mc {
@@ -22,6 +23,10 @@ struct Estimate {
   double value = std::numeric_limits<double>::quiet_NaN();
   double error = std::numeric_limits<double>::quiet_NaN();
 };
+
+/// "value ± error" with the error's two significant digits deciding the precision
+/// (e.g. "-1.15130 ± 0.00045"); just the value ("%.6g") when the error is not positive and finite.
+std::string format_estimate(double value, double error);
 
 /// First sample index of block `b` when n samples are split into `blocks` contiguous blocks:
 /// ⌊b·n/blocks⌋ (so block_begin(n, blocks, blocks) = n).

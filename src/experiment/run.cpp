@@ -1,60 +1,51 @@
-// deeprg run, stages 1–3: sample, train, analyse (see experiment.hpp).
+// experiment::run and its first three stages: sample, train, analyse (see run.hpp).
+#include "deeprg/experiment/run.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdarg>
 #include <cstdio>
 #include <filesystem>
-#include <optional>
 
-#include "commands.hpp"
-#include "common.hpp"
 #include "deeprg/analysis/block_overlap.hpp"
+#include "deeprg/core/blas.hpp"
 #include "deeprg/core/error.hpp"
+#include "deeprg/core/json.hpp"
 #include "deeprg/core/rng.hpp"
+#include "deeprg/experiment/claims.hpp"
 #include "deeprg/io/atomic_file.hpp"
+#include "deeprg/ising/exact.hpp"
 #include "deeprg/mc/observables.hpp"
 #include "deeprg/mc/sampler.hpp"
 #include "deeprg/rbm/dbn_ops.hpp"
+#include "deeprg/rbm/metrics_file.hpp"
 #include "deeprg/rbm/model_file.hpp"
 #include "deeprg/rg/block_spin.hpp"
+#include "deeprg/rg/flow.hpp"
 #include "deeprg/version.hpp"
-#include "experiment.hpp"
-#include "metrics_file.hpp"
+#include "stages.hpp"
 
-namespace deeprg::cli {
+namespace deeprg::experiment {
+
+namespace detail {
+
+std::string format(const char* fmt, ...) {
+  va_list args;
+  va_start(args, fmt);
+  char buf[512];
+  const int n = std::vsnprintf(buf, sizeof buf, fmt, args);
+  va_end(args);
+  return n < 0 ? std::string() : std::string(buf, std::min<std::size_t>(n, sizeof buf - 1));
+}
+
+}  // namespace detail
 
 namespace {
 
 namespace fs = std::filesystem;
 
-// The sections whose keys fix the samples and the model. A rerun into a directory whose run
-// differs in any of them is refused (it would mix two runs' outputs) unless --fresh;
-// run.threads (kIgnoredKey) never changes a result and does not count.
-const std::vector<std::string> kResultSections = {"lattice", "sampling", "dbn", "train", "run"};
-
-// Output names of a run directory, removed by --fresh.
-const std::vector<std::string> kOutputs = {"samples.npy",   "samples.npy.json", "model",
-                                           "metrics.jsonl", "analysis.json",    "figures",
-                                           "report.html"};
-
-// Never changes a result, so a rerun with other threads reuses everything.
-const std::string kIgnoredKey = "run.threads";
-
-// The first dotted key under `sections` (other than kIgnoredKey) whose value differs between two
-// to_json() trees.
-std::optional<std::string> first_difference(const nlohmann::json& a, const nlohmann::json& b,
-                                            const std::vector<std::string>& sections) {
-  for (const std::string& section : sections) {
-    const nlohmann::json& x = a.contains(section) ? a[section] : nlohmann::json::object();
-    const nlohmann::json& y = b.contains(section) ? b[section] : nlohmann::json::object();
-    for (const auto& [key, value] : x.items())
-      if ((!y.contains(key) || y[key] != value) && section + "." + key != kIgnoredKey)
-        return section + "." + key;
-    for (const auto& [key, value] : y.items())
-      if (!x.contains(key) && section + "." + key != kIgnoredKey) return section + "." + key;
-  }
-  return std::nullopt;
-}
+using detail::format;
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -68,24 +59,16 @@ io::SpinSamples head(const io::SpinSamples& samples, std::size_t n) {
   return out;
 }
 
-// Observables of a set of ±1 samples as flat JSON, plus the nearest-neighbour correlation
-// ⟨s_i s_j⟩ = −e·N/(J·N_bonds) (h = 0; N_bonds = 2N in 2D) and ξ in spacings of the input
-// lattice (`spacing` = b^level).
-nlohmann::json observables_json(const ising::Model& model, const io::SpinSamples& samples,
-                                double spacing, int threads) {
-  const mc::Observables o = mc::measure(model, samples.spins, samples.count, 50, threads);
-  const double per_bond = static_cast<double>(samples.lattice.sites()) /
-                          static_cast<double>(samples.lattice.bonds()) / model.J;
-  return {{"samples", samples.count},
-          {"lattice", samples.lattice.lx},
-          {"energy_per_spin", number_or_null(o.energy_per_spin.value)},
-          {"energy_per_spin_error", number_or_null(o.energy_per_spin.error)},
-          {"nn_correlation", number_or_null(-o.energy_per_spin.value * per_bond)},
-          {"nn_correlation_error", number_or_null(o.energy_per_spin.error * per_bond)},
-          {"abs_magnetization", number_or_null(o.abs_magnetization.value)},
-          {"abs_magnetization_error", number_or_null(o.abs_magnetization.error)},
-          {"correlation_length", number_or_null(o.correlation_length.value * spacing)},
-          {"correlation_length_error", number_or_null(o.correlation_length.error * spacing)}};
+// Observables of a set of ±1 samples as flat JSON (rg::measure_level: |m|, the nearest-neighbour
+// correlation ⟨s_i s_j⟩ and ξ, here in spacings of the input lattice, `spacing` = b^level).
+nlohmann::json observables_json(const io::SpinSamples& samples, double spacing, int threads) {
+  const rg::LevelObservables o = rg::measure_level(samples, 0, 50, threads);
+  nlohmann::json j{{"samples", samples.count}, {"lattice", samples.lattice.lx}};
+  put_estimate(j, "nn_correlation", o.nn_correlation.value, o.nn_correlation.error);
+  put_estimate(j, "abs_magnetization", o.abs_magnetization.value, o.abs_magnetization.error);
+  put_estimate(j, "correlation_length", o.correlation_length.value * spacing,
+               o.correlation_length.error * spacing);
+  return j;
 }
 
 // ±1 spins drawn from the visible means of a reconstruction: s = +1 with probability p
@@ -106,128 +89,107 @@ io::SpinSamples sample_spins(const MatrixF& means, rbm::Units units, const ising
 
 }  // namespace
 
-void run_experiment(const experiment::ExperimentConfig& config, const std::string& preset,
-                    const fs::path& dir, bool fresh) {
-  experiment::validate(config);
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec || !fs::is_directory(dir))
-    throw IoError(dir.string() + ": cannot create run directory (" + ec.message() + ")");
+ExperimentResult run(const ExperimentConfig& config, const RunOptions& options,
+                     Observer& observer) {
+  validate(config);
+  const RunDirectory dir(options.directory);
+  const bool reuse = dir.prepare(config, options.preset, options.fresh);
 
-  const nlohmann::json resolved = experiment::to_json(config);
-  const fs::path config_path = dir / "config.json";
-  bool reuse = false;
-  if (fresh) {
-    for (const std::string& name : kOutputs) fs::remove_all(dir / name, ec);
-  } else if (fs::exists(config_path)) {
-    nlohmann::json previous;
-    try {
-      previous = nlohmann::json::parse(io::read_file(config_path)).at("config");
-      if (!previous.is_object()) throw nlohmann::json::other_error::create(501, "config", nullptr);
-    } catch (const nlohmann::json::exception& e) {
-      throw IoError(config_path.string() + ": not a deeprg run configuration (" + e.what() +
-                    "); use another --out or --fresh");
-    }
-    const auto differs = first_difference(previous, resolved, kResultSections);
-    if (differs) {
-      const auto dot = differs->find('.');
-      const auto& old_section = previous[differs->substr(0, dot)];
-      const std::string key = differs->substr(dot + 1);
-      throw ConfigError(*differs, dir.string() + " holds a run with " + *differs + " = " +
-                                      (old_section.contains(key) ? old_section[key].dump()
-                                                                 : std::string("(unset)")) +
-                                      "; use another --out, or --fresh to replace that run");
-    }
-    reuse = true;
-  }
-
-  nlohmann::json record{{"deeprg_version", kVersion},
-                        {"command", "deeprg run"},
-                        {"preset", preset},
-                        {"seed", config.seed},
-                        {"blas", blas_json()},
-                        {"config", resolved},
-                        {"sources", nlohmann::json::object()}};
-  for (const auto& key : experiment::config_keys()) record["sources"][key.key] = key.source;
-  io::write_file_atomic(config_path, record.dump(2) + "\n");
-
-  Experiment run;
+  ExperimentResult run;
   run.config = config;
-  run.preset = preset;
-  run.dir = dir;
-  std::printf("deeprg %s: Mehta & Schwab's experiment (preset %s) in %s%s\n", kVersion,
-              preset.c_str(), dir.c_str(), reuse ? ", reusing the earlier run's outputs" : "");
+  run.preset = options.preset;
+  run.directory = options.directory;
+  observer.message(format("deeprg %s: Mehta & Schwab's experiment (preset %s) in %s%s", kVersion,
+                          options.preset.c_str(), dir.root().c_str(),
+                          reuse ? ", reusing the earlier run's outputs" : ""));
   const auto total_start = std::chrono::steady_clock::now();
-  sample_stage(run, reuse);
-  train_stage(run, reuse);
-  auto timed = [&run](const char* stage, const char* what, auto&& body) {
-    std::printf("[%s] %s\n", stage, what);
-    std::fflush(stdout);
+  auto finished = [&](StageTime time) {
+    run.times.push_back(time);
+    observer.stage_finished(time);
+  };
+  finished(detail::sample_stage(run, dir, observer, reuse));
+  finished(detail::train_stage(run, dir, observer, reuse));
+  auto timed = [&](const char* stage, const char* what, auto&& body) {
+    observer.message(format("[%s] %s", stage, what));
     const auto start = std::chrono::steady_clock::now();
     body();
-    run.times.push_back({stage, seconds_since(start), false});
+    finished({stage, seconds_since(start), false});
   };
   timed("analyse", "receptive fields, block-spin overlap, observables of reconstructions",
-        [&] { analyse_stage(run); });
-  timed("figures", "figures A-E and diagnostics", [&] { figures_stage(run); });
-  timed("report", "report.html", [&] { report_stage(run); });
+        [&] { detail::analyse_stage(run, dir); });
+  timed("figures", "figures A-E and diagnostics", [&] { detail::figures_stage(run, dir); });
+  timed("report", "report.html", [&] { detail::report_stage(run, dir); });
   // analysis.json was written before the last stages ended: complete its timings.
   nlohmann::json times = nlohmann::json::array();
   for (const StageTime& t : run.times)
     times.push_back({{"stage", t.stage}, {"seconds", t.seconds}, {"reused", t.reused}});
-  run.analysis["stage_seconds"] = times;
-  io::write_file_atomic(dir / "analysis.json", run.analysis.dump(2) + "\n");
-  std::printf("done in %.1fs:", seconds_since(total_start));
+  run.analysis.document["stage_seconds"] = times;
+  io::write_file_atomic(dir.analysis(), run.analysis.document.dump(2) + "\n");
+  std::string summary = format("done in %.1fs:", seconds_since(total_start));
   for (const StageTime& t : run.times)
-    std::printf(" %s %.1fs%s", t.stage.c_str(), t.seconds, t.reused ? " (reused)" : "");
-  std::printf("\n  open %s\n", (dir / "report.html").c_str());
+    summary += format(" %s %.1fs%s", t.stage.c_str(), t.seconds, t.reused ? " (reused)" : "");
+  observer.message(summary);
+  observer.message("  open " + dir.report().string());
+  return run;
 }
 
-void sample_stage(Experiment& run, bool reuse) {
+ExperimentResult run(const ExperimentConfig& config, const RunOptions& options) {
+  Observer silent;
+  return run(config, options, silent);
+}
+
+namespace detail {
+
+StageTime sample_stage(ExperimentResult& run, const RunDirectory& dir, Observer& observer,
+                       bool reuse) {
   const auto& c = run.config;
   const auto start = std::chrono::steady_clock::now();
   run.model = ising::Model{ising::Lattice::square(c.L, c.L), 1.0, 0.0, 1.0 / c.K};
   run.model.validate();
-  const fs::path path = run.dir / "samples.npy";
+  const fs::path path = dir.samples();
   if (reuse && fs::exists(path)) {
     run.samples = io::read_spins(path);
     if (run.samples.count != c.samples || run.samples.lattice.lx != c.L ||
         run.samples.lattice.ly != c.L)
-      throw IoError(path.string() + ": does not hold the configured samples; rerun with --fresh");
-    std::printf("[sample] reusing %zu samples from %s\n", run.samples.count, path.c_str());
-    run.times.push_back({"sample", seconds_since(start), true});
-    return;
+      throw IoError(path.string() + ": does not hold the configured samples; start the run fresh");
+    observer.message(
+        format("[sample] reusing %zu samples from %s", run.samples.count, path.c_str()));
+    return {"sample", seconds_since(start), true};
   }
-  std::printf("[sample] %zu samples of the %dx%d Ising model at K = %.4g (T = %.4f), %s\n",
-              c.samples, c.L, c.L, c.K, run.model.T, c.algorithm.c_str());
-  std::fflush(stdout);
+  observer.message(
+      format("[sample] %zu samples of the %dx%d Ising model at K = %.4g (T = %.4f), %s", c.samples,
+             c.L, c.L, c.K, run.model.T, c.algorithm.c_str()));
   mc::SamplerOptions options;
   options.algorithm = mc::parse_algorithm(c.algorithm);
   options.samples = c.samples;
   options.seed = c.seed;
   options.threads = c.threads;
-  ProgressBar bar("sample");
-  options.progress = [&bar](double done, double total) { bar.update(done, total); };
+  observer.progress_started("sample", 0);
+  options.progress = [&observer](double done, double total) {
+    observer.progress("sample", done, total);
+  };
   mc::SamplerReport report;
   run.samples = mc::sample(run.model, options, &report);
-  bar.finish();
+  observer.progress_finished("sample");
   io::write_spins(path, run.samples);
-  io::write_sidecar(path, sampler_sidecar(run.model, options, report));
-  std::printf("  tau_int = %.3g sweeps, spacing %lld sweeps, %d chains -> %s\n", report.tau_int,
-              static_cast<long long>(report.spacing), report.chains, path.c_str());
-  run.times.push_back({"sample", seconds_since(start), false});
+  io::write_sidecar(path, mc::sidecar_json(run.model, options, report));
+  observer.message(format("  tau_int = %.3g sweeps, spacing %lld sweeps, %d chains -> %s",
+                          report.tau_int, static_cast<long long>(report.spacing), report.chains,
+                          path.c_str()));
+  return {"sample", seconds_since(start), false};
 }
 
-void train_stage(Experiment& run, bool reuse) {
+StageTime train_stage(ExperimentResult& run, const RunDirectory& dir, Observer& observer,
+                      bool reuse) {
   const auto& c = run.config;
   const auto start = std::chrono::steady_clock::now();
-  const fs::path model_dir = run.dir / "model";
-  const fs::path metrics_path = run.dir / "metrics.jsonl";
+  const fs::path model_dir = dir.model();
+  const fs::path metrics_path = dir.metrics();
   const rbm::Units visible = rbm::parse_units(c.visible_units, "dbn.visible_units");
   const rbm::Units hidden = rbm::parse_units(c.hidden_units, "dbn.hidden_units");
 
   // Metrics of an earlier, interrupted run are kept (one line per layer and epoch).
-  MetricsFile metrics(metrics_path, reuse, c.hidden.size(), "rerun with --fresh");
+  rbm::MetricsFile metrics(metrics_path, reuse, c.hidden.size(), "start the run fresh");
   auto flush_metrics = [&] {
     run.metrics = metrics.lines();
     metrics.write();
@@ -242,18 +204,16 @@ void train_stage(Experiment& run, bool reuse) {
              (l > 0 || run.dbn.layers[l].visible == visible);
     if (!fits)
       throw IoError((model_dir / "dbn.json").string() +
-                    ": the model does not have the configured layers; rerun with --fresh");
+                    ": the model does not have the configured layers; start the run fresh");
     flush_metrics();
-    std::printf("[train] reusing the trained DBN in %s\n", model_dir.c_str());
-    run.times.push_back({"train", seconds_since(start), true});
-    return;
+    observer.message(format("[train] reusing the trained DBN in %s", model_dir.c_str()));
+    return {"train", seconds_since(start), true};
   }
 
   std::string sizes = std::to_string(run.samples.lattice.sites());
   for (const std::size_t n : c.hidden) sizes += "-" + std::to_string(n);
-  std::printf("[train] DBN %s, CD-%d, %d epochs per layer, batch %zu, lr %g, L1 %g\n",
-              sizes.c_str(), c.cd_k, c.epochs, c.batch_size, c.learning_rate, c.l1);
-  std::fflush(stdout);
+  observer.message(format("[train] DBN %s, CD-%d, %d epochs per layer, batch %zu, lr %g, L1 %g",
+                          sizes.c_str(), c.cd_k, c.epochs, c.batch_size, c.learning_rate, c.l1));
   fs::create_directories(model_dir);
   const MatrixF data = rbm::spins_to_visible(run.samples.spins, run.samples.count,
                                              run.samples.lattice.sites(), visible);
@@ -288,42 +248,41 @@ void train_stage(Experiment& run, bool reuse) {
     below = n;
   }
   double done = 0;
-  ProgressBar bar("train");
   o.on_epoch = [&](const rbm::EpochMetrics& m) {
     // Every epoch, before its checkpoint: a run killed in between retrains the epoch and
     // replaces its line.
     if (metrics.record(m)) done += cost[m.layer];
-    bar.update(done, total);
+    observer.progress("train", done, total);
     if (m.epoch == c.epochs) {
-      bar.finish();
-      std::printf("  layer %zu: reconstruction error %.4f after %d epochs (%.1fs so far)\n",
-                  m.layer + 1, m.reconstruction_error, m.epoch, seconds_since(start));
-      std::fflush(stdout);
+      observer.progress_finished("train");
+      observer.message(
+          format("  layer %zu: reconstruction error %.4f after %d epochs (%.1fs so far)",
+                 m.layer + 1, m.reconstruction_error, m.epoch, seconds_since(start)));
     }
   };
   // An epoch resumed from its checkpoint is not reported again: count it as done.
   if (reuse)
     for (const auto& [layer, epochs] : metrics.epochs_per_layer())
       done += cost.at(layer - 1) * static_cast<double>(epochs);
-  bar.set_done_before(done);
+  observer.progress_started("train", done);
 
   run.dbn = rbm::train_dbn(data, c.hidden, visible, hidden, options);
-  bar.finish();
+  observer.progress_finished("train");
   const nlohmann::json provenance{{"deeprg_version", kVersion},
-                                  {"blas", blas_json()},
+                                  {"blas", to_json(blas_info())},
                                   {"data", "samples.npy"},
                                   {"command", "deeprg run"},
-                                  {"config", experiment::to_json(c)}};
+                                  {"config", to_json(c)}};
   run.dbn.meta.update(provenance);
   rbm::save_dbn(model_dir, run.dbn);
   flush_metrics();
   // The finished model supersedes the per-layer checkpoints.
   for (std::size_t l = 0; l < c.hidden.size(); ++l)
     fs::remove(rbm::layer_checkpoint_path(o.checkpoint, l));
-  run.times.push_back({"train", seconds_since(start), false});
+  return {"train", seconds_since(start), false};
 }
 
-void analyse_stage(Experiment& run) {
+void analyse_stage(ExperimentResult& run, const RunDirectory& dir) {
   const auto& c = run.config;
   const int threads = c.threads;
   const ising::Lattice& lattice = run.samples.lattice;
@@ -333,24 +292,28 @@ void analyse_stage(Experiment& run) {
   const io::SpinSamples subset = head(run.samples, n);
   const MatrixF v = rbm::spins_to_visible(subset.spins, n, lattice.sites(), visible);
 
-  nlohmann::json& a = run.analysis;
+  ExperimentAnalysis& result = run.analysis;
+  nlohmann::json& a = result.document;
   a = nlohmann::json::object();
   a["deeprg_version"] = kVersion;
-  a["blas"] = blas_json();
+  a["blas"] = to_json(blas_info());
   a["seed"] = c.seed;
   a["preset"] = run.preset;
-  a["config"] = experiment::to_json(c);
+  a["config"] = to_json(c);
   a["analysis_samples"] = n;
 
   // The data against the exact solution (all samples).
-  nlohmann::json data = model_json(run.model);
-  data.update(measure_json(run.model, run.samples, threads));
-  data["exact"] = exact_json(run.model);
+  nlohmann::json data = ising::to_json(run.model);
+  data.update(
+      mc::to_json(mc::measure(run.model, run.samples.spins, run.samples.count, 50, threads)));
+  data["exact"] = ising::exact_json(run.model);
   a["data"] = data;
 
   // Receptive fields r(l) = r(l−1)·W(l) and their shapes.
-  run.fields = analysis::receptive_fields(run.dbn);
-  run.layer_fields = analysis::layer_fields(run.fields, lattice, c.rf_fraction, threads);
+  result.fields = analysis::receptive_fields(run.dbn);
+  result.layer_fields = analysis::layer_fields(result.fields, lattice, c.rf_fraction, threads);
+  // A field spread evenly over the whole torus: the scale of "not local at all".
+  a["uniform_field_radius"] = analysis::block_reference(lattice, c.L, c.rf_fraction).radius;
 
   // Majority-rule block spins of the same samples, as many levels as the lattice allows.
   const int levels = std::min(static_cast<int>(n_layers), rg::max_block_levels(lattice, 2));
@@ -362,11 +325,11 @@ void analyse_stage(Experiment& run) {
   block.threads = threads;
   const std::vector<io::SpinSamples> blocks = rg::block_spin_levels(subset, block, levels);
 
-  const nlohmann::json data_subset = observables_json(run.model, subset, 1.0, threads);
+  const nlohmann::json data_subset = observables_json(subset, 1.0, threads);
   a["data_subset"] = data_subset;
   a["layers"] = nlohmann::json::array();
   for (std::size_t l = 1; l <= n_layers; ++l) {
-    const analysis::LayerFields& f = run.layer_fields[l - 1];
+    const analysis::LayerFields& f = result.layer_fields[l - 1];
     nlohmann::json layer{
         {"layer", l},
         {"units", f.units},
@@ -382,7 +345,7 @@ void analyse_stage(Experiment& run) {
         {"block_participation", f.block_participation},
         {"locality", f.locality_mean}};
     if (l >= 2) {
-      const auto& prev = run.layer_fields[l - 2];
+      const auto& prev = result.layer_fields[l - 2];
       layer["radius_growth"] = number_or_null(f.radius_median / prev.radius_median);
       layer["block_radius_growth"] = number_or_null(f.block_radius / prev.block_radius);
     }
@@ -396,9 +359,8 @@ void analyse_stage(Experiment& run) {
                                 {"best_per_unit", o.best_per_unit},
                                 {"neighbour_blocks", o.neighbour_blocks},
                                 {"matched_fraction", o.matched_fraction}};
-      const ising::Model coarse{blocks[l].lattice, run.model.J, 0.0, run.model.T};
       layer["majority_rule"] =
-          observables_json(coarse, blocks[l], std::pow(2.0, static_cast<double>(l)), threads);
+          observables_json(blocks[l], std::pow(2.0, static_cast<double>(l)), threads);
     }
 
     // Reconstruction through layer l (rbm::reconstruct from the up pass above): mean field
@@ -411,7 +373,7 @@ void analyse_stage(Experiment& run) {
     }
     const io::SpinSamples drawn =
         sample_spins(r, visible, lattice, c.seed, (std::uint64_t{0x5EC0} << 40) + (l << 32));
-    nlohmann::json recon = observables_json(run.model, drawn, 1.0, threads);
+    nlohmann::json recon = observables_json(drawn, 1.0, threads);
     recon["mean_squared_error"] = squared / static_cast<double>(r.size());
     layer["reconstruction"] = recon;
     a["layers"].push_back(layer);
@@ -420,8 +382,8 @@ void analyse_stage(Experiment& run) {
   // The paper's claim, measured: fields grow with depth about like 2×2 block spins.
   nlohmann::json growth = nlohmann::json::array();
   for (std::size_t l = 2; l <= n_layers; ++l) {
-    const auto& cur = run.layer_fields[l - 1];
-    const auto& prev = run.layer_fields[l - 2];
+    const auto& cur = result.layer_fields[l - 1];
+    const auto& prev = result.layer_fields[l - 2];
     // The median is the headline: a few units that never localise (noise-like fields of radius
     // ~L/2) move the mean of a layer far more than its typical field.
     growth.push_back(
@@ -438,14 +400,17 @@ void analyse_stage(Experiment& run) {
   MatrixF first(shown, v.cols);
   std::copy(v.data.begin(), v.data.begin() + static_cast<std::ptrdiff_t>(shown * v.cols),
             first.data.begin());
-  run.reconstructions.assign(n_layers + 1, {});
+  result.reconstructions.assign(n_layers + 1, {});
   for (std::size_t l = 0; l <= n_layers; ++l) {
     const MatrixF r = rbm::reconstruct(run.dbn, first, l);
     for (std::size_t k = 0; k < shown; ++k)
-      run.reconstructions[l].emplace_back(r.row(k).begin(), r.row(k).end());
+      result.reconstructions[l].emplace_back(r.row(k).begin(), r.row(k).end());
   }
 
-  io::write_file_atomic(run.dir / "analysis.json", a.dump(2) + "\n");
+  a["claims"] = to_json(claims(a));
+  io::write_file_atomic(dir.analysis(), a.dump(2) + "\n");
 }
 
-}  // namespace deeprg::cli
+}  // namespace detail
+
+}  // namespace deeprg::experiment

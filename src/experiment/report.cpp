@@ -1,4 +1,4 @@
-// deeprg run, stages 4–5: figures (PNG) and the self-contained report.html.
+// experiment::run, stages 4–5: figures (PNG) and the self-contained report.html.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <string>
 
-#include "common.hpp"
 #include "deeprg/core/parallel.hpp"
+#include "deeprg/experiment/claims.hpp"
 #include "deeprg/io/atomic_file.hpp"
 #include "deeprg/ising/model.hpp"
 #include "deeprg/mc/observables.hpp"
@@ -16,9 +16,10 @@
 #include "deeprg/report/line_plot.hpp"
 #include "deeprg/rg/block_spin.hpp"
 #include "deeprg/version.hpp"
-#include "experiment.hpp"
+#include "stages.hpp"
+#include "text.hpp"
 
-namespace deeprg::cli {
+namespace deeprg::experiment::detail {
 
 namespace {
 
@@ -26,29 +27,6 @@ namespace fs = std::filesystem;
 
 // Line plots are wider than PLplot's 4:3 default: the legend sits beside the axes.
 constexpr int kPlotWidth = 1000;
-
-std::string fixed(double x, int digits) {
-  if (!std::isfinite(x)) return "–";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, x);
-  return buf;
-}
-
-std::string general(double x) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%g", x);
-  return buf;
-}
-
-double number(const nlohmann::json& j, const char* key) {
-  return j.contains(key) && j[key].is_number() ? j[key].get<double>() : std::nan("");
-}
-
-std::string estimate(const nlohmann::json& j, const std::string& key) {
-  const double value = number(j, key.c_str());
-  const double error = number(j, (key + "_error").c_str());
-  return std::isfinite(value) ? format_estimate(value, error) : "–";
-}
 
 // The letter of the paper's panel showing layer l's receptive fields (Fig. 4 C, D), or none.
 std::string field_figure_name(std::size_t layer) {
@@ -63,9 +41,10 @@ report::ImagePanel lattice_panel(std::string title, int L, std::vector<double> v
 }
 
 // Columns of r(l) for the selected units as L × L panels.
-report::ImageGrid field_grid(const Experiment& run, std::size_t layer, const std::string& title) {
-  const MatrixD& r = run.fields[layer - 1];
-  const analysis::LayerFields& shapes = run.layer_fields[layer - 1];
+report::ImageGrid field_grid(const ExperimentResult& run, std::size_t layer,
+                             const std::string& title) {
+  const MatrixD& r = run.analysis.fields[layer - 1];
+  const analysis::LayerFields& shapes = run.analysis.layer_fields[layer - 1];
   report::ImageGrid grid;
   grid.title = title;
   grid.colours = report::ColourMap::diverging;
@@ -91,9 +70,9 @@ report::Series series(std::string label, std::vector<double> x, std::vector<doub
 
 // One observable of the data (level 0), the majority-rule blocks and the reconstructions
 // against the layer.
-report::LinePlot flow_plot(const Experiment& run, const std::string& key, const std::string& title,
-                           const std::string& y_label) {
-  const nlohmann::json& a = run.analysis;
+report::LinePlot flow_plot(const ExperimentResult& run, const std::string& key,
+                           const std::string& title, const std::string& y_label) {
+  const nlohmann::json& a = run.analysis.document;
   std::vector<double> layers, majority, majority_err, recon, recon_err, majority_layers;
   for (const auto& layer : a["layers"]) {
     const double l = layer["layer"].get<double>();
@@ -137,97 +116,21 @@ std::string spread_note(const std::vector<analysis::LayerFields>& layers) {
          "through its median changes from seed to seed.";
 }
 
-// The radius of a field spread evenly over the whole torus: the scale of "not local at all".
-double uniform_field_radius(const Experiment& run) {
-  return analysis::block_reference(run.samples.lattice, run.config.L, run.config.rf_fraction)
-      .radius;
-}
-
-// Values joined with " → " (one per layer), at `digits` decimals.
-std::string chain(const std::vector<double>& values, int digits) {
-  std::string out;
-  for (const double v : values) out += (out.empty() ? "" : " → ") + fixed(v, digits);
-  return out;
-}
-
 // The paper's four claims next to this run's numbers, and what they say: the report's summary.
-report::Table claims_table(const Experiment& run) {
-  const nlohmann::json& a = run.analysis;
-  const auto& layers = run.layer_fields;
+report::Table claims_table(const nlohmann::json& analysis) {
   report::Table t{"The paper's claims, measured in this run (details in the sections below)",
                   {"claim (Mehta & Schwab, Fig. 4)", "measured", "reading"},
                   {}};
-  const double uniform = uniform_field_radius(run);
-  const auto& first = layers.front();
-  const bool local = first.dead_units < first.units && first.radius_median < 0.25 * uniform;
-  t.rows.push_back({"first-layer weights are local patches (B)",
-                    "median radius " + fixed(first.radius_median, 2) + " [quartiles " +
-                        fixed(first.radius_q25, 2) + ", " + fixed(first.radius_q75, 2) +
-                        "]; a uniform field: " + fixed(uniform, 1),
-                    local ? "local" : "not local"});
-
-  std::vector<double> radius, block;
-  for (const auto& f : layers) {
-    radius.push_back(f.radius_median);
-    block.push_back(f.block_radius);
-  }
-  bool grows = true;
-  std::string ratios, block_ratios;
-  for (const auto& g : a["receptive_field_growth"]) {
-    const double ratio = number(g, "median_radius_ratio");
-    grows = grows && ratio > 1;
-    ratios += (ratios.empty() ? "×" : ", ×") + fixed(ratio, 2);
-    block_ratios +=
-        (block_ratios.empty() ? "×" : ", ×") + fixed(number(g, "block_radius_ratio"), 2);
-  }
-  t.rows.push_back({"receptive fields grow with depth like block spins (C, D)",
-                    "median radius " + chain(radius, 2) + "; 2^l × 2^l blocks " + chain(block, 2),
-                    layers.size() < 2 ? "one layer: nothing to compare"
-                                      : std::string(grows ? "grow at every layer: "
-                                                          : "do not grow at every layer: ") +
-                                            ratios + " (blocks " + block_ratios + ")"});
-
-  std::vector<double> best, neighbour;
-  for (const auto& layer : a["layers"])
-    if (layer.contains("block_overlap")) {
-      best.push_back(number(layer["block_overlap"], "best_per_block"));
-      neighbour.push_back(number(layer["block_overlap"], "neighbour_blocks"));
-    }
-  bool above = !best.empty();
-  for (std::size_t l = 0; l < best.size(); ++l) above = above && best[l] > neighbour[l];
-  t.rows.push_back({"hidden units act as majority-rule block spins",
-                    "best unit per block |r| " + chain(best, 2) +
-                        "; neighbouring blocks (baseline) " + chain(neighbour, 2),
-                    best.empty() ? "no layer has blocks to compare"
-                    : above      ? "above the baseline at every layer"
-                                 : "not above the baseline at every layer"});
-
-  std::vector<double> xi, nn, nn_majority;
-  for (const auto& layer : a["layers"]) {
-    xi.push_back(number(layer["reconstruction"], "correlation_length"));
-    nn.push_back(number(layer["reconstruction"], "nn_correlation"));
-    if (layer.contains("majority_rule"))
-      nn_majority.push_back(number(layer["majority_rule"], "nn_correlation"));
-  }
-  const double xi_data = number(a["data_subset"], "correlation_length");
-  const double xi_change = 100 * (xi.front() / xi_data - 1);
-  t.rows.push_back(
-      {"reconstructions keep the large-scale structure (E)",
-       "ξ: data " + fixed(xi_data, 2) + ", reconstructions " + chain(xi, 2) + "; ⟨s_i s_j⟩: data " +
-           fixed(number(a["data_subset"], "nn_correlation"), 3) + ", reconstructions " +
-           chain(nn, 3) + " (majority rule " + chain(nn_majority, 3) + ")",
-       std::isfinite(xi_change) ? "ξ through layer 1: " + std::string(xi_change >= 0 ? "+" : "") +
-                                      fixed(xi_change, 0) + "% against the data"
-                                : "ξ through layer 1: no second-moment estimate to compare"});
+  for (const Claim& c : claims(analysis)) t.rows.push_back({c.claim, c.measured, c.reading});
   return t;
 }
 
 }  // namespace
 
-void figures_stage(Experiment& run) {
+void figures_stage(const ExperimentResult& run, const RunDirectory& dir) {
   const auto& c = run.config;
-  const fs::path dir = run.dir / "figures";
-  fs::create_directories(dir);
+  const fs::path figures = dir.figures();
+  fs::create_directories(figures);
   const std::size_t n_layers = run.dbn.layers.size();
   const int L = c.L;
 
@@ -244,16 +147,16 @@ void figures_stage(Experiment& run) {
                                 std::to_string(L / b) + "×" + std::to_string(L / b) + ")"
                           : "");
   }
-  report::write_architecture(dir / "A_architecture.png",
+  report::write_architecture(figures / "A_architecture.png",
                              "Fig. 4A: deep belief network (stacked RBMs)", boxes, notes);
 
   // B: first-layer weights; C, D, …: effective receptive fields of deeper layers.
   report::write_image_grid(
-      dir / "B_layer1_weights.png",
+      figures / "B_layer1_weights.png",
       field_grid(run, 1, "Fig. 4B: first-layer weights W(1) of hidden units, on the lattice"));
   for (std::size_t l = 2; l <= n_layers; ++l)
     report::write_image_grid(
-        dir / field_figure_name(l),
+        figures / field_figure_name(l),
         field_grid(run, l,
                    "Receptive fields r(" + std::to_string(l) + ") = r(" + std::to_string(l - 1) +
                        ")·W(" + std::to_string(l) + ") of layer " + std::to_string(l)));
@@ -267,16 +170,17 @@ void figures_stage(Experiment& run) {
   e.high = 1;
   e.colour_bar = spin ? "⟨s⟩" : "P(s = +1)";
   e.columns = n_layers + 1;
-  const std::size_t shown = run.reconstructions.empty() ? 0 : run.reconstructions[0].size();
+  const std::size_t shown =
+      run.analysis.reconstructions.empty() ? 0 : run.analysis.reconstructions[0].size();
   for (std::size_t k = 0; k < shown; ++k) {
     e.row_labels.push_back("sample " + std::to_string(k + 1));
     for (std::size_t l = 0; l <= n_layers; ++l) {
-      const auto& r = run.reconstructions[l][k];
+      const auto& r = run.analysis.reconstructions[l][k];
       e.panels.push_back(lattice_panel(l == 0 ? "data" : "from layer " + std::to_string(l), L,
                                        std::vector<double>(r.begin(), r.end())));
     }
   }
-  if (shown > 0) report::write_image_grid(dir / "E_reconstructions.png", e);
+  if (shown > 0) report::write_image_grid(figures / "E_reconstructions.png", e);
 
   // Training curves: reconstruction error per epoch, one line per layer.
   report::LinePlot training;
@@ -293,7 +197,7 @@ void figures_stage(Experiment& run) {
       }
     training.series.push_back(series("layer " + std::to_string(l), x, y));
   }
-  report::write_line_plot(dir / "training.png", training);
+  report::write_line_plot(figures / "training.png", training);
 
   // The data against the exact solution: the distribution of the energy per spin.
   {
@@ -323,9 +227,9 @@ void figures_stage(Experiment& run) {
     plot.x_label = "energy per spin e = H/N";
     plot.y_label = "probability density";
     plot.series.push_back(series("samples (histogram)", x, density));
-    const nlohmann::json& exact = run.analysis["data"]["exact"];
+    const nlohmann::json& exact = run.analysis.document["data"]["exact"];
     const double kaufman = number(exact, "energy_per_spin");
-    const double mean = number(run.analysis["data"], "energy_per_spin");
+    const double mean = number(run.analysis.document["data"], "energy_per_spin");
     plot.series.push_back(series("sample mean", {mean, mean}, {0, peak}));
     plot.series.push_back(
         series("exact ⟨e⟩, " + std::to_string(L) + "×" + std::to_string(L) + " torus (Kaufman)",
@@ -335,7 +239,7 @@ void figures_stage(Experiment& run) {
       plot.series.push_back(
           series("exact ⟨e⟩, infinite lattice (Onsager)", {onsager, onsager}, {0, peak}));
     }
-    report::write_line_plot(dir / "data_energy.png", plot);
+    report::write_line_plot(figures / "data_energy.png", plot);
   }
 
   // RG diagnostics: receptive-field radius, block overlap, observables along the flow.
@@ -347,7 +251,7 @@ void figures_stage(Experiment& run) {
     plot.y_label = "radius holding " + fixed(100 * c.rf_fraction, 0) + "% of Σ r² (spacings)";
     plot.x_tick = 1;
     std::vector<double> x, radius, radius_err, median, block;
-    for (const auto& f : run.layer_fields) {
+    for (const auto& f : run.analysis.layer_fields) {
       x.push_back(static_cast<double>(f.layer));
       radius.push_back(f.radius_mean);
       radius_err.push_back(f.radius_error);
@@ -357,7 +261,7 @@ void figures_stage(Experiment& run) {
     plot.series.push_back(series("learned fields, mean ± s.e.", x, radius, radius_err));
     plot.series.push_back(series("learned fields, median", x, median));
     plot.series.push_back(series("uniform 2^l × 2^l block (majority rule)", x, block));
-    report::write_line_plot(dir / "receptive_field_radius.png", plot);
+    report::write_line_plot(figures / "receptive_field_radius.png", plot);
   }
   {
     // The distribution behind the mean and median: a layer can hold several kinds of unit
@@ -372,7 +276,7 @@ void figures_stage(Experiment& run) {
     plot.log_x = true;
     constexpr int kBins = 13;  // 2^-1 … 2^5.5
     double peak = 0;
-    for (const auto& f : run.layer_fields) {
+    for (const auto& f : run.analysis.layer_fields) {
       std::vector<double> x(kBins), share(kBins, 0.0);
       const auto live = static_cast<double>(f.units - f.dead_units);
       for (int k = 0; k < kBins; ++k) x[k] = std::exp2(-1.0 + 0.5 * k + 0.25);
@@ -386,11 +290,11 @@ void figures_stage(Experiment& run) {
           series("layer " + std::to_string(f.layer) + " (" + std::to_string(f.units) + " units)", x,
                  share));
     }
-    for (const auto& f : run.layer_fields)
+    for (const auto& f : run.analysis.layer_fields)
       plot.series.push_back(
           series(std::to_string(f.block) + "×" + std::to_string(f.block) + " block radius",
                  {f.block_radius, f.block_radius}, {0, peak}));
-    report::write_line_plot(dir / "receptive_field_radius_distribution.png", plot);
+    report::write_line_plot(figures / "receptive_field_radius_distribution.png", plot);
   }
   {
     report::LinePlot plot;
@@ -400,7 +304,7 @@ void figures_stage(Experiment& run) {
     plot.y_label = "|correlation|";
     plot.x_tick = 1;
     std::vector<double> x, best, unit, neighbour;
-    for (const auto& layer : run.analysis["layers"])
+    for (const auto& layer : run.analysis.document["layers"])
       if (layer.contains("block_overlap")) {
         x.push_back(layer["layer"].get<double>());
         best.push_back(number(layer["block_overlap"], "best_per_block"));
@@ -410,24 +314,24 @@ void figures_stage(Experiment& run) {
     plot.series.push_back(series("best unit per block", x, best));
     plot.series.push_back(series("best block per unit", x, unit));
     plot.series.push_back(series("neighbouring blocks (baseline)", x, neighbour));
-    report::write_line_plot(dir / "block_overlap.png", plot);
+    report::write_line_plot(figures / "block_overlap.png", plot);
   }
-  report::write_line_plot(dir / "flow_nn_correlation.png",
+  report::write_line_plot(figures / "flow_nn_correlation.png",
                           flow_plot(run, "nn_correlation", "Nearest-neighbour correlation",
                                     "⟨s_i s_j⟩ (nearest neighbours)"));
-  report::write_line_plot(dir / "flow_correlation_length.png",
+  report::write_line_plot(figures / "flow_correlation_length.png",
                           flow_plot(run, "correlation_length", "Second-moment correlation length",
                                     "ξ in spacings of the input lattice"));
 }
 
-void report_stage(Experiment& run) {
+void report_stage(const ExperimentResult& run, const RunDirectory& dir) {
   using report::Code;
   using report::Figure;
   using report::Paragraph;
   using report::Table;
   const auto& c = run.config;
-  const nlohmann::json& a = run.analysis;
-  const fs::path figures = run.dir / "figures";
+  const nlohmann::json& a = run.analysis.document;
+  const fs::path figures = dir.figures();
   const std::size_t n_layers = run.dbn.layers.size();
 
   std::string sizes = std::to_string(run.samples.lattice.sites());
@@ -460,7 +364,7 @@ void report_stage(Experiment& run) {
         " epochs per layer, batch " + std::to_string(c.batch_size) + ", learning rate " +
         general(c.learning_rate) + ", momentum " + general(c.momentum) + " → " +
         general(c.final_momentum) + ", L1 " + general(c.l1) + "."});
-    s.blocks.push_back(claims_table(run));
+    s.blocks.push_back(claims_table(a));
     html.sections.push_back(std::move(s));
   }
 
@@ -562,8 +466,8 @@ void report_stage(Experiment& run) {
           {std::to_string(layer["layer"].get<int>()),
            std::to_string(layer["units"].get<int>()) + " (" +
                std::to_string(layer["dead_units"].get<int>()) + ")",
-           format_estimate(number(layer, "receptive_field_radius"),
-                           number(layer, "receptive_field_radius_error")),
+           mc::format_estimate(number(layer, "receptive_field_radius"),
+                               number(layer, "receptive_field_radius_error")),
            fixed(number(layer, "receptive_field_radius_median"), 2) + " [" +
                fixed(layer["receptive_field_radius_quartiles"][0].get<double>(), 2) + ", " +
                fixed(layer["receptive_field_radius_quartiles"][1].get<double>(), 2) + "]",
@@ -586,15 +490,15 @@ void report_stage(Experiment& run) {
     if (!verdict.empty()) {
       verdict.replace(verdict.size() - 2, 2, ". ");
       verdict += "Median radius against the block of the layer's own scale:";
-      for (const auto& f : run.layer_fields)
+      for (const auto& f : run.analysis.layer_fields)
         verdict += std::string(f.layer > 1 ? "," : "") + " layer " + std::to_string(f.layer) + " " +
                    fixed(f.radius_median / f.block_radius, 2) + "×";
       verdict += ". ";
-      const double first_radius = run.layer_fields.front().radius_median;
-      const double uniform = uniform_field_radius(run);
+      const double first_radius = run.analysis.layer_fields.front().radius_median;
+      const double uniform = number(a, "uniform_field_radius");
       s.blocks.push_back(Paragraph{
           "Growth of the median radius with depth, learned against 2×2 block spins: " + verdict +
-          (run.layer_fields.front().dead_units == run.layer_fields.front().units
+          (run.analysis.layer_fields.front().dead_units == run.analysis.layer_fields.front().units
                ? "Every first-layer unit is dead (all weights zero): lower train.l1."
            : first_radius > 0.5 * uniform
                ? "The first layer's fields already spread over much of the lattice (median "
@@ -604,7 +508,7 @@ void report_stage(Experiment& run) {
                      "then say the fields are saturated, not that the claim holds."
                : "Fields are local at the first layer (median radius " + fixed(first_radius, 1) +
                      " spacings); compare the growth ratios above with the block spins'.") +
-          spread_note(run.layer_fields)});
+          spread_note(run.analysis.layer_fields)});
     }
     s.blocks.push_back(Figure{figures / "receptive_field_radius.png",
                               "Mean and median receptive-field radius per layer against the "
@@ -685,10 +589,10 @@ void report_stage(Experiment& run) {
                   "model/, metrics.jsonl, analysis.json and figures/. The "
                   "configuration below, saved as a .toml file, reruns this "
                   "experiment with `deeprg run --config FILE`."});
-    s.blocks.push_back(Code{experiment::to_toml(c)});
+    s.blocks.push_back(Code{to_toml(c)});
     html.sections.push_back(std::move(s));
   }
-  report::write_html_report(run.dir / "report.html", html);
+  report::write_html_report(dir.report(), html);
 }
 
-}  // namespace deeprg::cli
+}  // namespace deeprg::experiment::detail

@@ -1,6 +1,6 @@
 #pragma once
-// The per-epoch training metrics of `deeprg train` and `deeprg run`: a JSON-lines file with one
-// line per (layer, epoch), in that order.
+/// The per-epoch training metrics of a training run (`deeprg train`, `deeprg run`): a JSON-lines
+/// file with one line per (layer, epoch), in that order.
 #include <cstddef>
 #include <filesystem>
 #include <map>
@@ -11,10 +11,12 @@
 
 #include "deeprg/rbm/train.hpp"
 
-namespace deeprg::cli {
+namespace deeprg::rbm {
 
-/// One training epoch's metrics as a metrics line (layer 1-based; NaN written as null).
-nlohmann::json epoch_json(const rbm::EpochMetrics& m);
+/// One training epoch's metrics as a metrics line: layer (1-based), epoch,
+/// reconstruction_error, pseudo_log_likelihood, learning_rate, momentum, seconds and, when
+/// measured, log_likelihood; NaN written as null.
+nlohmann::json to_json(const EpochMetrics& m);
 
 /// The metrics file of a training run. Resuming keeps the lines of the interrupted run, and an
 /// epoch reported again replaces its line: a run killed between an epoch's report and its
@@ -29,7 +31,7 @@ class MetricsFile {
               const std::string& rerun_hint);
 
   /// Records an epoch and rewrites the file. Returns false when the epoch was already there.
-  bool record(const rbm::EpochMetrics& m);
+  bool record(const EpochMetrics& m);
   /// Rewrites the file with the lines held now.
   void write() const;
   /// The lines, ordered by (layer, epoch).
@@ -45,4 +47,4 @@ class MetricsFile {
   std::map<std::pair<std::size_t, int>, nlohmann::json> lines_;
 };
 
-}  // namespace deeprg::cli
+}  // namespace deeprg::rbm

@@ -1,14 +1,14 @@
-#include "metrics_file.hpp"
+#include "deeprg/rbm/metrics_file.hpp"
 
 #include <string>
 
-#include "common.hpp"
 #include "deeprg/core/error.hpp"
+#include "deeprg/core/json.hpp"
 #include "deeprg/io/atomic_file.hpp"
 
-namespace deeprg::cli {
+namespace deeprg::rbm {
 
-nlohmann::json epoch_json(const rbm::EpochMetrics& m) {
+nlohmann::json to_json(const EpochMetrics& m) {
   nlohmann::json j{{"layer", m.layer + 1},
                    {"epoch", m.epoch},
                    {"reconstruction_error", m.reconstruction_error},
@@ -42,8 +42,8 @@ MetricsFile::MetricsFile(std::filesystem::path path, bool resume, std::size_t la
   }
 }
 
-bool MetricsFile::record(const rbm::EpochMetrics& m) {
-  const bool added = lines_.insert_or_assign({m.layer + 1, m.epoch}, epoch_json(m)).second;
+bool MetricsFile::record(const EpochMetrics& m) {
+  const bool added = lines_.insert_or_assign({m.layer + 1, m.epoch}, to_json(m)).second;
   write();
   return added;
 }
@@ -67,4 +67,4 @@ std::map<std::size_t, std::size_t> MetricsFile::epochs_per_layer() const {
   return out;
 }
 
-}  // namespace deeprg::cli
+}  // namespace deeprg::rbm
