@@ -182,6 +182,10 @@ class RBM(_TrainingParams, TransformerMixin, BaseEstimator):
         Epochs trained so far (partial_fit adds one per call).
     h_samples_ : ndarray or None
         The persistent chains' hidden states (PCD).
+    metrics_ : list of dict
+        Per trained epoch: reconstruction_error, pseudo_log_likelihood (per unit, on up to
+        1,000 rows), log_likelihood (exact, when the smaller layer has at most 20 units),
+        learning_rate, momentum, seconds (the epoch's updates).
 
     Training runs without the GIL and stops with KeyboardInterrupt (after the current epoch,
     leaving the estimator as it was) on Ctrl-C. Models save to and load from deeprg's .npz
@@ -253,9 +257,11 @@ class RBM(_TrainingParams, TransformerMixin, BaseEstimator):
         return _clip_to_units(X, self.visible_units)
 
     def _train(self, X, state, epochs):
-        on_epoch = None
-        if self.verbose:
-            def on_epoch(m):
+        metrics = []
+
+        def on_epoch(m):
+            metrics.append(m)
+            if self.verbose:
                 print(
                     f"[{type(self).__name__}] epoch {m['epoch']}, reconstruction error "
                     f"{m['reconstruction_error']:.5f}, pseudo-log-likelihood per unit "
@@ -265,11 +271,13 @@ class RBM(_TrainingParams, TransformerMixin, BaseEstimator):
         if state.get("chains") is not None:
             kwargs["batch_size"] = min(kwargs["batch_size"], state["chains"].shape[0])
         try:
-            return _core.rbm._continue_training(
+            state = _core.rbm._continue_training(
                 np.asarray(X, dtype=np.float32), state, epochs=epochs, seed=self._seed_,
                 on_epoch=on_epoch, **kwargs)
         except _core.ConfigError as e:
             raise _renamed(e) from None
+        state["metrics"] = metrics
+        return state
 
     def _store(self, state):
         model = state["rbm"]
@@ -280,6 +288,7 @@ class RBM(_TrainingParams, TransformerMixin, BaseEstimator):
         self.n_iter_ = state["epoch"]
         self._velocity = (state["velocity_W"], state["velocity_a"], state["velocity_b"])
         self._training_meta = model.meta
+        self.metrics_ = getattr(self, "metrics_", []) + state["metrics"]
 
     def _state(self):
         velocity_W, velocity_a, velocity_b = self._velocity
@@ -300,6 +309,7 @@ class RBM(_TrainingParams, TransformerMixin, BaseEstimator):
         self.random_state_ = check_random_state(self._seed_)
         state = {"n_hidden": int(self.n_components), "visible": self.visible_units,
                  "hidden": self.hidden_units, "epoch": 0}
+        self.metrics_ = []
         self._store(self._train(X, state, int(self.n_iter)))
         return self
 
@@ -486,7 +496,8 @@ class DBN(_TrainingParams, TransformerMixin, BaseEstimator):
         What each layer trains on: the lower layer's hidden means or one sampled state per row.
 
     Attributes: components_ (list of (n_hidden_l, n_in_l) float32 arrays), intercepts_hidden_,
-    intercepts_visible_ (lists), n_features_in_, layers_ (list of deeprg.rbm.Rbm). save(path)
+    intercepts_visible_ (lists), n_features_in_, layers_ (list of deeprg.rbm.Rbm), metrics_ (one
+    dict per layer and epoch, as RBM.metrics_, with 'layer'). save(path)
     writes deeprg's DBN directory (layer_K.npz + dbn.json), load(path) reads one.
     """
 
@@ -552,9 +563,11 @@ class DBN(_TrainingParams, TransformerMixin, BaseEstimator):
         X = self._validate_data(X, dtype=(np.float32, np.float64), reset=True)
         X = _clip_to_units(X, self.visible_units)
         self._seed_ = _seed(self.random_state)
-        on_epoch = None
-        if self.verbose:
-            def on_epoch(m):
+        metrics = []
+
+        def on_epoch(m):
+            metrics.append(m)
+            if self.verbose:
                 print(f"[DBN] layer {m['layer']} epoch {m['epoch']}, reconstruction error "
                       f"{m['reconstruction_error']:.5f}, {m['seconds']:.2f}s")
         try:
@@ -566,6 +579,7 @@ class DBN(_TrainingParams, TransformerMixin, BaseEstimator):
         except _core.ConfigError as e:
             raise _renamed(e) from None
         self._set_layers(layers)
+        self.metrics_ = metrics
         return self
 
     def _set_layers(self, layers):
