@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "deeprg/core/error.hpp"
+#include "deeprg/core/log_sum_exp.hpp"
 #include "deeprg/core/parallel.hpp"
 #include "deeprg/core/rng.hpp"
 #include "deeprg/rbm/estimators.hpp"
@@ -220,25 +221,27 @@ struct WeightSummary {
   double ess = 0;       ///< (Σ w)² / Σ w²
 };
 
-/// Mean, delta-method error and effective sample size of importance weights given as logs,
-/// all on w / max w so that nothing overflows.
+/// Mean, delta-method error and effective sample size of importance weights given as logs:
+///   ln mean_c w_c = ln Σ_c w_c − ln n,   error = sd(w) / (√n mean w),   ESS = (Σ w)² / Σ w².
+/// The moments are taken of r_c = w_c / mean w = e^{ln w_c − ln mean w} ≤ n, so that nothing
+/// overflows whatever the scale of the weights.
 WeightSummary summarize(const std::vector<double>& log_w) {
-  const double m = *std::max_element(log_w.begin(), log_w.end());
   const auto n = static_cast<double>(log_w.size());
+  const double log_mean = log_sum_exp(log_w) - std::log(n);
   double sum = 0, sum2 = 0;
   for (const double lw : log_w) {
-    const double r = std::exp(lw - m);
+    const double r = std::exp(lw - log_mean);
     sum += r;
     sum2 += r * r;
   }
-  const double mean = sum / n;
+  const double mean = sum / n;  // 1 up to rounding; kept so that error and ESS are exact ratios
   double var = 0;
   for (const double lw : log_w) {
-    const double r = std::exp(lw - m) - mean;
+    const double r = std::exp(lw - log_mean) - mean;
     var += r * r;
   }
   var = log_w.size() > 1 ? var / (n - 1) : 0.0;
-  return {m + std::log(mean), std::sqrt(var / n) / mean, sum * sum / sum2};
+  return {log_mean, std::sqrt(var / n) / mean, sum * sum / sum2};
 }
 
 }  // namespace

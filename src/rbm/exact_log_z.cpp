@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "deeprg/core/error.hpp"
+#include "deeprg/core/log_sum_exp.hpp"
 #include "deeprg/core/parallel.hpp"
 #include "deeprg/rbm/estimators.hpp"
 #include "deeprg/rbm/unit_functions.hpp"
@@ -315,10 +316,7 @@ double exact_log_z(const Rbm& rbm, int threads) {
   std::vector<double> partial(blocks);
   parallel_for(blocks, threads, [&](std::size_t b) { partial[b] = block_log_sum(plan, b); });
   // Combined in block order: the same floating-point operations for any thread count.
-  const double m = *std::max_element(partial.begin(), partial.end());
-  double s = 0;
-  for (const double x : partial) s += std::exp(x - m);
-  return m + std::log(s);
+  return log_sum_exp(partial);
 }
 
 Gradient exact_log_likelihood_gradient(const Rbm& rbm, const MatrixF& data, int threads) {

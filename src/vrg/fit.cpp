@@ -6,6 +6,7 @@
 #include <numbers>
 
 #include "deeprg/core/error.hpp"
+#include "deeprg/core/log_sum_exp.hpp"
 #include "deeprg/core/rng.hpp"
 #include "deeprg/ising/model.hpp"
 #include "deeprg/rbm/train.hpp"
@@ -50,13 +51,6 @@ std::vector<double> minus_free_energies(const RbmParams& params, std::vector<dou
     out[s] = value;
   }
   return out;
-}
-
-double log_sum_exp(const std::vector<double>& values) {
-  const double top = *std::max_element(values.begin(), values.end());
-  double sum = 0;
-  for (double v : values) sum += std::exp(v - top);
-  return top + std::log(sum);
 }
 
 double kl_of(const IsingTarget& target, const std::vector<double>& minus_f, double log_z_rbm) {
