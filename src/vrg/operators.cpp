@@ -241,8 +241,8 @@ HiddenBlock hidden_block(const Problem& p, std::uint64_t item, int bits, double*
         }
         const double minus_e = vy + bh;
         const double h_v = -walk.minus_h();
-        const double t_lambda = minus_e + h_v;  // Eq. 18
-        sum += std::exp((t_lambda - h_v) - shift);
+        // T formed first and H taken off again, so that the check of Eq. 20 is a real one.
+        sum += std::exp((t_lambda(minus_e, h_v) - h_v) - shift);
       }
     }
     const double h_rg = -(shift + std::log(sum));
@@ -254,6 +254,20 @@ HiddenBlock hidden_block(const Problem& p, std::uint64_t item, int bits, double*
 }
 
 }  // namespace
+
+double t_lambda(const ising::Model& model, const rbm::Rbm& rbm, std::span<const std::int8_t> v,
+                std::span<const float> h) {
+  model.validate();
+  if (rbm.visible != rbm::Units::spin)
+    throw ConfigError("visible",
+                      "T_lambda needs an RBM with spin (±1) visible units, this one has " +
+                          rbm::to_string(rbm.visible) + " units");
+  if (v.size() != model.lattice.sites())
+    throw ShapeError("T_lambda: " + std::to_string(v.size()) + " spins for a lattice of " +
+                     std::to_string(model.lattice.sites()) + " sites");
+  const std::vector<float> vf(v.begin(), v.end());
+  return t_lambda(-rbm::energy(rbm, vf, h), model.beta() * ising::energy(model, v));
+}
 
 VrgReport evaluate_vrg(const ising::Model& model, const rbm::Rbm& rbm, int threads) {
   const Problem p = prepare(model, rbm);

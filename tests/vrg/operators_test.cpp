@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -152,6 +153,60 @@ TEST(VrgOperators, MatchesBruteForceManyVisibleBlocks) {
   // 12 visible units: four Gray-code blocks of 2^10 visible states.
   expect_matches_brute_force(make_model(ising::Lattice::square(3, 4), 0.3, 0.1),
                              random_rbm(12, 2, Units::bernoulli, 4, 1.0));
+}
+
+TEST(VrgTLambda, MatchesDirectComputationOnATinyModel) {
+  // 2 × 2 torus (doubled bonds) in a field, 3 bernoulli hidden units: every joint state.
+  const auto model = make_model(ising::Lattice::square(2, 2), 0.8, -0.3, 1.6);
+  const Rbm r = random_rbm(4, 3, Units::bernoulli, 11, 1.5);
+  double log_tr_min = std::numeric_limits<double>::infinity(), log_tr_max = -log_tr_min;
+  for (std::size_t k = 0; k < 16; ++k) {
+    std::vector<std::int8_t> v(4);
+    for (std::size_t i = 0; i < 4; ++i) v[i] = (k >> i) & 1 ? 1 : -1;
+    // H(v) = βH_Ising: K = βJ on the 8 bonds (right and down from every site), B = βh.
+    double bonds = 0;
+    for (std::size_t y = 0; y < 2; ++y)
+      for (std::size_t x = 0; x < 2; ++x)
+        bonds += v[2 * y + x] * (v[2 * y + (1 - x)] + v[2 * (1 - y) + x]);
+    const double h_v = -(0.8 * bonds + -0.3 * (v[0] + v[1] + v[2] + v[3])) / 1.6;
+    double tr = 0;
+    for (std::size_t m = 0; m < 8; ++m) {
+      std::vector<float> h(3);
+      for (std::size_t j = 0; j < 3; ++j) h[j] = (m >> j) & 1 ? 1.0f : 0.0f;
+      double minus_e = 0;  // vᵀW h + aᵀv + bᵀh
+      for (std::size_t i = 0; i < 4; ++i) {
+        minus_e += double(r.visible_bias[i]) * v[i];
+        for (std::size_t j = 0; j < 3; ++j) minus_e += double(r.W(i, j)) * v[i] * h[j];
+      }
+      for (std::size_t j = 0; j < 3; ++j) minus_e += double(r.hidden_bias[j]) * h[j];
+      const double t = t_lambda(model, r, v, h);
+      EXPECT_NEAR(t, minus_e + h_v, 1e-13) << k << " " << m;
+      EXPECT_EQ(t_lambda(minus_e, h_v), minus_e + h_v);
+      tr += std::exp(t);
+    }
+    log_tr_min = std::min(log_tr_min, std::log(tr));
+    log_tr_max = std::max(log_tr_max, std::log(tr));
+  }
+  // ln Tr_h e^{T_λ(v,h)} (Eq. 21) from T_λ state by state is what evaluate_vrg reports.
+  const VrgReport rep = evaluate_vrg(model, r);
+  EXPECT_NEAR(rep.log_tr_h_exp_t_min, log_tr_min, 1e-12);
+  EXPECT_NEAR(rep.log_tr_h_exp_t_max, log_tr_max, 1e-12);
+}
+
+TEST(VrgTLambda, RejectsBadInput) {
+  const auto model = make_model(ising::Lattice::chain(3), 1.0, 0.0);
+  const std::vector<std::int8_t> v{1, -1, 1};
+  const std::vector<float> h{1.0f, 0.0f};
+  try {
+    t_lambda(model, Rbm(3, 2, Units::bernoulli, Units::bernoulli), v, h);
+    FAIL() << "bernoulli visible units accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.key(), "visible");
+  }
+  const Rbm r(3, 2, Units::spin, Units::bernoulli);
+  EXPECT_THROW(t_lambda(model, r, std::vector<std::int8_t>{1, 1}, h), ShapeError);
+  EXPECT_THROW(t_lambda(model, r, v, std::vector<float>{1.0f}), ShapeError);
+  EXPECT_THROW(t_lambda(make_model(ising::Lattice::chain(4), 1.0, 0.0), r, v, h), ShapeError);
 }
 
 TEST(VrgOperators, LogZAgreesWithIsingAndRbmReferences) {

@@ -35,7 +35,9 @@
 /// fixed blocks of states combined in a fixed order: results are bit-identical for any thread
 /// count.
 #include <cstddef>
+#include <cstdint>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <vector>
 
 #include "deeprg/ising/model.hpp"
@@ -47,6 +49,22 @@ namespace deeprg::vrg {
 inline constexpr std::size_t kMaxJointUnits = 26;
 /// Largest n_h for which VrgReport::h_rbm is filled in (2^16 values).
 inline constexpr std::size_t kMaxListedHidden = 16;
+
+/// Mehta & Schwab's variational operator (Eq. 18) from its two parts,
+///
+///   T_λ(v, h) = −E(v, h) + H(v),   −E(v, h) = vᵀW h + aᵀv + bᵀh,   H(v) = βH_Ising(v),
+///
+/// for callers that keep −E and H incrementally (evaluate_vrg's enumeration does).
+constexpr double t_lambda(double minus_energy, double hamiltonian) {
+  return minus_energy + hamiltonian;
+}
+
+/// T_λ(v, h) = −E(v, h) + H(v) (Eq. 18) for one joint state: v_i = ±1 per lattice site
+/// (row-major, as ising::energy), h in the RBM's hidden alphabet ({0,1} or ±1). Throws
+/// ConfigError("visible") unless the RBM's visible units are spin, ShapeError when the sizes of
+/// v, h, the lattice and the RBM disagree, and what Model::validate throws.
+double t_lambda(const ising::Model& model, const rbm::Rbm& rbm, std::span<const std::int8_t> v,
+                std::span<const float> h);
 
 /// The quantities of Eqs. 18–22 for one model and one RBM (see the file comment).
 struct VrgReport {
