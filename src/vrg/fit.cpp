@@ -8,6 +8,7 @@
 #include "deeprg/core/error.hpp"
 #include "deeprg/core/log_sum_exp.hpp"
 #include "deeprg/core/rng.hpp"
+#include "deeprg/ising/exact.hpp"
 #include "deeprg/ising/model.hpp"
 #include "deeprg/rbm/train.hpp"
 #include "deeprg/rbm/unit_functions.hpp"
@@ -110,8 +111,7 @@ IsingTarget ising_target(const ising::Model& model) {
     t.minus_h[s] = -model.beta() * ising::energy(model, spins);
   }
   t.log_z = log_sum_exp(t.minus_h);
-  t.p.resize(states);
-  for (std::size_t s = 0; s < states; ++s) t.p[s] = std::exp(t.minus_h[s] - t.log_z);
+  t.p = ising::boltzmann_probabilities(model);
   return t;
 }
 

@@ -52,7 +52,7 @@ rbm::Rbm rbm_from_params(const RbmParams& params);
 struct IsingTarget {
   std::size_t n_spins = 0;
   std::vector<double> minus_h;  ///< −H(v) = −β H_Ising(v), 2^N entries
-  std::vector<double> p;        ///< P(v)
+  std::vector<double> p;        ///< P(v) = e^{−H(v)}/Z, ising::boltzmann_probabilities
   double log_z = 0;             ///< ln Σ_v e^{−H(v)}
 };
 /// Enumerates the model. Throws ConfigError("--L") when it has more than kMaxFitSpins spins,
