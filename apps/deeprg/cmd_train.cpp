@@ -64,6 +64,9 @@ class EpochLog {
   std::chrono::steady_clock::time_point start_;
 };
 
+// Trains the RBM or DBN the flags describe and writes it with its metrics.
+void train(const TrainFlags& f);
+
 }  // namespace
 
 /// Reads a spin file as the visible layer of a model with `n_visible` units.
@@ -132,58 +135,76 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--metrics", f->metrics, "JSON-lines metrics file (default: beside --out)");
   cmd->add_option("--out,-o", f->out, "Output: model.npz for one RBM, a directory for a DBN")
       ->required();
-  cmd->callback([f] {
-    auto options = f->options;
-    const auto sizes = parse_sizes("--hidden", f->hidden);
-    const rbm::Units visible = rbm::parse_units(f->visible_units, "--visible-units");
-    const rbm::Units hidden = rbm::parse_units(f->hidden_units, "--hidden-units");
-    if (f->cd_k) {
-      options.persistent = false;
-      options.k = *f->cd_k;
-    } else if (f->pcd) {
-      options.persistent = true;
-      options.k = *f->pcd;
-    }
-    options.schedule = rbm::parse_learning_rate_schedule(f->schedule, "--lr-schedule");
-    if (options.threads < 0) throw ConfigError("--threads", "must be 0 (all cores) or positive");
-    const bool dbn = sizes.size() > 1;
-    const std::filesystem::path out(f->out);
-    if (!dbn && out.extension() != ".npz")
-      throw ConfigError("--out", "a single RBM is written to an .npz file, got '" + f->out + "'");
-    if (dbn) std::filesystem::create_directories(out);
-    options.checkpoint = dbn ? out / "checkpoint.npz"
-                             : std::filesystem::path(out).replace_extension(".checkpoint.npz");
-    const MatrixF data = read_visible_data(f->data, 0, visible);
-    rbm::validate(options, data.rows, sizes.front());
-
-    std::filesystem::path metrics = f->metrics;
-    if (metrics.empty())
-      metrics = dbn ? out / "metrics.jsonl"
-                    : std::filesystem::path(out).replace_extension(".metrics.jsonl");
-    EpochLog log(metrics, options.epochs, sizes.size(), options.resume);
-    options.on_epoch = [&log](const rbm::EpochMetrics& m) { log(m); };
-    const nlohmann::json provenance{{"deeprg_version", kVersion},
-                                    {"blas", to_json(blas_info())},
-                                    {"data", f->data},
-                                    {"command", "train"}};
-    if (dbn) {
-      rbm::DbnTrainOptions dbn_options;
-      dbn_options.rbm = options;
-      dbn_options.propagate = rbm::parse_propagation(f->propagate, "--propagate");
-      rbm::Dbn model = rbm::train_dbn(data, sizes, visible, hidden, dbn_options);
-      model.meta.update(provenance);
-      for (auto& layer : model.layers) layer.meta.update(provenance);
-      rbm::save_dbn(out, model);
-      std::printf("wrote a %zu-layer DBN to %s (metrics: %s)\n", model.layers.size(), out.c_str(),
-                  metrics.c_str());
-    } else {
-      rbm::Rbm model = rbm::train_rbm(data, sizes.front(), visible, hidden, options);
-      model.meta.update(provenance);
-      rbm::save_rbm(out, model);
-      std::printf("wrote an RBM %zu -> %zu to %s (metrics: %s)\n", model.n_visible(),
-                  model.n_hidden(), out.c_str(), metrics.c_str());
-    }
+  cmd->callback([f, cmd] {
+    // The library names TrainOptions' fields; these flags are named otherwise.
+    const std::map<std::string, std::string> flags{{"k", f->pcd ? "--pcd" : "--cd-k"},
+                                                   {"learning_rate", "--lr"},
+                                                   {"final_learning_rate", "--final-lr"},
+                                                   {"schedule", "--lr-schedule"},
+                                                   {"momentum_switch_epoch", "--momentum-switch"},
+                                                   {"n_hidden", "--hidden"},
+                                                   {"hidden_sizes", "--hidden"},
+                                                   {"visible", "--visible-units"},
+                                                   {"hidden", "--hidden-units"}};
+    with_flag_names(*cmd, flags, [&] { train(*f); });
   });
 }
+
+namespace {
+
+void train(const TrainFlags& f) {
+  auto options = f.options;
+  const auto sizes = parse_sizes("--hidden", f.hidden);
+  const rbm::Units visible = rbm::parse_units(f.visible_units, "--visible-units");
+  const rbm::Units hidden = rbm::parse_units(f.hidden_units, "--hidden-units");
+  if (f.cd_k) {
+    options.persistent = false;
+    options.k = *f.cd_k;
+  } else if (f.pcd) {
+    options.persistent = true;
+    options.k = *f.pcd;
+  }
+  options.schedule = rbm::parse_learning_rate_schedule(f.schedule, "--lr-schedule");
+  if (options.threads < 0) throw ConfigError("--threads", "must be 0 (all cores) or positive");
+  const bool dbn = sizes.size() > 1;
+  const std::filesystem::path out(f.out);
+  if (!dbn && out.extension() != ".npz")
+    throw ConfigError("--out", "a single RBM is written to an .npz file, got '" + f.out + "'");
+  if (dbn) std::filesystem::create_directories(out);
+  options.checkpoint = dbn ? out / "checkpoint.npz"
+                           : std::filesystem::path(out).replace_extension(".checkpoint.npz");
+  const MatrixF data = read_visible_data(f.data, 0, visible);
+  rbm::validate(options, data.rows, sizes.front());
+
+  std::filesystem::path metrics = f.metrics;
+  if (metrics.empty())
+    metrics = dbn ? out / "metrics.jsonl"
+                  : std::filesystem::path(out).replace_extension(".metrics.jsonl");
+  EpochLog log(metrics, options.epochs, sizes.size(), options.resume);
+  options.on_epoch = [&log](const rbm::EpochMetrics& m) { log(m); };
+  const nlohmann::json provenance{{"deeprg_version", kVersion},
+                                  {"blas", to_json(blas_info())},
+                                  {"data", f.data},
+                                  {"command", "train"}};
+  if (dbn) {
+    rbm::DbnTrainOptions dbn_options;
+    dbn_options.rbm = options;
+    dbn_options.propagate = rbm::parse_propagation(f.propagate, "--propagate");
+    rbm::Dbn model = rbm::train_dbn(data, sizes, visible, hidden, dbn_options);
+    model.meta.update(provenance);
+    for (auto& layer : model.layers) layer.meta.update(provenance);
+    rbm::save_dbn(out, model);
+    std::printf("wrote a %zu-layer DBN to %s (metrics: %s)\n", model.layers.size(), out.c_str(),
+                metrics.c_str());
+  } else {
+    rbm::Rbm model = rbm::train_rbm(data, sizes.front(), visible, hidden, options);
+    model.meta.update(provenance);
+    rbm::save_rbm(out, model);
+    std::printf("wrote an RBM %zu -> %zu to %s (metrics: %s)\n", model.n_visible(),
+                model.n_hidden(), out.c_str(), metrics.c_str());
+  }
+}
+
+}  // namespace
 
 }  // namespace deeprg::cli

@@ -26,6 +26,9 @@ struct VrgFitFlags {
   vrg::FitOptions options;
 };
 
+// Fits the RBMs the flags describe and prints (or writes) the results.
+void fit(const VrgFitFlags& flags);
+
 }  // namespace
 
 void add_vrg_fit_command(CLI::App& app) {
@@ -62,76 +65,85 @@ void add_vrg_fit_command(CLI::App& app) {
   cmd->add_flag("--json", f->json, "Print JSON instead of a table");
   cmd->add_option("--plot", f->plot, "PNG plot of KL against the number of hidden units");
   cmd->add_option("--out,-o", f->out, "Directory for the fitted models rbm_h{n}.npz");
-  cmd->callback([f] {
-    const ising::Model model = f->model.resolve();
-    if (model.lattice.sites() > vrg::kMaxFitSpins)
-      throw ConfigError("--L", "at most " + std::to_string(vrg::kMaxFitSpins) +
-                                   " spins can be enumerated, got " +
-                                   std::to_string(model.lattice.sites()));
-    const std::vector<std::size_t> hidden = parse_sizes("--hidden", f->hidden);
-    vrg::FitOptions options = f->options;
-    options.hidden = rbm::parse_units(f->hidden_units, "--hidden-units");
-    options.compare_cd = !f->no_cd;
-    const auto results = vrg::fit_hidden_sweep(model, hidden, options);
-
-    if (!f->out.empty()) {
-      std::error_code ec;
-      std::filesystem::create_directories(f->out, ec);
-      if (ec) throw IoError("cannot create directory " + f->out + ": " + ec.message());
-      for (const auto& r : results)
-        rbm::save_rbm(
-            std::filesystem::path(f->out) / ("rbm_h" + std::to_string(r.n_hidden) + ".npz"), r.rbm);
-    }
-    if (!f->plot.empty()) {
-      report::LinePlot plot;
-      plot.title = "RBM fit to the exact " + model.name() + " distribution";
-      plot.x_label = "hidden units";
-      plot.y_label = "KL(P||p)";
-      plot.log_y = true;
-      report::Series exact{"exact gradient", {}, {}, {}};
-      report::Series cd{"CD-1", {}, {}, {}};
-      for (const auto& r : results) {
-        exact.x.push_back(double(r.n_hidden));
-        exact.y.push_back(r.kl_exact_gradient);
-        cd.x.push_back(double(r.n_hidden));
-        cd.y.push_back(r.kl_cd);
-      }
-      plot.series.push_back(exact);
-      if (options.compare_cd) plot.series.push_back(cd);
-      report::write_line_plot(f->plot, plot);
-    }
-
-    if (f->json) {
-      nlohmann::json out = ising::to_json(model);
-      out["log_z"] = results.front().log_z;
-      out["hidden_units"] = rbm::to_string(options.hidden);
-      out["iterations"] = options.iterations;
-      out["learning_rate"] = options.learning_rate;
-      out["seed"] = options.seed;
-      out["fits"] = nlohmann::json::array();
-      for (const auto& r : results)
-        out["fits"].push_back({{"n_hidden", r.n_hidden},
-                               {"kl_exact_gradient", r.kl_exact_gradient},
-                               {"kl_cd", number_or_null(r.kl_cd)},
-                               {"log_tr_h_exp_t_min", r.log_tr_h_exp_t_min},
-                               {"log_tr_h_exp_t_max", r.log_tr_h_exp_t_max},
-                               {"log_z_rbm", r.log_z_rbm}});
-      std::cout << out.dump(2) << "\n";
-      return;
-    }
-    std::printf("%s  N=%zu  K=%.10g  B=%.10g  ln Z=%.10g  hidden=%s  iterations=%d  seed=%llu\n",
-                model.name().c_str(), model.lattice.sites(), model.K(), model.B(),
-                results.front().log_z, rbm::to_string(options.hidden).c_str(), options.iterations,
-                static_cast<unsigned long long>(options.seed));
-    std::printf("  %8s %16s %16s %18s %18s\n", "n_hidden", "KL exact-grad", "KL CD-1",
-                "min ln Tr_h e^T", "max ln Tr_h e^T");
-    for (const auto& r : results) {
-      char cd[32] = "-";
-      if (std::isfinite(r.kl_cd)) std::snprintf(cd, sizeof cd, "%.6e", r.kl_cd);
-      std::printf("  %8zu %16.6e %16s %18.10g %18.10g\n", r.n_hidden, r.kl_exact_gradient, cd,
-                  r.log_tr_h_exp_t_min, r.log_tr_h_exp_t_max);
-    }
+  cmd->callback([f, cmd] {
+    with_flag_names(*cmd, {{"learning_rate", "--lr"}, {"cd_learning_rate", "--cd-lr"}},
+                    [&] { fit(*f); });
   });
 }
+
+namespace {
+
+void fit(const VrgFitFlags& f) {
+  const ising::Model model = f.model.resolve();
+  if (model.lattice.sites() > vrg::kMaxFitSpins)
+    throw ConfigError("--L", "at most " + std::to_string(vrg::kMaxFitSpins) +
+                                 " spins can be enumerated, got " +
+                                 std::to_string(model.lattice.sites()));
+  const std::vector<std::size_t> hidden = parse_sizes("--hidden", f.hidden);
+  vrg::FitOptions options = f.options;
+  options.hidden = rbm::parse_units(f.hidden_units, "--hidden-units");
+  options.compare_cd = !f.no_cd;
+  const auto results = vrg::fit_hidden_sweep(model, hidden, options);
+
+  if (!f.out.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(f.out, ec);
+    if (ec) throw IoError("cannot create directory " + f.out + ": " + ec.message());
+    for (const auto& r : results)
+      rbm::save_rbm(std::filesystem::path(f.out) / ("rbm_h" + std::to_string(r.n_hidden) + ".npz"),
+                    r.rbm);
+  }
+  if (!f.plot.empty()) {
+    report::LinePlot plot;
+    plot.title = "RBM fit to the exact " + model.name() + " distribution";
+    plot.x_label = "hidden units";
+    plot.y_label = "KL(P||p)";
+    plot.log_y = true;
+    report::Series exact{"exact gradient", {}, {}, {}};
+    report::Series cd{"CD-1", {}, {}, {}};
+    for (const auto& r : results) {
+      exact.x.push_back(double(r.n_hidden));
+      exact.y.push_back(r.kl_exact_gradient);
+      cd.x.push_back(double(r.n_hidden));
+      cd.y.push_back(r.kl_cd);
+    }
+    plot.series.push_back(exact);
+    if (options.compare_cd) plot.series.push_back(cd);
+    report::write_line_plot(f.plot, plot);
+  }
+
+  if (f.json) {
+    nlohmann::json out = ising::to_json(model);
+    out["log_z"] = results.front().log_z;
+    out["hidden_units"] = rbm::to_string(options.hidden);
+    out["iterations"] = options.iterations;
+    out["learning_rate"] = options.learning_rate;
+    out["seed"] = options.seed;
+    out["fits"] = nlohmann::json::array();
+    for (const auto& r : results)
+      out["fits"].push_back({{"n_hidden", r.n_hidden},
+                             {"kl_exact_gradient", r.kl_exact_gradient},
+                             {"kl_cd", number_or_null(r.kl_cd)},
+                             {"log_tr_h_exp_t_min", r.log_tr_h_exp_t_min},
+                             {"log_tr_h_exp_t_max", r.log_tr_h_exp_t_max},
+                             {"log_z_rbm", r.log_z_rbm}});
+    std::cout << out.dump(2) << "\n";
+    return;
+  }
+  std::printf("%s  N=%zu  K=%.10g  B=%.10g  ln Z=%.10g  hidden=%s  iterations=%d  seed=%llu\n",
+              model.name().c_str(), model.lattice.sites(), model.K(), model.B(),
+              results.front().log_z, rbm::to_string(options.hidden).c_str(), options.iterations,
+              static_cast<unsigned long long>(options.seed));
+  std::printf("  %8s %16s %16s %18s %18s\n", "n_hidden", "KL exact-grad", "KL CD-1",
+              "min ln Tr_h e^T", "max ln Tr_h e^T");
+  for (const auto& r : results) {
+    char cd[32] = "-";
+    if (std::isfinite(r.kl_cd)) std::snprintf(cd, sizeof cd, "%.6e", r.kl_cd);
+    std::printf("  %8zu %16.6e %16s %18.10g %18.10g\n", r.n_hidden, r.kl_exact_gradient, cd,
+                r.log_tr_h_exp_t_min, r.log_tr_h_exp_t_max);
+  }
+}
+
+}  // namespace
 
 }  // namespace deeprg::cli

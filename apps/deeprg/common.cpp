@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -107,6 +108,22 @@ void ProgressBar::finish() {
     std::fflush(stderr);
   }
   drawn_ = false;
+}
+
+ConfigError as_flag_error(const CLI::App& command, const ConfigError& error,
+                          const std::map<std::string, std::string>& aliases) {
+  const std::string& key = error.key();
+  std::string flag;
+  if (const auto it = aliases.find(key); it != aliases.end()) {
+    flag = it->second;
+  } else if (!key.empty() && key[0] != '-' && key.find('.') == std::string::npos) {
+    std::string dashed = key;
+    std::replace(dashed.begin(), dashed.end(), '_', '-');
+    if (command.get_option_no_throw("--" + dashed) != nullptr) flag = "--" + dashed;
+  }
+  if (flag.empty()) return error;
+  const std::string what = error.what();
+  return ConfigError(flag, what.substr(std::min(what.size(), key.size() + 2)));
 }
 
 std::vector<std::size_t> parse_sizes(const std::string& flag, const std::string& text) {

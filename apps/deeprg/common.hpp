@@ -2,11 +2,13 @@
 // Pieces shared by the subcommands: model flags, progress display, JSON/text output helpers.
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "deeprg/core/error.hpp"
 #include "deeprg/core/json.hpp"
 #include "deeprg/ising/model.hpp"
 #include "deeprg/mc/statistics.hpp"
@@ -53,6 +55,25 @@ class ProgressBar {
   double done_before_ = 0;
   std::chrono::steady_clock::time_point start_, last_;
 };
+
+/// The library names a bad argument by its parameter (`levels`, `learning_rate`); the tool
+/// names the flag. Returns the error with its key as the flag of `command` that sets it: the
+/// key in `aliases` when listed there, else --KEY (with '_' as '-') when the command has that
+/// option; unchanged otherwise (a flag already, or a dotted configuration key).
+ConfigError as_flag_error(const CLI::App& command, const ConfigError& error,
+                          const std::map<std::string, std::string>& aliases = {});
+
+/// Runs `body`, rethrowing a ConfigError with as_flag_error(command, error, aliases): for a
+/// command whose flags are named other than the library's parameters.
+template <class Body>
+void with_flag_names(const CLI::App& command, const std::map<std::string, std::string>& aliases,
+                     Body&& body) {
+  try {
+    body();
+  } catch (const ConfigError& e) {
+    throw as_flag_error(command, e, aliases);
+  }
+}
 
 /// Positive sizes separated by commas ("400,100,25"); throws ConfigError(flag) otherwise.
 std::vector<std::size_t> parse_sizes(const std::string& flag, const std::string& text);

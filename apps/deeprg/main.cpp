@@ -5,6 +5,7 @@
 #include <exception>
 
 #include "commands.hpp"
+#include "common.hpp"
 #include "deeprg/core/blas.hpp"
 #include "deeprg/core/error.hpp"
 #include "deeprg/version.hpp"
@@ -55,7 +56,10 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? 0 : 2;
   } catch (const deeprg::ConfigError& e) {
-    std::fprintf(stderr, "deeprg: error: %s\n", e.what());
+    // The library names its parameters; say which flag of the command ran sets it.
+    const CLI::App* command = &app;
+    for (const auto* sub : app.get_subcommands()) command = sub;
+    std::fprintf(stderr, "deeprg: error: %s\n", deeprg::cli::as_flag_error(*command, e).what());
     return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "deeprg: error: %s\n", e.what());

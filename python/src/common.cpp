@@ -9,8 +9,8 @@ namespace deeprg::python {
 
 namespace {
 
-/// The Python spelling of a library key: "--batch-size" → "batch_size", plus the flags whose
-/// Python keyword is a different word.
+/// The Python spelling of a library key: parameters keep their names (a flag's "--batch-size"
+/// becomes "batch_size"), except those whose Python keyword is another word.
 std::string python_key(const std::string& key) {
   static const std::pair<const char*, const char*> kRenamed[] = {
       {"--lr", "learning_rate"},
@@ -19,6 +19,9 @@ std::string python_key(const std::string& key) {
       {"--momentum-switch", "momentum_switch"},
       {"--hidden", "n_hidden"},
       {"--pcd", "cd_k"},
+      {"k", "cd_k"},
+      {"momentum_switch_epoch", "momentum_switch"},
+      {"schedule", "learning_rate_schedule"},
       {"log-z", "method"},
       {"ais-chains", "chains"},
       {"ais-intermediate", "intermediate"},

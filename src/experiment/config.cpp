@@ -613,7 +613,7 @@ ExperimentConfig preset(const std::string& name) {
     config.analysis_samples = 2000;
     return config;
   }
-  throw ConfigError("--preset",
+  throw ConfigError("preset",
                     "unknown preset \"" + name + "\"; choose " + join(preset_names(), " or "));
 }
 
@@ -643,11 +643,11 @@ void apply_toml_file(ExperimentConfig& config, const std::filesystem::path& file
 void apply_override(ExperimentConfig& config, const std::string& assignment) {
   const auto eq = assignment.find('=');
   if (eq == std::string::npos)
-    throw ConfigError("--set",
+    throw ConfigError("set",
                       "expected key=value (e.g. train.epochs=50), got \"" + assignment + "\"");
   const std::string key = trim(std::string_view(assignment).substr(0, eq));
   const std::string value = trim(std::string_view(assignment).substr(eq + 1));
-  if (key.empty()) throw ConfigError("--set", "missing key before '=' in \"" + assignment + "\"");
+  if (key.empty()) throw ConfigError("set", "missing key before '=' in \"" + assignment + "\"");
   const std::string where = " (--set " + assignment + ")";
   const KeyDescriptor* d = find_key(key);
   if (!d) {

@@ -234,6 +234,20 @@ void write_checkpoint(const std::filesystem::path& path, const State& s,
   io::write_npz(path, npz);
 }
 
+/// The TrainOptions field (or train_rbm parameter) a training_config key records.
+std::string option_name(const std::string& flag) {
+  static const std::pair<const char*, const char*> kRenamed[] = {
+      {"--hidden", "n_hidden"},      {"--visible-units", "visible"},
+      {"--hidden-units", "hidden"},  {"--cd-k", "k"},
+      {"--lr", "learning_rate"},     {"--final-lr", "final_learning_rate"},
+      {"--lr-schedule", "schedule"}, {"--momentum-switch", "momentum_switch_epoch"}};
+  for (const auto& [from, to] : kRenamed)
+    if (flag == from) return to;
+  std::string name = flag.substr(flag.rfind("--", 0) == 0 ? 2 : 0);
+  std::replace(name.begin(), name.end(), '-', '_');
+  return name;
+}
+
 /// Loads a checkpoint into `s`, first checking that it was written by the same configuration.
 void read_checkpoint(const std::filesystem::path& path, const nlohmann::json& config, State& s) {
   const auto npz = io::read_npz(path);
@@ -248,9 +262,10 @@ void read_checkpoint(const std::filesystem::path& path, const nlohmann::json& co
   }
   for (const auto& [key, value] : config.items()) {
     if (!stored.contains(key) || stored[key] != value)
-      throw ConfigError(key, "checkpoint " + path.string() + " was written with " +
-                                 (stored.contains(key) ? stored[key].dump() : "no value") +
-                                 ", this run has " + value.dump());
+      throw ConfigError(option_name(key),
+                        "checkpoint " + path.string() + " was written with " +
+                            (stored.contains(key) ? stored[key].dump() : "no value") +
+                            ", this run has " + value.dump());
   }
   const std::size_t nv = s.rbm.n_visible(), nh = s.rbm.n_hidden();
   Rbm rbm = rbm_from_npz(npz, path.string());
@@ -606,42 +621,42 @@ LearningRateSchedule parse_learning_rate_schedule(const std::string& name, const
 
 void validate(const TrainOptions& o, std::size_t n_samples, std::size_t n_hidden) {
   auto finite = [](double x) { return std::isfinite(x); };
-  if (n_hidden == 0) throw ConfigError("--hidden", "the RBM needs at least one hidden unit");
+  if (n_hidden == 0) throw ConfigError("n_hidden", "the RBM needs at least one hidden unit");
   if (o.epochs < 1)
-    throw ConfigError("--epochs", "must be at least 1, got " + std::to_string(o.epochs));
+    throw ConfigError("epochs", "must be at least 1, got " + std::to_string(o.epochs));
   if (o.batch_size == 0 || o.batch_size > n_samples)
-    throw ConfigError("--batch-size", "must be between 1 and the number of samples (" +
-                                          std::to_string(n_samples) + "), got " +
-                                          std::to_string(o.batch_size));
-  if (o.k < 1) throw ConfigError("--cd-k", "must be at least 1, got " + std::to_string(o.k));
+    throw ConfigError("batch_size", "must be between 1 and the number of samples (" +
+                                        std::to_string(n_samples) + "), got " +
+                                        std::to_string(o.batch_size));
+  if (o.k < 1) throw ConfigError("k", "must be at least 1, got " + std::to_string(o.k));
   if (!finite(o.learning_rate) || o.learning_rate < 0)
-    throw ConfigError("--lr",
+    throw ConfigError("learning_rate",
                       "must be a finite number ≥ 0, got " + std::to_string(o.learning_rate));
   if (o.schedule == LearningRateSchedule::linear &&
       (!finite(o.final_learning_rate) || o.final_learning_rate < 0))
-    throw ConfigError("--final-lr", "a linear schedule needs a final learning rate ≥ 0");
+    throw ConfigError("final_learning_rate", "a linear schedule needs a final learning rate ≥ 0");
   if (o.schedule == LearningRateSchedule::exponential &&
       (!finite(o.final_learning_rate) || o.final_learning_rate <= 0 || o.learning_rate <= 0))
-    throw ConfigError("--final-lr", "an exponential schedule needs learning rates > 0");
+    throw ConfigError("final_learning_rate", "an exponential schedule needs learning rates > 0");
   if (!(o.momentum >= 0 && o.momentum < 1))
-    throw ConfigError("--momentum", "must lie in [0, 1), got " + std::to_string(o.momentum));
+    throw ConfigError("momentum", "must lie in [0, 1), got " + std::to_string(o.momentum));
   if (!(o.final_momentum >= 0 && o.final_momentum < 1))
-    throw ConfigError("--final-momentum",
+    throw ConfigError("final_momentum",
                       "must lie in [0, 1), got " + std::to_string(o.final_momentum));
-  if (o.momentum_switch_epoch < 0) throw ConfigError("--momentum-switch", "must be ≥ 0");
+  if (o.momentum_switch_epoch < 0) throw ConfigError("momentum_switch_epoch", "must be ≥ 0");
   if (!(o.l1 >= 0 && finite(o.l1)))
-    throw ConfigError("--l1", "must be ≥ 0, got " + std::to_string(o.l1));
+    throw ConfigError("l1", "must be ≥ 0, got " + std::to_string(o.l1));
   if (!(o.l2 >= 0 && finite(o.l2)))
-    throw ConfigError("--l2", "must be ≥ 0, got " + std::to_string(o.l2));
+    throw ConfigError("l2", "must be ≥ 0, got " + std::to_string(o.l2));
   if (!(o.sparsity_target >= 0 && o.sparsity_target < 1))
-    throw ConfigError("--sparsity-target", "must lie in [0, 1)");
+    throw ConfigError("sparsity_target", "must lie in [0, 1)");
   if (!(o.sparsity_cost >= 0 && finite(o.sparsity_cost)))
-    throw ConfigError("--sparsity-cost", "must be ≥ 0");
-  if (!(o.init_std >= 0 && finite(o.init_std))) throw ConfigError("--init-std", "must be ≥ 0");
-  if (o.threads < 0) throw ConfigError("--threads", "must be ≥ 0 (0 = all cores)");
-  if (o.checkpoint_every < 1) throw ConfigError("--checkpoint-every", "must be at least 1");
+    throw ConfigError("sparsity_cost", "must be ≥ 0");
+  if (!(o.init_std >= 0 && finite(o.init_std))) throw ConfigError("init_std", "must be ≥ 0");
+  if (o.threads < 0) throw ConfigError("threads", "must be ≥ 0 (0 = all cores)");
+  if (o.checkpoint_every < 1) throw ConfigError("checkpoint_every", "must be at least 1");
   if (o.resume && o.checkpoint.empty())
-    throw ConfigError("--resume", "needs a checkpoint file (--checkpoint)");
+    throw ConfigError("resume", "needs a checkpoint file (checkpoint)");
 }
 
 namespace {
@@ -751,7 +766,7 @@ void continue_training(const MatrixF& data, TrainState& s, const TrainOptions& o
   const std::size_t nv = s.rbm.n_visible(), nh = s.rbm.n_hidden();
   validate(options, data.rows, nh);
   if (options.resume)
-    throw ConfigError("--resume", "continue_training continues from its state, not a checkpoint");
+    throw ConfigError("resume", "continue_training continues from its state, not a checkpoint");
   s.rbm.validate();
   if (data.cols != nv)
     throw ShapeError("training data have " + std::to_string(data.cols) + " columns, the model " +
@@ -764,9 +779,9 @@ void continue_training(const MatrixF& data, TrainState& s, const TrainOptions& o
   if (s.chains.rows != 0 && (s.chains.cols != nh || s.chains.data.size() != s.chains.rows * nh))
     throw ShapeError("training state: the persistent chains do not fit the hidden layer");
   if (options.persistent && s.chains.rows != 0 && s.chains.rows < options.batch_size)
-    throw ConfigError("--batch-size", "must be at most the " + std::to_string(s.chains.rows) +
-                                          " persistent chains of the state, got " +
-                                          std::to_string(options.batch_size));
+    throw ConfigError("batch_size", "must be at most the " + std::to_string(s.chains.rows) +
+                                        " persistent chains of the state, got " +
+                                        std::to_string(options.batch_size));
   if (s.epoch < 0) throw ConfigError("epoch", "completed epochs cannot be negative");
   const nlohmann::json config = training_config(options, nh, s.rbm.visible, s.rbm.hidden);
   s.rbm.meta["training"] = config;

@@ -22,7 +22,7 @@ std::string shape_string(const ising::Lattice& lattice) {
 }
 
 void check_b(int b) {
-  if (b < 2) throw ConfigError("--b", "block size must be at least 2, got " + std::to_string(b));
+  if (b < 2) throw ConfigError("b", "block size must be at least 2, got " + std::to_string(b));
 }
 
 // The coarse lattice, or ShapeError explaining why there is none.
@@ -96,13 +96,13 @@ std::string to_string(Ties ties) { return ties == Ties::random ? "random" : "top
 BlockRule parse_block_rule(const std::string& name) {
   if (name == "majority") return BlockRule::majority;
   if (name == "decimation") return BlockRule::decimation;
-  throw ConfigError("--rule", "unknown block rule '" + name + "' (majority or decimation)");
+  throw ConfigError("rule", "unknown block rule '" + name + "' (majority or decimation)");
 }
 
 Ties parse_ties(const std::string& name) {
   if (name == "random") return Ties::random;
   if (name == "top-left" || name == "top_left") return Ties::top_left;
-  throw ConfigError("--ties", "unknown tie rule '" + name + "' (random or top-left)");
+  throw ConfigError("ties", "unknown tie rule '" + name + "' (random or top-left)");
 }
 
 int max_block_levels(const ising::Lattice& lattice, int b) {
@@ -121,7 +121,7 @@ int max_block_levels(const ising::Lattice& lattice, int b) {
 
 io::SpinSamples block_spin(const io::SpinSamples& samples, const BlockSpinOptions& options,
                            int level) {
-  if (level < 0) throw ConfigError("--level", "must be at least 0, got " + std::to_string(level));
+  if (level < 0) throw ConfigError("level", "must be at least 0, got " + std::to_string(level));
   const ising::Lattice& fine = samples.lattice;
   if (fine.dim != 1 && fine.dim != 2)
     throw ShapeError("block_spin: lattice dimension must be 1 or 2, got " +
@@ -159,7 +159,7 @@ io::SpinSamples block_spin(const io::SpinSamples& samples, const BlockSpinOption
 
 void check_block_levels(const ising::Lattice& lattice, int b, int levels) {
   if (levels < 0)
-    throw ConfigError("--levels", "must be at least 0, got " + std::to_string(levels));
+    throw ConfigError("levels", "must be at least 0, got " + std::to_string(levels));
   const int possible = max_block_levels(lattice, b);
   if (levels <= possible) return;
   // Name the first step that fails, which says why (divisibility or size).

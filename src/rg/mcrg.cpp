@@ -276,7 +276,7 @@ const std::vector<Coupling>& available_couplings(int dim) {
   };
   if (dim == 2) return two;
   if (dim == 1) return one;
-  throw ConfigError("--couplings", "MCRG couplings exist for 1D and 2D lattices only, not " +
+  throw ConfigError("couplings", "MCRG couplings exist for 1D and 2D lattices only, not " +
                                        std::to_string(dim) + "D");
 }
 
@@ -293,18 +293,18 @@ std::vector<std::string> default_couplings(int dim) {
 
 std::vector<Coupling> parse_couplings(const std::vector<std::string>& names, int dim) {
   const std::vector<Coupling>& known = available_couplings(dim);
-  if (names.empty()) throw ConfigError("--couplings", "no couplings given");
+  if (names.empty()) throw ConfigError("couplings", "no couplings given");
   std::vector<Coupling> out;
   std::set<std::string> seen;
   for (const std::string& name : names) {
     const auto it =
         std::find_if(known.begin(), known.end(), [&](const Coupling& c) { return c.name == name; });
     if (it == known.end())
-      throw ConfigError("--couplings", "unknown coupling '" + name + "' for " +
+      throw ConfigError("couplings", "unknown coupling '" + name + "' for " +
                                            std::to_string(dim) +
                                            "D lattices (known: " + names_of(known) + ")");
     if (!seen.insert(name).second)
-      throw ConfigError("--couplings", "coupling '" + name + "' is given twice");
+      throw ConfigError("couplings", "coupling '" + name + "' is given twice");
     out.push_back(*it);
   }
   return out;
@@ -331,7 +331,7 @@ std::vector<double> interaction_sums(const ising::Lattice& lattice,
 }
 
 int max_mcrg_levels(const ising::Lattice& lattice, int b, const std::vector<Coupling>& couplings) {
-  if (b < 2) throw ConfigError("--b", "block size must be at least 2, got " + std::to_string(b));
+  if (b < 2) throw ConfigError("b", "block size must be at least 2, got " + std::to_string(b));
   const int need = min_mcrg_side(couplings);
   if (min_side(lattice) < need) return 0;
   int levels = 0;
@@ -351,11 +351,11 @@ std::vector<McrgLevel> mcrg(const io::SpinSamples& samples, const CoarseGraining
   const std::vector<Coupling> couplings =
       parse_couplings(options.couplings.empty() ? default_couplings(dim) : options.couplings, dim);
   if (options.levels < 1)
-    throw ConfigError("--levels", "must be at least 1, got " + std::to_string(options.levels));
+    throw ConfigError("levels", "must be at least 1, got " + std::to_string(options.levels));
   if (options.jackknife_blocks < 2)
-    throw ConfigError("--blocks",
+    throw ConfigError("blocks",
                       "must be at least 2, got " + std::to_string(options.jackknife_blocks));
-  if (options.threads < 0) throw ConfigError("--threads", "must be 0 (all cores) or positive");
+  if (options.threads < 0) throw ConfigError("threads", "must be 0 (all cores) or positive");
   check_lattice(samples.lattice, couplings, "mcrg");
   if (samples.count < 2)
     throw ShapeError("mcrg: at least 2 samples needed, got " + std::to_string(samples.count));
@@ -420,9 +420,9 @@ std::vector<McrgLevel> mcrg(const io::SpinSamples& samples, const BlockSpinOptio
   const std::vector<Coupling> couplings =
       parse_couplings(options.couplings.empty() ? default_couplings(dim) : options.couplings, dim);
   if (options.levels < 1)
-    throw ConfigError("--levels", "must be at least 1, got " + std::to_string(options.levels));
+    throw ConfigError("levels", "must be at least 1, got " + std::to_string(options.levels));
   if (block.b < 2)
-    throw ConfigError("--b", "block size must be at least 2, got " + std::to_string(block.b));
+    throw ConfigError("b", "block size must be at least 2, got " + std::to_string(block.b));
   check_lattice(samples.lattice, couplings, "mcrg");
   // Walk the levels before any work: divisibility is a property of the data (ShapeError), the
   // depth a choice of the user (ConfigError naming --levels).
@@ -436,7 +436,7 @@ std::vector<McrgLevel> mcrg(const io::SpinSamples& samples, const BlockSpinOptio
     if (dim == 2) current.ly /= block.b;
     if (min_side(current) < need) {
       const int possible = max_mcrg_levels(samples.lattice, block.b, couplings);
-      throw ConfigError("--levels",
+      throw ConfigError("levels",
                         shape_string(samples.lattice) + " with b=" + std::to_string(block.b) +
                             " allows at most " + std::to_string(possible) + " MCRG level" +
                             (possible == 1 ? "" : "s") + " (the coarsest lattice needs sides ≥ " +

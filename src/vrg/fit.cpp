@@ -99,8 +99,8 @@ IsingTarget ising_target(const ising::Model& model) {
   model.lattice.validate();
   const std::size_t n = model.lattice.sites();
   if (n > kMaxFitSpins)
-    throw ConfigError("--L", "the exact RBM fit enumerates all states: at most " +
-                                 std::to_string(kMaxFitSpins) + " spins, got " + std::to_string(n));
+    throw ConfigError("L", "the exact RBM fit enumerates all states: at most " +
+                               std::to_string(kMaxFitSpins) + " spins, got " + std::to_string(n));
   IsingTarget t;
   t.n_spins = n;
   const std::size_t states = std::size_t{1} << n;
@@ -157,12 +157,12 @@ KlGradient kl_gradient(const IsingTarget& target, const RbmParams& params, doubl
 
 RbmParams fit_exact_gradient(const IsingTarget& target, std::size_t n_hidden,
                              const FitOptions& options) {
-  if (n_hidden == 0) throw ConfigError("--hidden", "hidden layer sizes must be positive");
-  if (options.iterations < 0) throw ConfigError("--iterations", "must be ≥ 0");
+  if (n_hidden == 0) throw ConfigError("hidden", "hidden layer sizes must be positive");
+  if (options.iterations < 0) throw ConfigError("iterations", "must be ≥ 0");
   if (!(std::isfinite(options.learning_rate) && options.learning_rate > 0))
-    throw ConfigError("--lr", "the learning rate must be finite and > 0");
+    throw ConfigError("learning_rate", "the learning rate must be finite and > 0");
   if (!(std::isfinite(options.init_std) && options.init_std >= 0))
-    throw ConfigError("--init-std", "must be finite and ≥ 0");
+    throw ConfigError("init_std", "must be finite and ≥ 0");
   const std::size_t n = target.n_spins;
   RbmParams p;
   p.hidden = options.hidden;
@@ -204,12 +204,15 @@ RbmParams fit_exact_gradient(const IsingTarget& target, std::size_t n_hidden,
 std::vector<FitResult> fit_hidden_sweep(const ising::Model& model,
                                         const std::vector<std::size_t>& hidden,
                                         const FitOptions& options) {
-  if (hidden.empty()) throw ConfigError("--hidden", "give at least one hidden layer size");
+  if (hidden.empty()) throw ConfigError("hidden", "give at least one hidden layer size");
   for (std::size_t nh : hidden)
-    if (nh == 0) throw ConfigError("--hidden", "hidden layer sizes must be positive");
+    if (nh == 0) throw ConfigError("hidden", "hidden layer sizes must be positive");
   if (options.compare_cd) {
-    if (options.cd_samples < 1) throw ConfigError("--cd-samples", "must be ≥ 1");
-    if (options.cd_epochs < 1) throw ConfigError("--cd-epochs", "must be ≥ 1");
+    if (options.cd_samples < 1) throw ConfigError("cd_samples", "must be ≥ 1");
+    if (options.cd_epochs < 1) throw ConfigError("cd_epochs", "must be ≥ 1");
+    // Checked here: rbm::train_rbm would name it learning_rate, the exact fit's parameter.
+    if (!(options.cd_learning_rate >= 0 && std::isfinite(options.cd_learning_rate)))
+      throw ConfigError("cd_learning_rate", "must be finite and ≥ 0");
   }
   const IsingTarget target = ising_target(model);
   const std::size_t n = target.n_spins;

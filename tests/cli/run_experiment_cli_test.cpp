@@ -257,8 +257,10 @@ TEST_F(RunExperimentCli, FieldsAreLocalAndGrowOnlyWithTheL1OfThePaperPreset) {
   const std::string small =
       " --preset quick --set lattice.L=16 --set sampling.samples=4000 --set dbn.hidden=[64,16]"
       " --set train.epochs=40";
-  ASSERT_EQ(run_cli("run --out " + path("strong") + small + " --set train.l1=2e-2").code, 0);
-  ASSERT_EQ(run_cli("run --out " + path("weak") + small + " --set train.l1=2e-4").code, 0);
+  for (const char* run : {"strong --set train.l1=2e-2", "weak --set train.l1=2e-4"}) {
+    const auto r = run_cli("run --out " + path("") + run + small);
+    ASSERT_EQ(r.code, 0) << r.output;
+  }
   const auto strong = read_json(fs::path(path("strong")) / "analysis.json");
   const auto weak = read_json(fs::path(path("weak")) / "analysis.json");
   EXPECT_LT(strong["layers"][0]["receptive_field_radius_median"].get<double>(), 4.0);

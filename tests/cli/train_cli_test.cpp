@@ -92,6 +92,8 @@ TEST_F(TrainCli, BadHyperparametersAreUsageErrors) {
       {"--hidden 4 --lr -1", "--lr"},
       {"--hidden 4 --epochs 0", "--epochs"},
       {"--hidden 4 --cd-k 0", "--cd-k"},
+      {"--hidden 4 --pcd 0", "--pcd"},  // the library's k, set by --pcd here
+      {"--hidden 4 --momentum-switch -1", "--momentum-switch"},
       {"--hidden 4 --momentum 1.5", "--momentum"},
       {"--hidden 4 --l1 -0.1", "--l1"},
       {"--hidden 4 --visible-units ternary", "--visible-units"},

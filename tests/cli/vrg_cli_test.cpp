@@ -41,6 +41,13 @@ TEST_F(VrgCli, BadInputNamesTheProblem) {
   r = run_cli("vrg-fit --model ising1d --L 4 --K 0.4 --hidden 2,zero");
   EXPECT_EQ(r.code, 2) << r.output;
   EXPECT_NE(r.output.find("--hidden"), std::string::npos) << r.output;
+  // The exact fit's learning rate and the CD fit's are two flags, named apart.
+  r = run_cli("vrg-fit --model ising1d --L 4 --K 0.4 --hidden 2 --cd-lr nan");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("--cd-lr:"), std::string::npos) << r.output;
+  r = run_cli("vrg-fit --model ising1d --L 4 --K 0.4 --hidden 2 --lr -1");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("--lr:"), std::string::npos) << r.output;
   r = run_cli("vrg --rbm " + path("missing.npz") + " --model ising1d --L 4 --K 0.4");
   EXPECT_EQ(r.code, 1) << r.output;
   EXPECT_NE(r.output.find("missing.npz"), std::string::npos) << r.output;

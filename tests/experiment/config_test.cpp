@@ -88,7 +88,7 @@ TEST(ExperimentConfig, QuickPresetIsTheSameExperimentSmaller) {
 TEST(ExperimentConfig, PresetNames) {
   EXPECT_EQ(preset_names(), (std::vector<std::string>{"paper", "quick"}));
   for (const auto& name : preset_names()) EXPECT_NO_THROW(validate(preset(name))) << name;
-  const std::string message = config_error([] { preset("huge"); }, "--preset");
+  const std::string message = config_error([] { preset("huge"); }, "preset");
   EXPECT_TRUE(contains(message, "huge")) << message;
 }
 
@@ -231,8 +231,8 @@ TEST(ExperimentConfig, OverrideSyntax) {
   apply_override(c, "train.persistent=true");
   EXPECT_TRUE(c.persistent);
 
-  config_error([&] { apply_override(c, "train.epochs"); }, "--set");
-  config_error([&] { apply_override(c, "=5"); }, "--set");
+  config_error([&] { apply_override(c, "train.epochs"); }, "set");
+  config_error([&] { apply_override(c, "=5"); }, "set");
   config_error([&] { apply_override(c, "train.epochs="); }, "train.epochs");
   config_error([&] { apply_override(c, "train.epochs=1\nlattice.L = 6"); }, "train.epochs");
   config_error([&] { apply_override(c, "train.epochs=five"); }, "train.epochs");

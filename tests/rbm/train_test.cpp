@@ -257,7 +257,7 @@ TEST(TrainResume, KilledAndResumedRunIsBitIdentical) {
       train_rbm(data, 7, Units::spin, Units::bernoulli, changed);
       ADD_FAILURE() << "resume with another --lr succeeded";
     } catch (const ConfigError& e) {
-      EXPECT_EQ(e.key(), "--lr");
+      EXPECT_EQ(e.key(), "learning_rate");
       EXPECT_NE(std::string(e.what()).find(o.checkpoint.string()), std::string::npos);
     }
     MatrixF other = data;
@@ -400,24 +400,25 @@ TEST(TrainOptionsCheck, ImpossibleOptionsNameTheFlag) {
       EXPECT_EQ(e.key(), key) << e.what();
     }
   };
-  expect_key("--batch-size", [](TrainOptions& o) { o.batch_size = 0; });
-  expect_key("--batch-size", [](TrainOptions& o) { o.batch_size = 51; });
-  expect_key("--lr", [](TrainOptions& o) { o.learning_rate = -0.1; });
-  expect_key("--lr", [](TrainOptions& o) { o.learning_rate = NAN; });
-  expect_key("--epochs", [](TrainOptions& o) { o.epochs = 0; });
-  expect_key("--cd-k", [](TrainOptions& o) { o.k = 0; });
-  expect_key("--momentum", [](TrainOptions& o) { o.momentum = 1.0; });
-  expect_key("--momentum", [](TrainOptions& o) { o.momentum = -0.1; });
-  expect_key("--final-momentum", [](TrainOptions& o) { o.final_momentum = 1.5; });
-  expect_key("--l1", [](TrainOptions& o) { o.l1 = -1; });
-  expect_key("--l2", [](TrainOptions& o) { o.l2 = -1e-4; });
+  expect_key("batch_size", [](TrainOptions& o) { o.batch_size = 0; });
+  expect_key("batch_size", [](TrainOptions& o) { o.batch_size = 51; });
+  expect_key("learning_rate", [](TrainOptions& o) { o.learning_rate = -0.1; });
+  expect_key("learning_rate", [](TrainOptions& o) { o.learning_rate = NAN; });
+  expect_key("epochs", [](TrainOptions& o) { o.epochs = 0; });
+  expect_key("k", [](TrainOptions& o) { o.k = 0; });
+  expect_key("momentum", [](TrainOptions& o) { o.momentum = 1.0; });
+  expect_key("momentum", [](TrainOptions& o) { o.momentum = -0.1; });
+  expect_key("final_momentum", [](TrainOptions& o) { o.final_momentum = 1.5; });
+  expect_key("l1", [](TrainOptions& o) { o.l1 = -1; });
+  expect_key("l2", [](TrainOptions& o) { o.l2 = -1e-4; });
   expect_key(
-      "--hidden", [](TrainOptions&) {}, 0);
-  expect_key("--final-lr", [](TrainOptions& o) { o.schedule = LearningRateSchedule::linear; });
-  expect_key("--sparsity-target", [](TrainOptions& o) { o.sparsity_target = 1.0; });
-  expect_key("--threads", [](TrainOptions& o) { o.threads = -1; });
-  expect_key("--checkpoint-every", [](TrainOptions& o) { o.checkpoint_every = 0; });
-  expect_key("--resume", [](TrainOptions& o) { o.resume = true; });
+      "n_hidden", [](TrainOptions&) {}, 0);
+  expect_key("final_learning_rate",
+             [](TrainOptions& o) { o.schedule = LearningRateSchedule::linear; });
+  expect_key("sparsity_target", [](TrainOptions& o) { o.sparsity_target = 1.0; });
+  expect_key("threads", [](TrainOptions& o) { o.threads = -1; });
+  expect_key("checkpoint_every", [](TrainOptions& o) { o.checkpoint_every = 0; });
+  expect_key("resume", [](TrainOptions& o) { o.resume = true; });
   EXPECT_THROW(parse_learning_rate_schedule("cosine"), ConfigError);
   EXPECT_EQ(parse_learning_rate_schedule(to_string(LearningRateSchedule::exponential)),
             LearningRateSchedule::exponential);
@@ -487,7 +488,7 @@ TEST(TrainContinue, StateThatDoesNotFitIsRefused) {
     continue_training(data, s, bigger);
     ADD_FAILURE() << "batch larger than the chains accepted";
   } catch (const ConfigError& e) {
-    EXPECT_EQ(e.key(), "--batch-size");
+    EXPECT_EQ(e.key(), "batch_size");
   }
   TrainOptions resume = o;
   resume.resume = true;

@@ -196,7 +196,7 @@ TEST(BlockSpin, ShapeAndOptionErrorsNameTheSizes) {
     rg::block_spin(s, opts(rg::BlockRule::majority, 1));
     FAIL() << "b = 1";
   } catch (const ConfigError& e) {
-    EXPECT_EQ(e.key(), "--b");
+    EXPECT_EQ(e.key(), "b");
   }
   EXPECT_THROW(
       rg::block_spin(random_samples(Lattice::chain(9), 1, 1), opts(rg::BlockRule::decimation, 2)),
@@ -219,13 +219,13 @@ TEST(BlockSpin, NamesRoundTrip) {
     rg::parse_block_rule("minority");
     FAIL();
   } catch (const ConfigError& e) {
-    EXPECT_EQ(e.key(), "--rule");
+    EXPECT_EQ(e.key(), "rule");
   }
   try {
     rg::parse_ties("coin");
     FAIL();
   } catch (const ConfigError& e) {
-    EXPECT_EQ(e.key(), "--ties");
+    EXPECT_EQ(e.key(), "ties");
   }
 }
 

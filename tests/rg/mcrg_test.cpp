@@ -209,7 +209,7 @@ TEST(McrgInteractions, NamesSectorsAndShapeErrors) {
     parse_couplings({"nn", "bogus"}, 2);
     FAIL() << "no throw";
   } catch (const ConfigError& e) {
-    EXPECT_EQ(e.key(), "--couplings");
+    EXPECT_EQ(e.key(), "couplings");
     EXPECT_NE(std::string(e.what()).find("bogus"), std::string::npos);
     EXPECT_NE(std::string(e.what()).find("plaq"), std::string::npos);  // lists the known ones
   }
@@ -390,7 +390,7 @@ TEST(Mcrg, RejectsBadOptionsAndMaps) {
     mcrg(s, BlockSpinOptions{}, options);
     FAIL() << "no throw";
   } catch (const ConfigError& e) {
-    EXPECT_EQ(e.key(), "--levels");
+    EXPECT_EQ(e.key(), "levels");
     EXPECT_NE(std::string(e.what()).find("at most 3"), std::string::npos) << e.what();
   }
   options.levels = 0;

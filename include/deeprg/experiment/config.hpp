@@ -87,7 +87,7 @@ struct ConfigKey {
 const std::vector<ConfigKey>& config_keys();
 
 /// Preset names: "paper" (the defaults above) and "quick" (the same experiment, smaller, in
-/// well under two minutes on two cores). Throws ConfigError("--preset") for another name.
+/// well under two minutes on two cores). Throws ConfigError("preset") for another name.
 ExperimentConfig preset(const std::string& name);
 std::vector<std::string> preset_names();
 
@@ -102,7 +102,7 @@ void apply_toml(ExperimentConfig& config, const std::string& text, const std::st
 
 /// Applies one `key=value` override. The value is read as a TOML value ("0.1", "[400,100]",
 /// "true", "\"wolff\""); a bare word that is not valid TOML is taken as a string (so
-/// `sampling.algorithm=wolff` works). Throws ConfigError("--set") for text without '=' and
+/// `sampling.algorithm=wolff` works). Throws ConfigError("set") for text without '=' and
 /// ConfigError(key) for an unknown key or a bad value.
 void apply_override(ExperimentConfig& config, const std::string& assignment);
 

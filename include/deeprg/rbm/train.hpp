@@ -56,7 +56,7 @@ enum class LearningRateSchedule { constant, linear, exponential };
 std::string to_string(LearningRateSchedule schedule);
 /// Inverse of to_string; throws ConfigError(key) otherwise.
 LearningRateSchedule parse_learning_rate_schedule(const std::string& name,
-                                                  const std::string& key = "--lr-schedule");
+                                                  const std::string& key = "schedule");
 
 /// Measurements after one epoch, handed to TrainOptions::on_epoch.
 struct EpochMetrics {
@@ -83,8 +83,9 @@ inline constexpr std::size_t kMetricRows = 1000;
 /// left any useful regime long before float overflow.
 inline constexpr float kDivergenceLimit = 1e4f;
 
-/// Hyperparameters. The defaults are the command line's. Each option's error key is the CLI
-/// flag in its comment.
+/// Hyperparameters. The defaults are the command line's; each option's flag is in its comment.
+/// A ConfigError names the option by its field name (learning_rate, batch_size, k, …);
+/// the checkpoint and meta["training"] record the configuration under the flags' names.
 struct TrainOptions {
   int epochs = 100;              ///< --epochs, ≥ 1
   std::size_t batch_size = 100;  ///< --batch-size, 1 … n (a last, shorter batch takes the rest)
@@ -163,8 +164,8 @@ TrainState initial_train_state(const MatrixF& data, std::size_t n_hidden, Units 
 /// the start of the run, so nothing happens when state.epoch ≥ options.epochs. Checkpoints are
 /// written as train_rbm does; `resume` is refused (the state is what a resume would restore).
 /// Throws as train_rbm, ShapeError when the data's columns or the state's buffers do not fit
-/// the model, ConfigError("--batch-size") when PCD chains exist with fewer rows than a batch,
-/// ConfigError("--resume") when resume is set.
+/// the model, ConfigError("batch_size") when PCD chains exist with fewer rows than a batch,
+/// ConfigError("resume") when resume is set.
 void continue_training(const MatrixF& data, TrainState& state, const TrainOptions& options);
 
 }  // namespace deeprg::rbm

@@ -23,7 +23,7 @@ enum class Ties { random, top_left };
 
 std::string to_string(BlockRule rule);
 std::string to_string(Ties ties);
-/// Inverses of to_string; throw ConfigError("--rule") / ConfigError("--ties").
+/// Inverses of to_string; throw ConfigError("rule") / ConfigError("ties").
 BlockRule parse_block_rule(const std::string& name);
 Ties parse_ties(const std::string& name);
 
@@ -37,20 +37,20 @@ struct BlockSpinOptions {
 
 /// How many successive coarse-grainings by b the lattice allows: the largest n such that every
 /// side stays divisible by b for n steps and the coarsest side is ≥ 2 (e.g. 32×32, b = 2 → 4;
-/// 24×24, b = 2 → 3, since 3 is not divisible by 2; 30×30, b = 4 → 0). Throws ConfigError("--b")
+/// 24×24, b = 2 → 3, since 3 is not divisible by 2; 30×30, b = 4 → 0). Throws ConfigError("b")
 /// for b < 2.
 int max_block_levels(const ising::Lattice& lattice, int b);
 
 /// Checks, without touching any data, that `levels` successive coarse-grainings by b fit the
 /// lattice: throws ShapeError naming the lattice, b, the number of levels it allows and why the
-/// next one fails (a side not divisible by b, or a side < 2); ConfigError("--b") for b < 2 and
-/// ConfigError("--levels") for levels < 0.
+/// next one fails (a side not divisible by b, or a side < 2); ConfigError("b") for b < 2 and
+/// ConfigError("levels") for levels < 0.
 void check_block_levels(const ising::Lattice& lattice, int b, int levels);
 
 /// One coarse-graining step: an (n, Ly, Lx) set becomes (n, Ly/b, Lx/b), an (n, L) chain
 /// (n, L/b). Throws ShapeError when a side is not divisible by b or the coarse lattice would have
 /// a side < 2 (2D) / length < 2 (1D), or when samples.spins does not hold count × sites values;
-/// ConfigError("--b") for b < 2, ConfigError("--level") for level < 0. `level` (0-based) selects
+/// ConfigError("b") for b < 2, ConfigError("level") for level < 0. `level` (0-based) selects
 /// independent tie-breaking streams for successive levels: ties in sample i at level ℓ are
 /// broken by Rng(seed, stream_id("ties", ℓ, i)), so the output is the same for any thread count
 /// and the streams are not the sampler's under the same seed.
@@ -58,7 +58,7 @@ io::SpinSamples block_spin(const io::SpinSamples& samples, const BlockSpinOption
                            int level = 0);
 
 /// Levels 0 … n: the input followed by n successive coarse-grainings (level k is made by
-/// block_spin(level k − 1, options, k − 1)). Throws ConfigError("--levels") for n < 0 and
+/// block_spin(level k − 1, options, k − 1)). Throws ConfigError("levels") for n < 0 and
 /// ShapeError, before any work, when n > max_block_levels(lattice, b).
 std::vector<io::SpinSamples> block_spin_levels(const io::SpinSamples& samples,
                                                const BlockSpinOptions& options, int levels);

@@ -65,7 +65,7 @@ std::vector<LevelObservables> flow(const io::SpinSamples& samples, const BlockSp
                                    int levels, int blocks = 50);
 
 /// Flow under an arbitrary coarse-graining map (e.g. a learned one): level k + 1 is
-/// map(level k, k). Throws ConfigError("--levels") for levels < 0, plus whatever `map` throws.
+/// map(level k, k). Throws ConfigError("levels") for levels < 0, plus whatever `map` throws.
 std::vector<LevelObservables> flow(const io::SpinSamples& samples, const CoarseGraining& map,
                                    int levels, int blocks = 50, int threads = 0);
 

@@ -58,7 +58,7 @@ struct Coupling {
 ///            in a row.
 ///   1D even: nn (1); nnn (2); 3nn (3); 4spin, four consecutive spins.
 ///   1D odd:  m; 3spin, three consecutive spins.
-/// Throws ConfigError("--couplings") for another dim.
+/// Throws ConfigError("couplings") for another dim.
 const std::vector<Coupling>& available_couplings(int dim);
 
 /// The default set: 2D nn,nnn,3nn,plaq,m,3spin (at T_c of the 2D Ising model, L = 64, 20,000
@@ -66,7 +66,7 @@ const std::vector<Coupling>& available_couplings(int dim);
 /// tests/rg/mcrg_test.cpp); 1D nn,nnn,m,3spin.
 std::vector<std::string> default_couplings(int dim);
 
-/// Looks couplings up by name, in the order given. Throws ConfigError("--couplings") for an
+/// Looks couplings up by name, in the order given. Throws ConfigError("couplings") for an
 /// unknown or repeated name (the message lists the known ones), or an empty list.
 std::vector<Coupling> parse_couplings(const std::vector<std::string>& names, int dim);
 
@@ -129,8 +129,8 @@ struct McrgLevel {
 /// levels − 1 (a learned map can be judged against majority rule this way). b is read off the
 /// shapes (l_from / l_to), so the map must shrink both sides by the same integer factor ≥ 2 and
 /// keep the sample count. A sector without couplings gets NaN exponents. Throws
-/// ConfigError("--levels") for levels < 1, ConfigError("--blocks") for jackknife_blocks < 2,
-/// ConfigError("--couplings") as parse_couplings, ConfigError("--threads") for threads < 0,
+/// ConfigError("levels") for levels < 1, ConfigError("blocks") for jackknife_blocks < 2,
+/// ConfigError("couplings") as parse_couplings, ConfigError("threads") for threads < 0,
 /// ShapeError for fewer than 2 samples, a map output of the wrong shape or count, or a lattice
 /// (input or produced) smaller than min_mcrg_side; plus whatever `map` throws.
 std::vector<McrgLevel> mcrg(const io::SpinSamples& samples, const CoarseGraining& map,
@@ -138,13 +138,13 @@ std::vector<McrgLevel> mcrg(const io::SpinSamples& samples, const CoarseGraining
 
 /// MCRG with block spins (block_spin with `block`, levels 0 … options.levels). Checks before
 /// any work that every step divides the lattice (ShapeError) and that the coarsest lattice keeps
-/// a side ≥ min_mcrg_side (ConfigError("--levels"), naming the largest possible level count).
+/// a side ≥ min_mcrg_side (ConfigError("levels"), naming the largest possible level count).
 /// block.threads is replaced by options.threads.
 std::vector<McrgLevel> mcrg(const io::SpinSamples& samples, const BlockSpinOptions& block,
                             const McrgOptions& options);
 
 /// Most MCRG levels block_spin with factor b allows on `lattice` for these couplings: steps
-/// that divide every side and leave sides ≥ min_mcrg_side. ConfigError("--b") for b < 2.
+/// that divide every side and leave sides ≥ min_mcrg_side. ConfigError("b") for b < 2.
 int max_mcrg_levels(const ising::Lattice& lattice, int b, const std::vector<Coupling>& couplings);
 
 /// {"level", "L" (coarse side), "L_from", "b", "samples", "y_t", "y_t_error", "y_h",
