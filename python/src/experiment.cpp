@@ -108,11 +108,9 @@ void bind_experiment(py::module_& root) {
       [](const std::string& directory, const std::string& preset, std::optional<std::string> config,
          const std::vector<std::string>& overrides, bool text, const py::object& callback,
          bool fresh) {
-        experiment::ExperimentConfig c =
-            renaming_keys({{"--preset", "preset"}}, [&] { return experiment::preset(preset); });
+        experiment::ExperimentConfig c = experiment::preset(preset);
         if (config) experiment::apply_toml_file(c, *config);
-        for (const auto& o : overrides)
-          renaming_keys({{"--set", "set"}}, [&] { experiment::apply_override(c, o); });
+        for (const auto& o : overrides) experiment::apply_override(c, o);
         experiment::validate(c);
         std::shared_ptr<py::object> cb;
         if (!callback.is_none()) {

@@ -232,8 +232,7 @@ void bind_ising(py::module_& root) {
         io::SpinSamples out;
         {
           py::gil_scoped_release release;
-          out = renaming_keys({{"--spacing", "spacing"}, {"--thermalize", "thermalization"}},
-                              [&] { return mc::sample(mod, options, &report); });
+          out = mc::sample(mod, options, &report);
         }
         options.progress = nullptr;
         py::array_t<std::int8_t> spins = spins_array(std::move(out));

@@ -180,19 +180,10 @@ void install_on_epoch(rbm::TrainOptions& o, InterruptCheck& interrupt, const py:
   };
 }
 
-/// The training keywords' Python names for the library's flag names.
-#define DEEPRG_TRAIN_KEYS                                                                   \
-  {"--epochs", "epochs"}, {"--batch-size", "batch_size"}, {"--cd-k", "cd_k"},               \
-      {"--lr", "learning_rate"}, {"--final-lr", "final_learning_rate"},                     \
-      {"--lr-schedule", "learning_rate_schedule"}, {"--momentum", "momentum"},              \
-      {"--final-momentum", "final_momentum"}, {"--momentum-switch", "momentum_switch"},     \
-      {"--l1", "l1"}, {"--l2", "l2"}, {"--sparsity-target", "sparsity_target"},             \
-      {"--sparsity-cost", "sparsity_cost"}, {"--init-std", "init_std"}, {"--seed", "seed"}, \
-      {"--threads", "threads"}, {"--checkpoint-every", "checkpoint_every"},                 \
-      {"--resume", "resume"}, {"--visible-units", "visible"}, {"--hidden-units", "hidden"}, \
-      {"units", "visible"}, {"data", "data"}, {                                             \
-    "--propagate", "propagate"                                                              \
-  }
+/// Training keys the library names otherwise than the Python keywords (the rest, such as k →
+/// cd_k, are renamed for every call in common.cpp).
+#define DEEPRG_TRAIN_KEYS \
+  { "units", "visible" }
 
 #define DEEPRG_TRAIN_ARGS                                                                         \
   py::arg("visible") = "bernoulli", py::arg("hidden") = "bernoulli", py::arg("epochs") = 100,     \

@@ -11,14 +11,8 @@ namespace {
 constexpr std::uint64_t kUpTag = 0x7570;        // "up"
 constexpr std::uint64_t kDownTag = 0x646f776e;  // "down"
 
-/// Stream of one (direction, layer, row): independent of batch composition and threads.
-std::uint64_t pass_stream(std::uint64_t tag, std::size_t layer, std::size_t row) {
-  std::uint64_t s = tag ^ (static_cast<std::uint64_t>(layer) << 40);
-  std::uint64_t h = splitmix64(s);
-  s = h ^ row;
-  return splitmix64(s);
-}
-
+// Sampled propagation: row r of layer l draws from Rng(seed, stream_id(tag, l, r)), independent
+// of batch composition and threads.
 void propagate(Units units, MatrixF& x, Propagation mode, std::uint64_t seed, std::uint64_t tag,
                std::size_t layer) {
   if (mode == Propagation::mean_field) {
@@ -27,7 +21,7 @@ void propagate(Units units, MatrixF& x, Propagation mode, std::uint64_t seed, st
   }
   std::vector<Rng> rngs;
   rngs.reserve(x.rows);
-  for (std::size_t r = 0; r < x.rows; ++r) rngs.emplace_back(seed, pass_stream(tag, layer, r));
+  for (std::size_t r = 0; r < x.rows; ++r) rngs.emplace_back(seed, stream_id(tag, layer, r));
   sample_from_activation(units, x, rngs);
 }
 
