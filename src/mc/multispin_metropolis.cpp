@@ -7,6 +7,7 @@
 #include <string>
 
 #include "deeprg/core/error.hpp"
+#include "deeprg/core/lane_rng.hpp"
 #include "deeprg/core/rng.hpp"
 
 #if defined(__AVX512F__) || defined(__AVX__)
@@ -23,8 +24,10 @@ namespace {
 using u64 = std::uint64_t;
 constexpr int V = MultispinMetropolis::kLanes;
 
-/// V 64-bit words side by side (one AVX-512 register when V = 8 and -march=native).
-typedef u64 vec __attribute__((vector_size(8 * V)));
+/// V 64-bit words side by side (one AVX-512 register under -march=native), drawn from
+/// LaneRng's lanes.
+static_assert(V == LaneRng::kLanes);
+using vec = Lanes8;
 
 inline vec load(const u64* p) noexcept {
   vec v;
@@ -34,22 +37,6 @@ inline vec load(const u64* p) noexcept {
 inline void store(u64* p, vec v) noexcept { std::memcpy(p, &v, sizeof v); }
 inline vec splat(u64 x) noexcept { return vec{} + x; }
 inline vec rotl(vec x, int k) noexcept { return (x << k) | (x >> (64 - k)); }
-
-/// f(a, b, c) for a bitwise function f of three vectors (a captureless generic lambda): one
-/// vpternlogq under AVX-512, whose truth table is f evaluated on 0xF0, 0xCC, 0xAA; plain
-/// vector operations otherwise.
-template <class F>
-inline vec tern(vec a, vec b, vec c, F f) noexcept {
-#if defined(__AVX512F__)
-  if constexpr (sizeof(vec) == 64) {
-    constexpr int imm = F{}(0xF0, 0xCC, 0xAA) & 0xFF;
-    return reinterpret_cast<vec>(_mm512_ternarylogic_epi64(reinterpret_cast<__m512i>(a),
-                                                           reinterpret_cast<__m512i>(b),
-                                                           reinterpret_cast<__m512i>(c), imm));
-  }
-#endif
-  return f(a, b, c);
-}
 
 /// True when any bit of v is set.
 template <class Vec>
@@ -69,70 +56,6 @@ inline bool any(Vec v) noexcept {
   u64 r = 0;
   for (int l = 0; l < V; ++l) r |= v[l];
   return r != 0;
-}
-
-/// V xoshiro256++ generators in lock step.
-struct VecRng {
-  vec s0, s1, s2, s3;
-
-  explicit VecRng(const u64* state) noexcept
-      : s0(load(state)), s1(load(state + V)), s2(load(state + 2 * V)), s3(load(state + 3 * V)) {}
-  void save(u64* state) const noexcept {
-    store(state, s0);
-    store(state + V, s1);
-    store(state + 2 * V, s2);
-    store(state + 3 * V, s3);
-  }
-  vec next() noexcept {
-    const vec result = rotl(s0 + s3, 23) + s0;
-    const vec t = s1 << 17;
-    const vec s3x = s3 ^ s1;
-    const vec s2n = tern(s2, s0, t, [](auto x, auto y, auto z) { return x ^ y ^ z; });
-    s1 = tern(s1, s2, s0, [](auto x, auto y, auto z) { return x ^ y ^ z; });
-    s0 ^= s3x;  // s0 ^ (s3 ^ s1)
-    s2 = s2n;
-    s3 = rotl(s3x, 45);
-    return result;
-  }
-};
-
-// Scalar xoshiro256++ step and jump (2^128 steps), to place the V lanes on disjoint stretches
-// of one sequence.
-inline u64 rotl64(u64 x, int k) noexcept { return (x << k) | (x >> (64 - k)); }
-void xoshiro_step(u64 s[4]) noexcept {
-  const u64 t = s[1] << 17;
-  s[2] ^= s[0];
-  s[3] ^= s[1];
-  s[1] ^= s[2];
-  s[0] ^= s[3];
-  s[2] ^= t;
-  s[3] = rotl64(s[3], 45);
-}
-void xoshiro_jump(u64 s[4]) noexcept {
-  static constexpr u64 kJump[] = {0x180ec6d33cfd0abaULL, 0xd5a61266f0c9392cULL,
-                                  0xa9582618e03fc9aaULL, 0x39abdc4529b1661cULL};
-  u64 acc[4] = {0, 0, 0, 0};
-  for (const u64 j : kJump) {
-    for (int b = 0; b < 64; ++b) {
-      if (j & (u64{1} << b))
-        for (int w = 0; w < 4; ++w) acc[w] ^= s[w];
-      xoshiro_step(s);
-    }
-  }
-  for (int w = 0; w < 4; ++w) s[w] = acc[w];
-}
-
-/// Seeds the word-major state (s0 of lanes 0..V−1, then s1, ...) from Rng(seed, stream).
-void seed_lanes(u64 seed, u64 stream, u64* state) {
-  Rng rng(seed, stream);
-  u64 s[4];
-  do {
-    for (auto& w : s) w = rng();
-  } while ((s[0] | s[1] | s[2] | s[3]) == 0);
-  for (int l = 0; l < V; ++l) {
-    for (int w = 0; w < 4; ++w) state[w * V + l] = s[w];
-    xoshiro_jump(s);
-  }
 }
 
 /// Binary digits of p ∈ [0, 1): d[t] = 1 when the bit of weight 2^−t is set, t = 0 … last set
@@ -176,20 +99,20 @@ inline void compare_bits(vec r, vec& und, vec& acc, vec sel4, unsigned code) noe
       und &= ~r;
       break;
     case 3:  // both bits 1: U's bit 0 accepts, 1 stays undecided
-      acc = tern(acc, und, r, [](auto a, auto u, auto x) { return a | (u & ~x); });
+      acc = ternary_logic(acc, und, r, [](auto a, auto u, auto x) { return a | (u & ~x); });
       und &= r;
       break;
     case 1:  // p3 has a 1, p4 a 0: p's bit is ~sel4
-      acc |= tern(und, r, sel4, [](auto u, auto x, auto q) { return u & ~x & ~q; });
-      und = tern(und, r, sel4, [](auto u, auto x, auto q) { return u & (x ^ q); });
+      acc |= ternary_logic(und, r, sel4, [](auto u, auto x, auto q) { return u & ~x & ~q; });
+      und = ternary_logic(und, r, sel4, [](auto u, auto x, auto q) { return u & (x ^ q); });
       break;
     default:  // p3 has a 0, p4 a 1: p's bit is sel4
-      acc |= tern(und, r, sel4, [](auto u, auto x, auto q) { return u & ~x & q; });
-      und = tern(und, r, sel4, [](auto u, auto x, auto q) { return u & ~(x ^ q); });
+      acc |= ternary_logic(und, r, sel4, [](auto u, auto x, auto q) { return u & ~x & q; });
+      und = ternary_logic(und, r, sel4, [](auto u, auto x, auto q) { return u & ~(x ^ q); });
       break;
   }
 }
-inline void compare_step(VecRng& rng, vec& und, vec& acc, vec sel4, unsigned code) noexcept {
+inline void compare_step(LaneRng& rng, vec& und, vec& acc, vec sel4, unsigned code) noexcept {
   compare_bits(rng.next(), und, acc, sel4, code);
 }
 
@@ -207,15 +130,15 @@ inline void compare_step(VecRng& rng, vec& und, vec& acc, vec sel4, unsigned cod
 /// left, from bit kUnchecked + 1 on, for the words gathered by push_tail. A lane survives t
 /// steps with probability 2^−t; kUnchecked = log2(lanes per vector) measured fastest.
 template <int kUnchecked>
-inline void decide_head(VecRng& rng, vec& und, vec& acc, vec sel4, vec zero,
+inline void decide_head(LaneRng& rng, vec& und, vec& acc, vec sel4, vec zero,
                         const std::uint8_t* code) noexcept {
   const vec r = rng.next();
-  acc = tern(acc, zero, r, [](auto a, auto z, auto x) { return a | (z & ~x); });
+  acc = ternary_logic(acc, zero, r, [](auto a, auto z, auto x) { return a | (z & ~x); });
   compare_bits(r, und, acc, sel4, code[1]);
 #pragma GCC unroll 16
   for (int t = 2; t <= kUnchecked; ++t) compare_step(rng, und, acc, sel4, code[t]);
 }
-inline void decide_tail(VecRng& rng, vec& und, vec& acc, vec sel4, const std::uint8_t* code,
+inline void decide_tail(LaneRng& rng, vec& und, vec& acc, vec sel4, const std::uint8_t* code,
                         int first, int max_bit) noexcept {
   for (int t = first; t <= max_bit && any(und); ++t) compare_step(rng, und, acc, sel4, code[t]);
 }
@@ -298,11 +221,11 @@ inline std::size_t push_tail(const ColourPass& p, std::size_t n, std::size_t f, 
 }
 
 template <int kUnchecked>
-void run_pass(const ColourPass& pass, VecRng& rng_state) noexcept {
+void run_pass(const ColourPass& pass, LaneRng& rng_state) noexcept {
   // Local copies: the stores to the spin words could alias a reference, which would keep the
   // generator state in memory instead of registers.
   const ColourPass p = pass;
-  VecRng rng = rng_state;
+  LaneRng rng = rng_state;
   const std::size_t m = p.m;
   const vec anti = splat(p.anti), lm = splat(p.lane_mask);
   const vec a3 = splat(p.always3), a4 = splat(p.always4), zh = splat(p.zero_half);
@@ -356,7 +279,7 @@ void run_pass(const ColourPass& pass, VecRng& rng_state) noexcept {
 }
 
 /// J = 0 with ΔE = 0 moves at probability 1/2: every site flips with probability 1/2.
-void run_free_pass(const ColourPass& p, VecRng& rng) noexcept {
+void run_free_pass(const ColourPass& p, LaneRng& rng) noexcept {
   vec live = splat(p.lane_mask);
   for (std::size_t f = 0; f < p.words; f += V) {
     if (f + V > p.words)
@@ -366,7 +289,7 @@ void run_free_pass(const ColourPass& p, VecRng& rng) noexcept {
 }
 
 template <int K>
-void run_pass_dispatch(int unchecked, const ColourPass& p, VecRng& rng) noexcept {
+void run_pass_dispatch(int unchecked, const ColourPass& p, LaneRng& rng) noexcept {
   if constexpr (K < kMaxUnchecked) {
     if (unchecked > K) return run_pass_dispatch<K + 1>(unchecked, p, rng);
   }
@@ -439,7 +362,7 @@ MultispinMetropolis::MultispinMetropolis(const ising::Model& model, std::uint64_
   always4_ = p4 >= 1 ? ~u64{0} : 0;
   code_ = comparison_code(p3, p4, kMaxUnchecked + 1, max_bit_);
 
-  seed_lanes(seed, stream, rng_);
+  LaneRng::jumped(seed, stream).save(rng_);
 }
 
 void MultispinMetropolis::refresh_ghosts(int c) {
@@ -472,7 +395,7 @@ void MultispinMetropolis::update_colour(int c) {
                   tail_.data() + tail_size,
                   tail_.data() + 2 * tail_size};
   const int unchecked = std::bit_width(static_cast<unsigned>(V * w_)) - 1;
-  VecRng rng(rng_);
+  LaneRng rng = LaneRng::load(rng_);
   if (model_.J == 0 && zero_ == ZeroEnergyFlip::half)
     run_free_pass(pass, rng);
   else
@@ -573,9 +496,7 @@ void bernoulli_words(double p, std::uint64_t seed, std::uint64_t stream,
   }
   int max_bit = 0;
   const auto code = comparison_code(p, 0.0, kMaxUnchecked + 1, max_bit);  // no lane uses "p4"
-  u64 state[4 * V];
-  seed_lanes(seed, stream, state);
-  VecRng rng(state);
+  LaneRng rng = LaneRng::jumped(seed, stream);
   for (std::size_t f = 0; f < out.size(); f += V) {
     vec und = splat(~u64{0}), acc = {};
     if (max_bit > 0) {
@@ -589,9 +510,7 @@ void bernoulli_words(double p, std::uint64_t seed, std::uint64_t stream,
 }
 
 void random_words(std::uint64_t seed, std::uint64_t stream, std::span<std::uint64_t> out) {
-  u64 state[4 * V];
-  seed_lanes(seed, stream, state);
-  VecRng rng(state);
+  LaneRng rng = LaneRng::jumped(seed, stream);
   for (std::size_t f = 0; f < out.size(); f += V) {
     u64 buf[V];
     store(buf, rng.next());

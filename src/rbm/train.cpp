@@ -14,6 +14,7 @@
 
 #include "deeprg/core/blas.hpp"
 #include "deeprg/core/error.hpp"
+#include "deeprg/core/lane_rng.hpp"
 #include "deeprg/core/parallel.hpp"
 #include "deeprg/core/rng.hpp"
 #include "deeprg/io/npy.hpp"
@@ -50,39 +51,14 @@ inline float fast_exp(float x) {
 
 inline float fast_sigmoid(float x) { return 1.0f / (1.0f + fast_exp(-x)); }
 
-/// Eight xoshiro256++ generators side by side (structure of arrays), seeded from one Rng
-/// stream: one call yields 16 uniform floats (24 bits each, two per 64-bit output), and the
-/// compiler turns the lane loop into a few AVX-512 instructions.
-struct alignas(64) LaneRng {
-  static constexpr int kLanes = 8;
-  std::uint64_t s0[kLanes], s1[kLanes], s2[kLanes], s3[kLanes];
-
-  void seed(std::uint64_t seed, std::uint64_t stream) {
-    Rng rng(seed, stream);
-    for (int l = 0; l < kLanes; ++l) {
-      s0[l] = rng();
-      s1[l] = rng();
-      s2[l] = rng();
-      s3[l] = rng();
-    }
+/// 16 uniforms in [0, 1) from one step of the eight lanes: 24 bits each, two per 64-bit output.
+inline void uniforms16(LaneRng& rng, float* u) {
+  const Lanes8 r = rng.next();
+  for (int l = 0; l < LaneRng::kLanes; ++l) {
+    u[l] = static_cast<float>(static_cast<std::uint32_t>(r[l] >> 40)) * 0x1.0p-24f;
+    u[l + LaneRng::kLanes] = static_cast<float>(static_cast<std::uint32_t>(r[l]) >> 8) * 0x1.0p-24f;
   }
-  static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-  /// 16 uniforms in [0, 1).
-  void next16(float* u) {
-    for (int l = 0; l < kLanes; ++l) {
-      const std::uint64_t result = rotl(s0[l] + s3[l], 23) + s0[l];
-      const std::uint64_t t = s1[l] << 17;
-      s2[l] ^= s0[l];
-      s3[l] ^= s1[l];
-      s1[l] ^= s2[l];
-      s0[l] ^= s3[l];
-      s2[l] ^= t;
-      s3[l] = rotl(s3[l], 45);
-      u[l] = static_cast<float>(static_cast<std::uint32_t>(result >> 40)) * 0x1.0p-24f;
-      u[l + kLanes] = static_cast<float>(static_cast<std::uint32_t>(result) >> 8) * 0x1.0p-24f;
-    }
-  }
-};
+}
 
 /// One row of activations x (without bias) → q = P(unit on) = σ(s·(x + bias)), s = 2 for
 /// spin units, then optionally the conditional mean times `mean_sign` (σ or tanh = 2q − 1)
@@ -95,7 +71,7 @@ void activate_row(const float* x, const float* bias, std::size_t n, float mean_s
   alignas(64) float u[16] = {};
   std::size_t j0 = 0;
   for (; j0 + 16 <= n; j0 += 16) {
-    if constexpr (kSample) rng.next16(u);
+    if constexpr (kSample) uniforms16(rng, u);
     for (std::size_t l = 0; l < 16; ++l) {
       const std::size_t j = j0 + l;
       const float q = fast_sigmoid(scale * (x[j] + bias[j]));
@@ -104,7 +80,7 @@ void activate_row(const float* x, const float* bias, std::size_t n, float mean_s
     }
   }
   if (j0 < n) {
-    if constexpr (kSample) rng.next16(u);
+    if constexpr (kSample) uniforms16(rng, u);
     for (std::size_t j = j0; j < n; ++j) {
       const float q = fast_sigmoid(scale * (x[j] + bias[j]));
       if constexpr (kSample) sample[j] = u[j - j0] < q ? 1.0f : off;
@@ -316,7 +292,7 @@ class Trainer {
     const bool sample_h0 = !o_.persistent || init_chains;
     for_rows(m, nh_, [&](std::size_t r) {
       LaneRng& rng = rngs_[r];
-      rng.seed(o_.seed, stream_id(kChainTag, static_cast<std::uint64_t>(e), batch, r));
+      rng = LaneRng::drawn(o_.seed, stream_id(kChainTag, static_cast<std::uint64_t>(e), batch, r));
       float* x = p0 + r * nh_;
       if (sample_h0)
         activate_row<true, true>(hu, x, rbm.hidden_bias.data(), nh_, 1.0f, x, h + r * nh_, rng);
