@@ -2,6 +2,7 @@
 // Runs the deeprg binary for end-to-end tests and gives each test its own scratch directory.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -33,7 +34,8 @@ class CliTest : public ::testing::Test {
   void SetUp() override {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     dir_ = std::filesystem::temp_directory_path() /
-           ("deeprg_" + std::string(info->test_suite_name()) + "_" + info->name());
+           ("deeprg_" + std::string(info->test_suite_name()) + "_" + info->name() + "_" +
+            std::to_string(::getpid()));  // two suites running at once must not share it
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
   }
