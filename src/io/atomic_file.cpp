@@ -5,7 +5,6 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <sstream>
 #include <string>
 
 #include "deeprg/core/error.hpp"
@@ -60,18 +59,6 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view bytes
   AtomicFile file(path);
   file.write(bytes);
   file.commit();
-}
-
-std::string read_file(const std::filesystem::path& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) throw IoError(path.string() + ": no such file");
-  if (std::filesystem::is_directory(path, ec)) throw IoError(path.string() + ": is a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(path.string() + ": cannot open (" + std::strerror(errno) + ")");
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) throw IoError(path.string() + ": read failed");
-  return buffer.str();
 }
 
 }  // namespace deeprg::io

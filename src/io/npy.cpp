@@ -1,5 +1,6 @@
 #include "deeprg/io/npy.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 #include <limits>
@@ -12,6 +13,8 @@ namespace deeprg::io {
 namespace {
 
 constexpr std::string_view kMagic = "\x93NUMPY";
+/// Magic string, version and the longest (format 2.0 and 3.0) header-length field.
+constexpr std::size_t kNpyPrefixSize = 12;
 
 [[noreturn]] void fail(const std::string& name, const std::string& what) {
   throw IoError(name + ": not a valid .npy file (" + what + ")");
@@ -111,6 +114,72 @@ class HeaderParser {
   std::size_t pos_ = 0;
 };
 
+/// The shape as numpy prints it: "(3, 4)", "(5,)", "()".
+std::string shape_text(const std::vector<std::size_t>& shape) {
+  std::string text = "(";
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (i > 0) text += ", ";
+    text += std::to_string(shape[i]);
+  }
+  return text + (shape.size() == 1 ? ",)" : ")");
+}
+
+/// Bytes of data the header declares, computed without wrapping. As numpy does, the product of
+/// the non-zero dimensions and the item size must fit a signed 64-bit size; a zero dimension
+/// then makes the array empty.
+std::uint64_t data_size(const NpyArray& array, std::size_t item, const std::string& name) {
+  constexpr auto kMax = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+  std::uint64_t bytes = item;
+  bool empty = false;
+  for (const std::size_t dim : array.shape) {
+    if (dim == 0) {
+      empty = true;
+    } else if (dim > kMax / bytes) {
+      fail(name, "shape " + shape_text(array.shape) + " of '" + array.descr +
+                     "' declares more than " + std::to_string(kMax) + " bytes of data");
+    } else {
+      bytes *= dim;
+    }
+  }
+  return empty ? 0 : bytes;
+}
+
+/// The header of a .npy input, without looking at its data section.
+NpyHeader header_from(const InputFile& in) {
+  const std::string& name = in.name();
+  const std::string prefix =
+      in.read(0, static_cast<std::size_t>(std::min<std::uint64_t>(in.size(), kNpyPrefixSize)));
+  if (prefix.size() < 10 || std::string_view(prefix).substr(0, kMagic.size()) != kMagic)
+    fail(name, "bad magic string");
+  const auto major = static_cast<unsigned char>(prefix[6]);
+  std::size_t header_len = 0, offset = 0;
+  if (major == 1) {
+    header_len = static_cast<unsigned char>(prefix[8]) |
+                 (static_cast<std::size_t>(static_cast<unsigned char>(prefix[9])) << 8);
+    offset = 10;
+  } else if (major == 2 || major == 3) {
+    if (prefix.size() < kNpyPrefixSize) fail(name, "truncated header");
+    for (int i = 0; i < 4; ++i)
+      header_len |= static_cast<std::size_t>(static_cast<unsigned char>(prefix[8 + i])) << (8 * i);
+    offset = kNpyPrefixSize;
+  } else {
+    fail(name, "unsupported format version " + std::to_string(major));
+  }
+  if (header_len > kNpyMaxHeaderLength)
+    fail(name, "header length " + std::to_string(header_len) + " exceeds the limit of " +
+                   std::to_string(kNpyMaxHeaderLength) + " bytes");
+  if (in.size() < offset + header_len) fail(name, "truncated header");
+  NpyHeader header;
+  bool fortran = false;
+  HeaderParser(in.read(offset, header_len), name).parse(header.array, fortran);
+  if (fortran) fail(name, "Fortran order is not supported; save with np.ascontiguousarray");
+  const std::size_t item = descr_item_size(header.array.descr);
+  if (item == 0) fail(name, "unsupported dtype '" + header.array.descr + "'");
+  header.data_offset = offset + header_len;
+  header.data_bytes = data_size(header.array, item, name);
+  return header;
+}
+
 }  // namespace
 
 std::size_t NpyArray::size() const {
@@ -126,40 +195,33 @@ std::size_t descr_item_size(std::string_view descr) {
   return 0;
 }
 
+NpyHeader parse_npy_header(std::string_view prefix, const std::string& name) {
+  return header_from(InputFile(prefix, name));
+}
+
+NpyHeader read_npy_header(const InputFile& in) {
+  NpyHeader header = header_from(in);
+  const std::uint64_t available = in.size() - header.data_offset;
+  if (available < header.data_bytes)
+    fail(in.name(), "truncated: " + std::to_string(available) + " data bytes, shape " +
+                        shape_text(header.array.shape) + " needs " +
+                        std::to_string(header.data_bytes));
+  if (available > header.data_bytes)
+    fail(in.name(), "trailing bytes after the data: " + std::to_string(available) +
+                        " data bytes, shape " + shape_text(header.array.shape) + " needs " +
+                        std::to_string(header.data_bytes));
+  return header;
+}
+
+NpyArray read_npy(const InputFile& in) {
+  NpyHeader header = read_npy_header(in);
+  // Checked against the input's real size, so the allocation is what the data need.
+  header.array.data = in.read(header.data_offset, static_cast<std::size_t>(header.data_bytes));
+  return std::move(header.array);
+}
+
 NpyArray parse_npy(std::string_view bytes, const std::string& name) {
-  if (bytes.size() < 10 || bytes.substr(0, kMagic.size()) != kMagic) fail(name, "bad magic string");
-  const auto major = static_cast<unsigned char>(bytes[6]);
-  std::size_t header_len = 0, offset = 0;
-  if (major == 1) {
-    header_len = static_cast<unsigned char>(bytes[8]) |
-                 (static_cast<std::size_t>(static_cast<unsigned char>(bytes[9])) << 8);
-    offset = 10;
-  } else if (major == 2 || major == 3) {
-    if (bytes.size() < 12) fail(name, "truncated header");
-    for (int i = 0; i < 4; ++i)
-      header_len |= static_cast<std::size_t>(static_cast<unsigned char>(bytes[8 + i])) << (8 * i);
-    offset = 12;
-  } else {
-    fail(name, "unsupported format version " + std::to_string(major));
-  }
-  if (bytes.size() < offset + header_len) fail(name, "truncated header");
-  NpyArray array;
-  bool fortran = false;
-  HeaderParser(bytes.substr(offset, header_len), name).parse(array, fortran);
-  if (fortran) fail(name, "Fortran order is not supported; save with np.ascontiguousarray");
-  const std::size_t item = descr_item_size(array.descr);
-  if (item == 0) fail(name, "unsupported dtype '" + array.descr + "'");
-  const std::size_t count = array.size();
-  if (item != 0 && count > std::numeric_limits<std::size_t>::max() / item)
-    fail(name, "shape overflows");
-  const std::size_t expected = count * item;
-  const std::size_t available = bytes.size() - offset - header_len;
-  if (available < expected)
-    fail(name, "truncated: " + std::to_string(available) + " data bytes, shape needs " +
-                   std::to_string(expected));
-  if (available > expected) fail(name, "trailing bytes after the data");
-  array.data.assign(bytes.substr(offset + header_len, expected));
-  return array;
+  return read_npy(InputFile(bytes, name));
 }
 
 std::string format_npy(const NpyArray& array) {
@@ -194,9 +256,7 @@ std::string format_npy(const NpyArray& array) {
   return out;
 }
 
-NpyArray read_npy(const std::filesystem::path& path) {
-  return parse_npy(read_file(path), path.string());
-}
+NpyArray read_npy(const std::filesystem::path& path) { return read_npy(InputFile(path)); }
 
 void write_npy(const std::filesystem::path& path, const NpyArray& array) {
   write_file_atomic(path, format_npy(array));

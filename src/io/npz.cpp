@@ -73,51 +73,96 @@ std::uint32_t crc32_of(std::string_view bytes) {
   return static_cast<std::uint32_t>(crc);
 }
 
-/// Inflates a raw deflate stream (no zlib or gzip wrapper, as ZIP stores it) whose size the
-/// central directory declares; any disagreement with that size is an error.
-std::string inflate_raw(std::string_view in, std::uint64_t size, const std::string& name,
-                        std::string_view member) {
-  // Deflate cannot expand data more than 1032:1, so a larger claim is corruption; checking
-  // first keeps a damaged size field from triggering a huge allocation.
+/// Inflates a raw deflate stream (no zlib or gzip wrapper, as ZIP stores it) step by step, so
+/// that memory grows with the bytes that actually arrive rather than with a size field.
+class Inflater {
+ public:
+  Inflater(std::string_view in, const std::string& name, std::string_view member)
+      : in_(in), name_(name), member_(member) {
+    if (inflateInit2(&zs_, -15) != Z_OK) fail_member(name_, member_, "zlib inflateInit2 failed");
+  }
+  Inflater(const Inflater&) = delete;
+  Inflater& operator=(const Inflater&) = delete;
+  ~Inflater() { inflateEnd(&zs_); }
+
+  /// Inflates until `out` holds `target` bytes or the stream ends; returns whether it ended.
+  bool inflate_to(std::string& out, std::size_t target) {
+    std::size_t produced = out.size();
+    while (produced < target && !ended_) {
+      if (out.size() == produced) {
+        const std::size_t step = std::min(target - produced, std::max(produced, kFirstStep));
+        resize_for(out, produced + step, name_ + ":" + std::string(member_));
+      }
+      const std::size_t room = std::min(out.size() - produced, kZlibChunk);
+      zs_.next_out = reinterpret_cast<Bytef*>(out.data() + produced);
+      zs_.avail_out = static_cast<uInt>(room);
+      if (zs_.avail_in == 0) {
+        const std::size_t n = std::min(kZlibChunk, in_.size() - fed_);
+        zs_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in_.data() + fed_));
+        zs_.avail_in = static_cast<uInt>(n);
+        fed_ += n;
+      }
+      const int ret = inflate(&zs_, Z_NO_FLUSH);
+      produced += room - zs_.avail_out;
+      if (ret == Z_STREAM_END) {
+        ended_ = true;
+      } else if (ret == Z_BUF_ERROR) {
+        // With room for output, no progress means the input ran out.
+        if (zs_.avail_in == 0 && fed_ == in_.size())
+          fail_member(name_, member_, "truncated deflate stream");
+      } else if (ret != Z_OK) {
+        fail_member(
+            name_, member_,
+            std::string("corrupt deflate data (") + (zs_.msg ? zs_.msg : "zlib error") + ")");
+      }
+    }
+    out.resize(produced);
+    return ended_;
+  }
+
+ private:
+  static constexpr std::size_t kFirstStep = std::size_t{1} << 16;
+
+  std::string_view in_;
+  const std::string& name_;
+  std::string_view member_;
+  z_stream zs_{};
+  std::size_t fed_ = 0;  ///< input bytes handed to zlib so far
+  bool ended_ = false;
+};
+
+/// Inflates a member whose central directory entry declares `size` bytes uncompressed. The
+/// claim is checked before its memory is spent: against deflate's largest expansion, then
+/// against the size that the .npy header (inflated first) needs. Inflating stops at the
+/// declared size; any disagreement with it is an error.
+std::string inflate_member(std::string_view in, std::uint64_t size, const std::string& name,
+                           std::string_view member) {
+  // Deflate cannot expand data more than 1032:1, so a larger claim is corruption or a bomb.
   if (size / 1032 > in.size() + 1)
     fail_member(name, member,
                 "declared size " + std::to_string(size) + " is implausible for " +
                     std::to_string(in.size()) + " compressed bytes");
-  std::string out(static_cast<std::size_t>(size), '\0');
-  z_stream zs{};
-  if (inflateInit2(&zs, -15) != Z_OK) fail_member(name, member, "zlib inflateInit2 failed");
-  struct End {
-    z_stream* zs;
-    ~End() { inflateEnd(zs); }
-  } end{&zs};
-  auto* in_begin = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  auto* out_begin = reinterpret_cast<Bytef*>(out.data());
-  zs.next_in = in_begin;
-  zs.next_out = out_begin;
-  while (true) {
-    const auto consumed = static_cast<std::size_t>(zs.next_in - in_begin);
-    const auto produced = static_cast<std::size_t>(zs.next_out - out_begin);
-    if (zs.avail_in == 0)
-      zs.avail_in = static_cast<uInt>(std::min(kZlibChunk, in.size() - consumed));
-    if (zs.avail_out == 0)
-      zs.avail_out = static_cast<uInt>(std::min(kZlibChunk, out.size() - produced));
-    const int ret = inflate(&zs, Z_NO_FLUSH);
-    if (ret == Z_STREAM_END) break;
-    if (ret == Z_BUF_ERROR) {
-      if (zs.avail_out == 0 && static_cast<std::size_t>(zs.next_out - out_begin) == out.size())
-        fail_member(name, member,
-                    "inflates to more than the declared " + std::to_string(size) + " bytes");
-      fail_member(name, member, "truncated deflate stream");
-    }
-    if (ret != Z_OK)
-      fail_member(name, member,
-                  std::string("corrupt deflate data (") + (zs.msg ? zs.msg : "zlib error") + ")");
-  }
-  const auto produced = static_cast<std::size_t>(zs.next_out - out_begin);
-  if (produced != out.size())
+  Inflater inflater(in, name, member);
+  std::string out;
+  const std::size_t window = kNpyMaxHeaderLength + 12;
+  inflater.inflate_to(out, static_cast<std::size_t>(std::min<std::uint64_t>(size, window)));
+  const NpyHeader header = parse_npy_header(out, name + ":" + std::string(member));
+  if (header.data_offset + header.data_bytes != size)
     fail_member(name, member,
-                "inflates to " + std::to_string(produced) + " bytes, the central directory says " +
-                    std::to_string(size));
+                "declares " + std::to_string(size) + " bytes uncompressed, but its .npy header " +
+                    "needs " + std::to_string(header.data_offset + header.data_bytes));
+  const bool ended = inflater.inflate_to(out, static_cast<std::size_t>(size));
+  if (out.size() < size)
+    fail_member(name, member,
+                "inflates to " + std::to_string(out.size()) +
+                    " bytes, the central directory says " + std::to_string(size));
+  if (!ended) {
+    std::string beyond;  // one byte more than declared is enough to know
+    inflater.inflate_to(beyond, 1);
+    if (!beyond.empty())
+      fail_member(name, member,
+                  "inflates to more than the declared " + std::to_string(size) + " bytes");
+  }
   return out;
 }
 
@@ -180,6 +225,43 @@ Directory find_directory(std::string_view bytes, const std::string& name) {
   if (dir.entries > dir.size / kCentralSize)
     fail(name, "central directory is too small for " + std::to_string(dir.entries) + " entries");
   return dir;
+}
+
+/// The array of one member: `raw` as stored, `size` bytes uncompressed with CRC-32 `crc`.
+NpyArray read_member(std::string_view raw, std::uint16_t method, std::uint64_t size,
+                     std::uint32_t crc, const std::string& name, std::string_view member) {
+  const std::string where = name + ":" + std::string(member);
+  auto check_crc = [&](std::string_view contents) {
+    const std::uint32_t actual = crc32_of(contents);
+    if (actual != crc)
+      fail_member(name, member,
+                  "bad CRC-32 (archive is corrupt): stored " + std::to_string(crc) + ", computed " +
+                      std::to_string(actual));
+  };
+  if (method == kMethodStored) {
+    if (raw.size() != size)
+      fail_member(name, member,
+                  "stored member has compressed size " + std::to_string(raw.size()) +
+                      " but uncompressed size " + std::to_string(size));
+    // The header first, so that a member whose data its shape does not match is refused without
+    // reading them; but a corrupt archive is reported as such where the damage breaks the .npy.
+    try {
+      read_npy_header(InputFile(raw, where));
+    } catch (const IoError&) {
+      check_crc(raw);
+      throw;
+    }
+    check_crc(raw);
+    return parse_npy(raw, where);
+  }
+  std::string contents = inflate_member(raw, size, name, member);
+  check_crc(contents);
+  // inflate_member checked the header against the size; the data follow it. Erasing the header
+  // in place avoids a second copy of the data.
+  NpyHeader header = parse_npy_header(contents, where);
+  contents.erase(0, static_cast<std::size_t>(header.data_offset));
+  header.array.data = std::move(contents);
+  return std::move(header.array);
 }
 
 }  // namespace
@@ -257,32 +339,19 @@ NpzArchive parse_npz(std::string_view bytes, const std::string& name) {
       fail_member(name, member, "local header names a different file");
     const std::string_view raw = bytes.substr(data, static_cast<std::size_t>(csize));
 
-    std::string inflated;
-    std::string_view contents = raw;
-    if (method == kMethodDeflate) {
-      inflated = inflate_raw(raw, usize, name, member);
-      contents = inflated;
-    } else if (csize != usize) {
-      fail_member(name, member,
-                  "stored member has compressed size " + std::to_string(csize) +
-                      " but uncompressed size " + std::to_string(usize));
-    }
-    const std::uint32_t actual = crc32_of(contents);
-    if (actual != crc)
-      fail_member(name, member,
-                  "bad CRC-32 (archive is corrupt): stored " + std::to_string(crc) + ", computed " +
-                      std::to_string(actual));
-
     std::string key(member);
     if (key.size() >= 4 && key.ends_with(".npy")) key.resize(key.size() - 4);
     if (archive.contains(key)) fail_member(name, member, "duplicate member");
-    archive.emplace(std::move(key), parse_npy(contents, name + ":" + std::string(member)));
+    archive.emplace(std::move(key), read_member(raw, method, usize, crc, name, member));
   }
   return archive;
 }
 
 NpzArchive read_npz(const std::filesystem::path& path) {
-  return parse_npz(read_file(path), path.string());
+  // Mapped rather than read: the parser touches the end record, the central directory and the
+  // members it accepts, so a large file that is no archive costs neither time nor memory.
+  InputFile in(path);
+  return parse_npz(in.view(), in.name());
 }
 
 std::string format_npz(const NpzArchive& archive) {

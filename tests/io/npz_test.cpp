@@ -11,11 +11,13 @@
 
 #include "deeprg/core/error.hpp"
 #include "deeprg/io/atomic_file.hpp"
+#include "zip_builder.hpp"
 
 namespace deeprg::io {
 namespace {
 
 namespace fs = std::filesystem;
+using test_zip::stored_zip;
 
 fs::path temp_dir() {
   const auto* info = ::testing::UnitTest::GetInstance();
@@ -35,65 +37,10 @@ int run_python(const fs::path& dir, const std::string& script) {
       ("/usr/bin/python3 " + (dir / "check.py").string() + " " + dir.string()).c_str());
 }
 
-/// Bitwise CRC-32 (the ZIP polynomial), independent of zlib, to build archives by hand.
-std::uint32_t crc32_reference(std::string_view bytes) {
-  std::uint32_t crc = 0xFFFFFFFFu;
-  for (const char c : bytes) {
-    crc ^= static_cast<unsigned char>(c);
-    for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
-  }
-  return ~crc;
-}
-
-void put(std::string& out, std::uint64_t v, int bytes) {
-  for (int i = 0; i < bytes; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);
-}
-
 std::uint32_t get32(const std::string& s, std::size_t at) {
   std::uint32_t v = 0;
   for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(s[at + i]);
   return v;
-}
-
-/// A one-member stored ZIP built by hand, so that member contents need not be valid .npy.
-std::string stored_zip(const std::string& member, const std::string& contents) {
-  const std::uint32_t crc = crc32_reference(contents);
-  std::string out;
-  put(out, 0x04034b50, 4);
-  put(out, 20, 2);
-  put(out, 0, 2);
-  put(out, 0, 2);
-  put(out, 0, 4);  // time, date
-  put(out, crc, 4);
-  put(out, contents.size(), 4);
-  put(out, contents.size(), 4);
-  put(out, member.size(), 2);
-  put(out, 0, 2);
-  out += member + contents;
-  const std::size_t cd = out.size();
-  put(out, 0x02014b50, 4);
-  put(out, 20, 2);
-  put(out, 20, 2);
-  put(out, 0, 2);
-  put(out, 0, 2);
-  put(out, 0, 4);
-  put(out, crc, 4);
-  put(out, contents.size(), 4);
-  put(out, contents.size(), 4);
-  put(out, member.size(), 2);
-  put(out, 0, 6);  // extra, comment, disk
-  put(out, 0, 6);  // attributes
-  put(out, 0, 4);  // local header offset
-  out += member;
-  const std::size_t cd_size = out.size() - cd;
-  put(out, 0x06054b50, 4);
-  put(out, 0, 4);
-  put(out, 1, 2);
-  put(out, 1, 2);
-  put(out, cd_size, 4);
-  put(out, cd, 4);
-  put(out, 0, 2);
-  return out;
 }
 
 NpzArchive sample_archive() {

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <string_view>
 
+#include "deeprg/io/input_file.hpp"  // read_file, the reading counterpart
+
 namespace deeprg::io {
 
 /// RAII writer. The temporary file is removed by the destructor unless `commit()` succeeded.
@@ -31,8 +33,5 @@ class AtomicFile {
 
 /// Writes `bytes` to `path` atomically.
 void write_file_atomic(const std::filesystem::path& path, std::string_view bytes);
-
-/// Reads a whole file. Throws IoError naming the file when it cannot be read.
-std::string read_file(const std::filesystem::path& path);
 
 }  // namespace deeprg::io
