@@ -62,7 +62,10 @@ InputFile::InputFile(InputFile&& other) noexcept
       fd_(std::exchange(other.fd_, -1)),
       size_(other.size_),
       memory_(other.memory_),
-      mapping_(std::exchange(other.mapping_, nullptr)) {}
+      mapping_(std::exchange(other.mapping_, nullptr)),
+      owned_(std::move(other.owned_)) {
+  if (!owned_.empty()) memory_ = owned_;  // a moved string may have moved its bytes
+}
 
 InputFile::~InputFile() {
   if (mapping_ != nullptr) ::munmap(mapping_, static_cast<std::size_t>(size_));
@@ -78,7 +81,7 @@ void InputFile::check_range(std::uint64_t offset, std::uint64_t count) const {
 void InputFile::read(std::uint64_t offset, std::span<char> out) const {
   check_range(offset, out.size());
   if (out.empty()) return;
-  if (fd_ < 0 || mapping_ != nullptr) {  // a buffer, or a file already mapped
+  if (fd_ < 0 || mapping_ != nullptr) {  // a buffer, or a file already in memory
     std::memcpy(out.data(), memory_.data() + offset, out.size());
     return;
   }
@@ -104,7 +107,13 @@ std::string InputFile::read(std::uint64_t offset, std::size_t count) const {
 std::string_view InputFile::view() {
   if (fd_ < 0 || mapping_ != nullptr || size_ == 0) return memory_;
   void* map = ::mmap(nullptr, static_cast<std::size_t>(size_), PROT_READ, MAP_PRIVATE, fd_, 0);
-  if (map == MAP_FAILED) fail_errno(name_, "cannot map into memory", errno);
+  if (map == MAP_FAILED) {
+    // Some file systems cannot map files; their bytes are read instead, a size known to be real.
+    owned_ = read(0, static_cast<std::size_t>(size_));
+    memory_ = owned_;
+    ::close(std::exchange(fd_, -1));
+    return memory_;
+  }
   mapping_ = map;
   memory_ = std::string_view(static_cast<const char*>(map), static_cast<std::size_t>(size_));
   return memory_;

@@ -44,8 +44,9 @@ class InputFile {
   std::string read(std::uint64_t offset, std::size_t count) const;
 
   /// All bytes at once: the buffer, or the file mapped read-only into memory, so that only the
-  /// pages a parser touches are read. Valid while this object lives. A file truncated by another
-  /// process while mapped is outside what this protects against (its pages would fault).
+  /// pages a parser touches are read (read whole where the file system cannot map it). Valid while
+  /// this object lives. A file truncated by another process while mapped is outside what this
+  /// protects against (its pages would fault).
   std::string_view view();
 
  private:
@@ -57,6 +58,7 @@ class InputFile {
   std::uint64_t size_ = 0;
   std::string_view memory_;  ///< the buffer, or the mapping once made
   void* mapping_ = nullptr;
+  std::string owned_;  ///< the file's bytes where it cannot be mapped
 };
 
 /// Resizes `buffer` to `count` elements, reporting a failed allocation as an IoError that names
