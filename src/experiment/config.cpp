@@ -85,11 +85,11 @@ std::string str(T value) {
 }
 
 // Where the defaults come from. The paper (Mehta & Schwab, arXiv:1410.3831 §V) states the
-// system, the sample count and the architecture; the training hyperparameters of the "paper"
-// preset are those fixed for deeprg in issue 6; Hinton's practical guide (UTML TR 2010-003)
-// fills in what both leave open.
+// system, the sample count and the architecture but not the epochs, batch size, CD order or
+// learning rate: deeprg's paper preset chooses those in the ranges of Hinton's practical guide
+// (UTML TR 2010-003), which also fills in the rest both leave open.
 constexpr const char* kPaper = "Mehta & Schwab 2014 §V";
-constexpr const char* kPreset = "Mehta & Schwab 2014 (issue 6 paper preset)";
+constexpr const char* kPreset = "deeprg paper preset, within Hinton 2010 (not stated in the paper)";
 constexpr const char* kDeeprg = "deeprg";
 
 const std::vector<KeyDescriptor>& descriptors() {
@@ -196,7 +196,7 @@ const std::vector<KeyDescriptor>& descriptors() {
           if (!(c.l1 >= 0)) return "must be >= 0, got " + str(c.l1);
           return {};
         });
-    add("train.l2", "L2 penalty (weight decay) on the weights", kPreset + std::string(": L1 only"),
+    add("train.l2", "L2 penalty (weight decay) on the weights", kPaper + std::string(": L1 only"),
         DoubleField{&C::l2}, [](const C& c) -> std::string {
           if (!(c.l2 >= 0)) return "must be >= 0, got " + str(c.l2);
           return {};
