@@ -89,7 +89,7 @@ std::string str(T value) {
 // learning rate: deeprg's paper preset chooses those in the ranges of Hinton's practical guide
 // (UTML TR 2010-003), which also fills in the rest both leave open.
 constexpr const char* kPaper = "Mehta & Schwab 2014 §V";
-constexpr const char* kPreset = "deeprg paper preset, within Hinton 2010 (not stated in the paper)";
+constexpr const char* kPreset = "deeprg paper preset, within Hinton 2010; not stated in the paper";
 constexpr const char* kDeeprg = "deeprg";
 
 const std::vector<KeyDescriptor>& descriptors() {
