@@ -1,17 +1,11 @@
 // Sidecar JSON (FILE.npy.json): any text either parses or throws IoError.
-#include <cstddef>
-#include <cstdint>
-#include <string_view>
-
-#include "deeprg/core/error.hpp"
 #include "deeprg/io/spin_file.hpp"
+#include "fuzz_input.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  try {
-    const nlohmann::json meta = deeprg::io::parse_sidecar(
-        std::string_view(reinterpret_cast<const char*>(data), size), "fuzz.npy.json");
-    (void)meta.dump(2);  // what write_sidecar does with it
-  } catch (const deeprg::IoError&) {
-  }
+  const auto meta = deeprg::fuzz::attempt([&] {
+    return deeprg::io::parse_sidecar(deeprg::fuzz::bytes_of(data, size), "fuzz.npy.json");
+  });
+  if (meta) (void)meta->dump(2);  // what write_sidecar does with it
   return 0;
 }

@@ -1,30 +1,14 @@
 // Spin files: the streaming readers (header first, values checked chunk by chunk) and the
 // readers of a parsed array must accept the same inputs and return the same spins.
-#include <cstddef>
-#include <cstdint>
 #include <cstdlib>
-#include <optional>
-#include <string_view>
 
-#include "deeprg/core/error.hpp"
 #include "deeprg/io/spin_file.hpp"
-
-namespace {
-
-template <class F>
-auto attempt(F f) -> std::optional<decltype(f())> {
-  try {
-    return f();
-  } catch (const deeprg::IoError&) {
-    return std::nullopt;
-  }
-}
-
-}  // namespace
+#include "fuzz_input.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   namespace io = deeprg::io;
-  const std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  using deeprg::fuzz::attempt;
+  const std::string_view bytes = deeprg::fuzz::bytes_of(data, size);
   const auto streamed = attempt([&] { return io::read_spins(io::InputFile(bytes, "fuzz.npy")); });
   const auto parsed =
       attempt([&] { return io::spins_from_npy(io::parse_npy(bytes, "fuzz.npy"), "fuzz.npy"); });
