@@ -170,11 +170,11 @@ void train(const TrainFlags& f) {
   const std::filesystem::path out(f.out);
   if (!dbn && out.extension() != ".npz")
     throw ConfigError("--out", "a single RBM is written to an .npz file, got '" + f.out + "'");
-  if (dbn) std::filesystem::create_directories(out);
   options.checkpoint = dbn ? out / "checkpoint.npz"
                            : std::filesystem::path(out).replace_extension(".checkpoint.npz");
   const MatrixF data = read_visible_data(f.data, 0, visible);
   rbm::validate(options, data.rows, sizes.front());
+  if (dbn) std::filesystem::create_directories(out);  // only once the run is known to be valid
 
   std::filesystem::path metrics = f.metrics;
   if (metrics.empty())

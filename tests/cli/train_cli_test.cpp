@@ -104,6 +104,11 @@ TEST_F(TrainCli, BadHyperparametersAreUsageErrors) {
     EXPECT_NE(r.output.find(flag), std::string::npos) << args << "\n" << r.output;
   }
   EXPECT_FALSE(fs::exists(path("m.npz")));
+  // A refused DBN leaves no output directory behind.
+  const CliResult r = run_cli("train --data " + path("data.npy") + " --out " + path("dbn") +
+                              " --hidden 4,2 --lr -1");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_FALSE(fs::exists(path("dbn")));
 }
 
 TEST_F(TrainCli, BadModelsAndDataAreRuntimeErrorsNamingTheFile) {
