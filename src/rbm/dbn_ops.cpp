@@ -85,7 +85,8 @@ std::filesystem::path layer_checkpoint_path(const std::filesystem::path& path, s
 
 Dbn train_dbn(const MatrixF& data, const std::vector<std::size_t>& hidden_sizes, Units visible,
               Units hidden, const DbnTrainOptions& options) {
-  if (hidden_sizes.empty()) throw ConfigError("hidden_sizes", "a DBN needs at least one hidden layer");
+  if (hidden_sizes.empty())
+    throw ConfigError("hidden_sizes", "a DBN needs at least one hidden layer");
   for (const std::size_t n : hidden_sizes)
     if (n == 0) throw ConfigError("hidden_sizes", "every hidden layer needs at least one unit");
   validate(options.rbm, data.rows, hidden_sizes.front());

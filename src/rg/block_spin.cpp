@@ -158,8 +158,7 @@ io::SpinSamples block_spin(const io::SpinSamples& samples, const BlockSpinOption
 }
 
 void check_block_levels(const ising::Lattice& lattice, int b, int levels) {
-  if (levels < 0)
-    throw ConfigError("levels", "must be at least 0, got " + std::to_string(levels));
+  if (levels < 0) throw ConfigError("levels", "must be at least 0, got " + std::to_string(levels));
   const int possible = max_block_levels(lattice, b);
   if (levels <= possible) return;
   // Name the first step that fails, which says why (divisibility or size).

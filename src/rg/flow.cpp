@@ -45,8 +45,7 @@ std::vector<LevelObservables> flow(const io::SpinSamples& samples, const BlockSp
 
 std::vector<LevelObservables> flow(const io::SpinSamples& samples, const CoarseGraining& map,
                                    int levels, int blocks, int threads) {
-  if (levels < 0)
-    throw ConfigError("levels", "must be at least 0, got " + std::to_string(levels));
+  if (levels < 0) throw ConfigError("levels", "must be at least 0, got " + std::to_string(levels));
   std::vector<LevelObservables> out;
   out.reserve(static_cast<std::size_t>(levels) + 1);
   out.push_back(measure_level(samples, 0, blocks, threads));

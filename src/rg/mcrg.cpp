@@ -277,7 +277,7 @@ const std::vector<Coupling>& available_couplings(int dim) {
   if (dim == 2) return two;
   if (dim == 1) return one;
   throw ConfigError("couplings", "MCRG couplings exist for 1D and 2D lattices only, not " +
-                                       std::to_string(dim) + "D");
+                                     std::to_string(dim) + "D");
 }
 
 std::vector<std::string> default_couplings(int dim) {
@@ -300,9 +300,8 @@ std::vector<Coupling> parse_couplings(const std::vector<std::string>& names, int
     const auto it =
         std::find_if(known.begin(), known.end(), [&](const Coupling& c) { return c.name == name; });
     if (it == known.end())
-      throw ConfigError("couplings", "unknown coupling '" + name + "' for " +
-                                           std::to_string(dim) +
-                                           "D lattices (known: " + names_of(known) + ")");
+      throw ConfigError("couplings", "unknown coupling '" + name + "' for " + std::to_string(dim) +
+                                         "D lattices (known: " + names_of(known) + ")");
     if (!seen.insert(name).second)
       throw ConfigError("couplings", "coupling '" + name + "' is given twice");
     out.push_back(*it);

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "../core/xoshiro_reference.hpp"
 #include "deeprg/core/error.hpp"
 #include "deeprg/core/rng.hpp"
 #include "deeprg/ising/exact.hpp"
@@ -399,17 +400,8 @@ TEST(MultispinRng, LaneZeroIsXoshiro256PlusPlusSeededFromRng) {
   Rng seeder(12, 34);
   std::uint64_t s[4];
   for (auto& x : s) x = seeder();
-  const auto rotl = [](std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); };
-  for (std::size_t k = 0; k < steps; ++k) {
-    ASSERT_EQ(w[k * lanes], rotl(s[0] + s[3], 23) + s[0]) << "step " << k;
-    const std::uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-  }
+  for (std::size_t k = 0; k < steps; ++k)
+    ASSERT_EQ(w[k * lanes], testing::xoshiro_next(s)) << "step " << k;
   for (std::size_t a = 0; a < lanes; ++a)
     for (std::size_t b = a + 1; b < lanes; ++b) EXPECT_NE(w[a], w[b]);
   std::vector<std::uint64_t> other(w.size());
