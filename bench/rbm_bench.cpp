@@ -7,6 +7,7 @@
 #include <benchmark/benchmark.h>
 #include <cblas.h>
 
+#include "deeprg/core/matmul.hpp"
 #include "deeprg/core/rng.hpp"
 #include "deeprg/rbm/train.hpp"
 
@@ -31,19 +32,20 @@ void BM_Cd1Epoch(benchmark::State& state) {
   options.k = 1;
   options.persistent = state.range(1) != 0;
   options.threads = static_cast<int>(state.range(0));
+  options.precision = state.range(2) != 0 ? "bf16" : "fp32";
   const auto& d = data();
   for (auto _ : state) {
     auto rbm = deeprg::rbm::train_rbm(d, kHidden, deeprg::rbm::Units::spin,
                                       deeprg::rbm::Units::bernoulli, options);
     benchmark::DoNotOptimize(rbm.W.data.data());
   }
-  state.SetLabel(std::string(options.persistent ? "PCD-1" : "CD-1") + " blas core " +
-                 openblas_get_corename());
+  state.SetLabel(std::string(options.persistent ? "PCD-1 " : "CD-1 ") + options.precision + " " +
+                 deeprg::matmul_kernel());
 }
 
 BENCHMARK(BM_Cd1Epoch)
-    ->ArgsProduct({{1, 2}, {0, 1}})
-    ->ArgNames({"threads", "pcd"})
+    ->ArgsProduct({{1, 2}, {0, 1}, {0, 1}})
+    ->ArgNames({"threads", "pcd", "bf16"})
     ->Unit(benchmark::kSecond)
     ->Iterations(1)
     ->Repetitions(3)
@@ -55,14 +57,15 @@ BENCHMARK(BM_Cd1Epoch)
 /// sharing them between threads.
 void BM_Cd1EpochUpperLayer(benchmark::State& state) {
   const auto nv = static_cast<std::size_t>(state.range(0));
-  const auto nh = static_cast<std::size_t>(state.range(1));
+  const auto nh = nv / 4;
   deeprg::MatrixF d(kSamples, nv);
   deeprg::Rng rng(2025);
   for (auto& x : d.data) x = static_cast<float>(rng() >> 63);
   deeprg::rbm::TrainOptions options;
   options.epochs = 1;
   options.batch_size = kBatch;
-  options.threads = static_cast<int>(state.range(2));
+  options.threads = static_cast<int>(state.range(1));
+  options.precision = state.range(2) != 0 ? "bf16" : "fp32";
   for (auto _ : state) {
     auto rbm = deeprg::rbm::train_rbm(d, nh, deeprg::rbm::Units::bernoulli,
                                       deeprg::rbm::Units::bernoulli, options);
@@ -71,13 +74,8 @@ void BM_Cd1EpochUpperLayer(benchmark::State& state) {
 }
 
 BENCHMARK(BM_Cd1EpochUpperLayer)
-    ->Args({800, 200, 1})
-    ->Args({800, 200, 2})
-    ->Args({400, 100, 1})
-    ->Args({400, 100, 2})
-    ->Args({100, 25, 1})
-    ->Args({100, 25, 2})
-    ->ArgNames({"visible", "hidden", "threads"})
+    ->ArgsProduct({{800, 400, 100}, {1, 2}, {0, 1}})
+    ->ArgNames({"visible", "threads", "bf16"})
     ->Unit(benchmark::kMillisecond)
     ->Iterations(1)
     ->Repetitions(5)

@@ -21,6 +21,21 @@ find_path(DEEPRG_CBLAS_INCLUDE cblas.h PATH_SUFFIXES openblas-pthread openblas)
 if(NOT DEEPRG_CBLAS_INCLUDE)
   message(FATAL_ERROR "deeprg: cblas.h not found. Install it with: sudo apt-get install libopenblas-dev")
 endif()
+# oneDNN: training's products on AVX-512 (fp32 and bf16). Optional: without it (or on CPUs
+# without AVX-512) OpenBLAS multiplies and the precision `bf16` is refused.
+# (Debian's dnnl-config.cmake asks for OpenCL, which deeprg does not use: find the CPU library.)
+find_path(DEEPRG_DNNL_INCLUDE oneapi/dnnl/dnnl.hpp)
+find_library(DEEPRG_DNNL_LIBRARY dnnl)
+find_package(OpenMP QUIET COMPONENTS CXX)
+if(DEEPRG_DNNL_INCLUDE AND DEEPRG_DNNL_LIBRARY AND OpenMP_CXX_FOUND)
+  set(DEEPRG_HAVE_ONEDNN ON)
+  message(STATUS "deeprg: training products on oneDNN (${DEEPRG_DNNL_LIBRARY}) where the CPU "
+                 "has AVX-512")
+else()
+  set(DEEPRG_HAVE_ONEDNN OFF)
+  message(STATUS "deeprg: oneDNN not found (apt-get install libdnnl-dev): products on OpenBLAS, "
+                 "no bf16 training")
+endif()
 if(DEEPRG_BUILD_TESTS)
   deeprg_require(GTest libgtest-dev)
   # The image-figure tests read the PNGs back to check their pixels.

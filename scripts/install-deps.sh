@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
-  libcli11-dev nlohmann-json3-dev libopenblas-dev
+  libcli11-dev nlohmann-json3-dev libopenblas-dev libdnnl-dev
   libgtest-dev libgmock-dev libbenchmark-dev libpng-dev zlib1g-dev
   libplplot-dev plplot-driver-cairo libtomlplusplus-dev
   python3 python3-dev python3-numpy pybind11-dev python3-pytest python3-sklearn python3-matplotlib

@@ -1,20 +1,24 @@
 #include "deeprg/rbm/train.hpp"
 
-#include <cblas.h>
+#include <immintrin.h>
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <deque>
 #include <limits>
 #include <map>
 #include <numeric>
 #include <string_view>
+#include <type_traits>
 
 #include "deeprg/core/blas.hpp"
 #include "deeprg/core/error.hpp"
 #include "deeprg/core/lane_rng.hpp"
+#include "deeprg/core/matmul.hpp"
 #include "deeprg/core/parallel.hpp"
 #include "deeprg/core/rng.hpp"
 #include "deeprg/io/npy.hpp"
@@ -104,18 +108,16 @@ constexpr std::uint64_t kInitTag = 0x696e6974;     // "init"
 constexpr std::uint64_t kShuffleTag = 0x73687566;  // "shuf"
 constexpr std::uint64_t kChainTag = 0x6368616e;    // "chan"
 
-/// The fixed column split of a GEMM output with n columns: 4 blocks from 256 columns on, 2 from
-/// 128, else 1. It depends only on n, never on the thread count, so every product is
-/// bit-reproducible. Each block repacks the other operand, so more blocks cost work (8 blocks
-/// cost ~10% more CPU time than 1 for 1600 → 400); 4 balances 1, 2 and 4 threads.
-std::vector<std::pair<std::size_t, std::size_t>> column_blocks(std::size_t n) {
-  const std::size_t count = n >= 256 ? 4 : n >= 128 ? 2 : 1;
+/// A fixed split of n rows into `count` nearly equal blocks. Products are split by whole rows of
+/// A and C (oneDNN's fast kernels want operands without gaps), into a number of blocks that
+/// depends only on the problem size, never on the thread count: every product is
+/// bit-reproducible.
+std::vector<std::pair<std::size_t, std::size_t>> row_blocks(std::size_t n, std::size_t count) {
+  count = std::max<std::size_t>(1, std::min(count, n));
   std::vector<std::pair<std::size_t, std::size_t>> blocks(count);
   for (std::size_t b = 0; b < count; ++b) blocks[b] = {b * n / count, (b + 1) * n / count};
   return blocks;
 }
-
-int as_int(std::size_t n) { return static_cast<int>(n); }
 
 // ------------------------------------------------------------------ options and config
 
@@ -164,7 +166,8 @@ nlohmann::json training_config(const TrainOptions& o, std::size_t n_hidden, Unit
           {"--sparsity-target", o.sparsity_target},
           {"--sparsity-cost", o.sparsity_cost},
           {"--init-std", o.init_std},
-          {"--seed", o.seed}};
+          {"--seed", o.seed},
+          {"--precision", to_string(resolve_precision(o.precision))}};
 }
 
 using State = TrainState;
@@ -200,10 +203,79 @@ int loop_threads(const TrainOptions& o, std::size_t nv, std::size_t nh) {
   return o.threads > 0 ? o.threads : default_thread_count();
 }
 
+/// The products of one training run, prepared once per shape, scalars and block (preparing a
+/// oneDNN product costs tens of microseconds; a batch runs several, and each block of a split
+/// product runs on its own thread, so it has its own). A few entries live at a time: the shapes
+/// change only for a shorter last batch, the scalars once per epoch.
+class MatmulCache {
+ public:
+  explicit MatmulCache(Precision precision) : precision_(precision) {}
+
+  const Matmul& get(const MatmulShape& s, float alpha, float beta, std::size_t block) {
+    for (const auto& [b, mm] : cache_) {
+      const MatmulShape& t = mm.shape();
+      if (b == block && t.m == s.m && t.n == s.n && t.k == s.k && t.transpose_a == s.transpose_a &&
+          t.transpose_b == s.transpose_b && t.lda == s.lda && t.ldb == s.ldb && t.ldc == s.ldc &&
+          mm.alpha() == alpha && mm.beta() == beta)
+        return mm;
+    }
+    if (cache_.size() >= 32) cache_.clear();  // an old epoch's scalars: never used again
+    cache_.emplace_back(block, Matmul(s, precision_, alpha, beta));
+    return cache_.back().second;
+  }
+
+ private:
+  Precision precision_;
+  std::deque<std::pair<std::size_t, Matmul>> cache_;  // stable addresses while handed out
+};
+
+/// Copies n floats into the products' operand type (bf16: rounded to nearest even).
+inline void store(const float* x, std::size_t n, float* out) { std::copy(x, x + n, out); }
+inline void store(const float* x, std::size_t n, Bf16* out) {
+  std::size_t i = 0;
+#if defined(__AVX512BF16__)
+  // The CPU's own conversion: round to nearest even, as to_bf16 (NaN stays NaN).
+  for (; i + 32 <= n; i += 32) {
+    const __m512bh pair = _mm512_cvtne2ps_pbh(_mm512_loadu_ps(x + i + 16), _mm512_loadu_ps(x + i));
+    _mm512_storeu_si512(out + i, reinterpret_cast<__m512i>(pair));
+  }
+#endif
+  for (; i < n; ++i) out[i] = to_bf16(x[i]);
+}
+
+/// out[j][r] = x[r][j] for rows r < rows and columns j in [j0, j1) of x (ld `width`), into out
+/// (ld `rows`), in tiles that keep both sides in cache.
+template <class T>
+void transpose_columns(const float* x, std::size_t rows, std::size_t width, std::size_t j0,
+                       std::size_t j1, T* out) {
+  constexpr std::size_t kTile = 32;
+  for (std::size_t r0 = 0; r0 < rows; r0 += kTile) {
+    const std::size_t r1 = std::min(rows, r0 + kTile);
+    for (std::size_t c0 = j0; c0 < j1; c0 += kTile) {
+      const std::size_t c1 = std::min(j1, c0 + kTile);
+      for (std::size_t j = c0; j < c1; ++j)
+        for (std::size_t r = r0; r < r1; ++r) {
+          if constexpr (std::is_same_v<T, float>)
+            out[j * rows + r] = x[r * width + j];
+          else
+            out[j * rows + r] = to_bf16(x[r * width + j]);
+        }
+    }
+  }
+}
+
 /// Mini-batch CD-k / PCD-k on preallocated buffers (no allocation per batch).
+///
+/// The products take operands of type T (float or Bf16); the elementwise work, the statistics
+/// and the parameters stay in float. For bf16 the operands are rounded copies: states (exact),
+/// probabilities and the weights (rounded once per batch by the update that changes them).
+/// While training, W and its momentum are held transposed (n_hidden × n_visible), so that the
+/// statistics product Δᵀ ← μΔᵀ + (ε/m)[P0; −P1]ᵀ[V0; V1] splits into blocks of whole rows
+/// whose only transposed operand is the small [P0; −P1]; epoch() hands them back in the
+/// model's layout.
 class Trainer {
  public:
-  Trainer(const MatrixF& data, const TrainOptions& o, State& s)
+  Trainer(const MatrixF& data, const TrainOptions& o, State& s, Precision precision)
       : data_(data),
         o_(o),
         s_(s),
@@ -211,6 +283,11 @@ class Trainer {
         nh_(s.rbm.n_hidden()),
         B_(o.batch_size),
         threads_(loop_threads(o, nv_, nh_)),
+        blocks_(product_blocks(o, nv_, nh_)),
+        precision_(precision),
+        matmuls_(precision),
+        wt_(nh_, nv_),
+        velt_(nh_, nv_),
         vv_(2 * B_, nv_),
         pp_(2 * B_, nh_),
         h_(B_, nh_),
@@ -218,11 +295,22 @@ class Trainer {
         sum_a_(nv_),
         sum_b_(nh_),
         order_(data.rows),
-        hidden_blocks_(column_blocks(nh_)),
-        visible_blocks_(column_blocks(nv_)),
-        bad_(visible_blocks_.size()) {}
+        bad_(blocks_) {
+    transpose_columns(s_.rbm.W.data.data(), nv_, nh_, 0, nh_, wt_.data.data());
+    transpose_columns(s_.velocity_W.data.data(), nv_, nh_, 0, nh_, velt_.data.data());
+    if (precision_ == Precision::bf16) {
+      bf16_.w.resize(nh_ * nv_);
+      bf16_.v.resize(2 * B_ * nv_);
+      bf16_.h.resize(B_ * nh_);
+      bf16_.pt.resize(nh_ * 2 * B_);
+      store(wt_.data.data(), nh_ * nv_, bf16_.w.data());
+    } else {
+      fp32_pt_.resize(nh_ * 2 * B_);
+    }
+  }
 
-  /// One epoch (0-based). Returns false when a parameter left the finite range.
+  /// One epoch (0-based). Returns false when a parameter left the finite range. The state's W
+  /// and momentum are up to date on return.
   bool epoch(int e, double lr, double momentum) {
     Rng shuffle(o_.seed, stream_id(kShuffleTag, static_cast<std::uint64_t>(e)));
     std::iota(order_.begin(), order_.end(), std::size_t{0});
@@ -230,15 +318,28 @@ class Trainer {
       std::swap(order_[i - 1], order_[shuffle.below(i)]);
     const std::size_t n = data_.rows;
     std::size_t batch = 0;
-    for (std::size_t start = 0; start < n; start += B_, ++batch) {
+    bool ok = true;
+    for (std::size_t start = 0; start < n && ok; start += B_, ++batch) {
       const std::size_t m = std::min(B_, n - start);
-      if (!update(e, batch, start, m, static_cast<float>(lr), static_cast<float>(momentum)))
-        return false;
+      ok = precision_ == Precision::bf16 ? update<Bf16>(e, batch, start, m, static_cast<float>(lr),
+                                                        static_cast<float>(momentum))
+                                         : update<float>(e, batch, start, m, static_cast<float>(lr),
+                                                         static_cast<float>(momentum));
     }
-    return true;
+    transpose_columns(wt_.data.data(), nh_, nv_, 0, nv_, s_.rbm.W.data.data());
+    transpose_columns(velt_.data.data(), nh_, nv_, 0, nv_, s_.velocity_W.data.data());
+    return ok;
   }
 
  private:
+  /// Blocks per product: 2 where a batch's product is worth two threads, else 1.
+  static std::size_t product_blocks(const TrainOptions& o, std::size_t nv, std::size_t nh) {
+    constexpr double kParallelMultiplyAdds = 1 << 23;
+    const double work =
+        static_cast<double>(o.batch_size) * static_cast<double>(nv) * static_cast<double>(nh);
+    return work < kParallelMultiplyAdds ? 1 : 2;
+  }
+
   /// Row blocks for the elementwise passes: results do not depend on the split.
   void for_rows(std::size_t m, std::size_t width, const std::function<void(std::size_t)>& row) {
     // Starting a thread costs ~10⁴ element updates: small batches stay on this thread.
@@ -249,30 +350,48 @@ class Trainer {
     });
   }
 
-  /// out[:, block] = A · W[:, block] for m rows of A (lda = nv): hidden activations.
-  void gemm_up(const float* a, std::size_t m, float* out) {
-    const Rbm& rbm = s_.rbm;
-    parallel_for(hidden_blocks_.size(), threads_, [&](std::size_t b) {
-      const auto [c0, c1] = hidden_blocks_[b];
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, as_int(m), as_int(c1 - c0),
-                  as_int(nv_), 1.0f, a, as_int(nv_), rbm.W.data.data() + c0, as_int(nh_), 0.0f,
-                  out + c0, as_int(nh_));
+  /// Runs C[rows] = product(A[rows]) over the fixed row blocks of an m-row product.
+  template <class T>
+  void rows_product(std::size_t m, const MatmulShape& per_row, const T* a, const T* b, float* c) {
+    const auto blocks = row_blocks(m, blocks_);
+    std::array<const Matmul*, 2> mms{};
+    for (std::size_t i = 0; i < blocks.size(); ++i) {
+      MatmulShape shape = per_row;
+      shape.m = blocks[i].second - blocks[i].first;
+      mms[i] = &matmuls_.get(shape, 1.0f, 0.0f, i);
+    }
+    parallel_for(blocks.size(), threads_, [&](std::size_t i) {
+      const std::size_t r0 = blocks[i].first;
+      (*mms[i])(a + r0 * per_row.lda, b, c + r0 * per_row.ldc);
     });
   }
 
-  /// out[:, block] = H · Wᵀ[:, block]: visible activations.
-  void gemm_down(const float* h, std::size_t m, float* out) {
-    const Rbm& rbm = s_.rbm;
-    parallel_for(visible_blocks_.size(), threads_, [&](std::size_t b) {
-      const auto [r0, r1] = visible_blocks_[b];
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, as_int(m), as_int(r1 - r0), as_int(nh_),
-                  1.0f, h, as_int(nh_), rbm.W.data.data() + r0 * nh_, as_int(nh_), 0.0f, out + r0,
-                  as_int(nv_));
-    });
+  /// out = A · W (hidden activations without bias) for m rows of A; W is Wᵀ transposed.
+  template <class T>
+  void gemm_up(const T* a, std::size_t m, float* out) {
+    rows_product(m, {.n = nh_, .k = nv_, .transpose_b = true, .lda = nv_, .ldb = nv_, .ldc = nh_},
+                 a, weights<T>(), out);
   }
 
+  /// out = H · Wᵀ (visible activations without bias).
+  template <class T>
+  void gemm_down(const T* h, std::size_t m, float* out) {
+    rows_product(m, {.n = nv_, .k = nh_, .lda = nh_, .ldb = nv_, .ldc = nv_}, h, weights<T>(), out);
+  }
+
+  /// Wᵀ as the products read it.
+  template <class T>
+  const T* weights() const {
+    if constexpr (std::is_same_v<T, float>)
+      return wt_.data.data();
+    else
+      return bf16_.w.data();
+  }
+
+  template <class T>
   bool update(int e, std::size_t batch, std::size_t start, std::size_t m, float lr,
               float momentum) {
+    constexpr bool kRounded = !std::is_same_v<T, float>;
     Rbm& rbm = s_.rbm;
     const Units vu = rbm.visible, hu = rbm.hidden;
     float* v0 = vv_.data.data();  // rows [0, m): data
@@ -281,14 +400,24 @@ class Trainer {
     float* p1 = p0 + m * nh_;     // rows [m, 2m): −E[h | v1]
     const bool init_chains = o_.persistent && s_.chains.rows == 0;
     float* h = o_.persistent && !init_chains ? s_.chains.data.data() : h_.data.data();
-
-    for (std::size_t r = 0; r < m; ++r) {
-      const auto src = data_.row(order_[start + r]);
-      std::copy(src.begin(), src.end(), v0 + r * nv_);
+    // The products' operands: the float buffers themselves, or their bf16 copies.
+    T* vq = nullptr;
+    T* hq = nullptr;
+    T* pt = nullptr;  // [P0; −P1]ᵀ, n_hidden × 2m
+    if constexpr (kRounded) {
+      vq = bf16_.v.data(), hq = bf16_.h.data(), pt = bf16_.pt.data();
+    } else {
+      vq = v0, hq = h, pt = fp32_pt_.data();
     }
 
+    for_rows(m, nv_, [&](std::size_t r) {
+      const auto src = data_.row(order_[start + r]);
+      std::copy(src.begin(), src.end(), v0 + r * nv_);
+      if constexpr (kRounded) store(v0 + r * nv_, nv_, vq + r * nv_);
+    });
+
     // Positive phase: P0 = E[h | v0]; for CD (or the first PCD batch) also H ~ p(h | v0).
-    gemm_up(v0, m, p0);
+    gemm_up(vq, m, p0);
     const bool sample_h0 = !o_.persistent || init_chains;
     for_rows(m, nh_, [&](std::size_t r) {
       LaneRng& rng = rngs_[r];
@@ -303,16 +432,19 @@ class Trainer {
       s_.chains = MatrixF(B_, nh_);
       std::copy(h, h + m * nh_, s_.chains.data.begin());
       h = s_.chains.data.data();
+      if constexpr (!kRounded) hq = h;
     }
 
     // Negative phase: k alternating Gibbs steps.
     for (int step = 1; step <= o_.k; ++step) {
-      gemm_down(h, m, v1);
+      if constexpr (kRounded) store(h, m * nh_, hq);
+      gemm_down(hq, m, v1);
       for_rows(m, nv_, [&](std::size_t r) {
         float* y = v1 + r * nv_;
         activate_row<false, true>(vu, y, rbm.visible_bias.data(), nv_, 1.0f, nullptr, y, rngs_[r]);
+        if constexpr (kRounded) store(y, nv_, vq + (m + r) * nv_);
       });
-      gemm_up(v1, m, p1);
+      gemm_up(vq + m * nv_, m, p1);
       const bool last = step == o_.k;
       for_rows(m, nh_, [&](std::size_t r) {
         float* x = p1 + r * nh_;
@@ -328,7 +460,7 @@ class Trainer {
       });
     }
 
-    // Hidden statistics (and the sparsity nudge folded into P0, so that the GEMM below
+    // Hidden statistics (and the sparsity nudge folded into P0, so that the product below
     // carries its weight part c_j ⟨v_i⟩ for free).
     std::fill(sum_b_.begin(), sum_b_.end(), 0.0f);
     for (std::size_t r = 0; r < m; ++r) {
@@ -354,19 +486,46 @@ class Trainer {
       for (std::size_t j = 0; j < nh_; ++j) sum_b_[j] += row[j];
     }
 
-    // Weights: Δ ← μΔ + (ε/m)[V0; V1]ᵀ[P0; −P1] in one GEMM per block of visible units, then
-    // decay, step, soft threshold and the divergence check on the same block while it is hot.
+    // Visible biases: ⟨v0 − v1⟩, summed row by row (contiguous, fixed order).
+    float* g = sum_a_.data();
+    std::fill(g, g + nv_, 0.0f);
+    for (std::size_t r = 0; r < m; ++r) {
+      const float* a = v0 + r * nv_;
+      const float* c = v1 + r * nv_;
+      for (std::size_t i = 0; i < nv_; ++i) g[i] += a[i] - c[i];
+    }
+    bool ok = true;
+    for (std::size_t i = 0; i < nv_; ++i) {
+      float& d = s_.velocity_a[i];
+      d = momentum * d + lr * g[i] * inv_m;
+      rbm.visible_bias[i] += d;
+      ok &= std::isfinite(rbm.visible_bias[i]);
+    }
+
+    // Weights: Δᵀ ← μΔᵀ + (ε/m)[P0; −P1]ᵀ[V0; V1] in one product per block of hidden units,
+    // then decay, step, soft threshold and the divergence check on the same block while it is
+    // hot (and, for bf16, the rounded copy the next batch multiplies with).
     const float alpha = lr * inv_m;
     const float decay = lr * static_cast<float>(o_.l2);
     const float threshold = lr * static_cast<float>(o_.l1);
-    parallel_for(visible_blocks_.size(), threads_, [&](std::size_t b) {
-      const auto [r0, r1] = visible_blocks_[b];
-      float* vel = s_.velocity_W.data.data() + r0 * nh_;
-      float* w = rbm.W.data.data() + r0 * nh_;
-      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, as_int(r1 - r0), as_int(nh_),
-                  as_int(2 * m), alpha, v0 + r0, as_int(nv_), p0, as_int(nh_), momentum, vel,
-                  as_int(nh_));
-      const std::size_t count = (r1 - r0) * nh_;
+    const std::size_t k2 = 2 * m;
+    const auto blocks = row_blocks(nh_, blocks_);
+    std::array<const Matmul*, 2> mms{};
+    for (std::size_t b = 0; b < blocks.size(); ++b)
+      mms[b] = &matmuls_.get({.m = blocks[b].second - blocks[b].first,
+                              .n = nv_,
+                              .k = k2,
+                              .lda = k2,
+                              .ldb = nv_,
+                              .ldc = nv_},
+                             alpha, momentum, b);
+    parallel_for(blocks.size(), threads_, [&](std::size_t b) {
+      const auto [j0, j1] = blocks[b];
+      transpose_columns(p0, k2, nh_, j0, j1, pt);
+      float* vel = velt_.data.data() + j0 * nv_;
+      float* w = wt_.data.data() + j0 * nv_;
+      (*mms[b])(pt + j0 * k2, vq, vel);
+      const std::size_t count = (j1 - j0) * nv_;
       // The divergence check rides along as an integer max of |w|'s bit pattern: it orders
       // like |w| and puts Inf and NaN above every finite value (and vectorises, unlike a bool).
       std::uint32_t worst = 0;
@@ -387,24 +546,11 @@ class Trainer {
           worst = std::max(worst, std::bit_cast<std::uint32_t>(w[i]) & 0x7fffffffu);
         }
       }
-      bool bad = worst > std::bit_cast<std::uint32_t>(kDivergenceLimit);
-      // Visible biases of this block: ⟨v0 − v1⟩, summed row by row (contiguous, fixed order).
-      float* g = sum_a_.data();
-      std::fill(g + r0, g + r1, 0.0f);
-      for (std::size_t r = 0; r < m; ++r) {
-        const float* a = v0 + r * nv_;
-        const float* c = v1 + r * nv_;
-        for (std::size_t i = r0; i < r1; ++i) g[i] += a[i] - c[i];
-      }
-      for (std::size_t i = r0; i < r1; ++i) {
-        float& d = s_.velocity_a[i];
-        d = momentum * d + lr * g[i] * inv_m;
-        rbm.visible_bias[i] += d;
-        bad |= !std::isfinite(rbm.visible_bias[i]);
-      }
-      bad_[b] = bad;
+      if constexpr (kRounded) store(w, count, bf16_.w.data() + j0 * nv_);
+      bad_[b] = worst > std::bit_cast<std::uint32_t>(kDivergenceLimit);
     });
-    bool ok = std::none_of(bad_.begin(), bad_.end(), [](char b) { return b != 0; });
+    ok &= std::none_of(bad_.begin(), bad_.begin() + static_cast<std::ptrdiff_t>(blocks.size()),
+                       [](char b) { return b != 0; });
     for (std::size_t j = 0; j < nh_; ++j) {
       float& d = s_.velocity_b[j];
       d = momentum * d + lr * sum_b_[j] * inv_m;
@@ -419,11 +565,18 @@ class Trainer {
   State& s_;
   std::size_t nv_, nh_, B_;
   int threads_;
+  std::size_t blocks_;
+  Precision precision_;
+  MatmulCache matmuls_;
+  MatrixF wt_, velt_;  // Wᵀ and its momentum while training
   MatrixF vv_, pp_, h_;
+  std::vector<float> fp32_pt_;
+  struct {
+    std::vector<Bf16> w, v, h, pt;
+  } bf16_;
   std::vector<LaneRng> rngs_;
   std::vector<float> sum_a_, sum_b_;
   std::vector<std::size_t> order_;
-  std::vector<std::pair<std::size_t, std::size_t>> hidden_blocks_, visible_blocks_;
   std::vector<char> bad_;
 };
 
@@ -533,6 +686,7 @@ void validate(const TrainOptions& o, std::size_t n_samples, std::size_t n_hidden
     throw ConfigError("sparsity_cost", "must be ≥ 0");
   if (!(o.init_std >= 0 && finite(o.init_std))) throw ConfigError("init_std", "must be ≥ 0");
   if (o.threads < 0) throw ConfigError("threads", "must be ≥ 0 (0 = all cores)");
+  resolve_precision(o.precision);
   if (o.checkpoint_every < 1) throw ConfigError("checkpoint_every", "must be at least 1");
   if (o.resume && o.checkpoint.empty())
     throw ConfigError("resume", "needs a checkpoint file (checkpoint)");
@@ -565,7 +719,7 @@ void run_epochs(const MatrixF& data, const TrainOptions& options, State& s,
   const std::size_t nv = s.rbm.n_visible(), n_hidden = s.rbm.n_hidden();
   const Units visible = s.rbm.visible;
   const SingleThreadedBlas blas_guard;
-  Trainer trainer(data, options, s);
+  Trainer trainer(data, options, s, resolve_precision(options.precision));
   const MatrixF subset = options.on_epoch ? metric_subset(data) : MatrixF();
   // Likelihoods are only defined for data in the alphabet (not for mean-field DBN inputs).
   const float off = visible == Units::spin ? -1.0f : 0.0f;

@@ -14,9 +14,10 @@ namespace deeprg {
 struct BlasInfo {
   std::string config;  ///< openblas_get_config(): version and build options
   std::string core;    ///< openblas_get_corename(): the kernel family in use, e.g. "Haswell"
+  std::string matmul;  ///< matmul_kernel(): what multiplies in training, e.g. "oneDNN 2.6.3 (…)"
 };
 BlasInfo blas_info();
-/// {"config", "core"}: the provenance entry "blas" of config.json, models and analysis.json.
+/// {"config", "core", "matmul"}: the provenance entry "blas" of config.json, models and analysis.json.
 nlohmann::json to_json(const BlasInfo& blas);
 
 /// Makes OpenBLAS run every call on the calling thread. The command-line tool calls this once
