@@ -20,6 +20,8 @@
 
 #include "deeprg/core/error.hpp"
 #include "deeprg/io/atomic_file.hpp"
+#include "deeprg/io/memory.hpp"
+#include "deeprg/rbm/dbn_ops.hpp"
 
 namespace deeprg::experiment {
 namespace {
@@ -107,7 +109,9 @@ const std::vector<KeyDescriptor>& descriptors() {
           if (c.L < 4 || c.L % 2 != 0)
             return "must be even and >= 4 (block spins of side 2 must tile the lattice), got " +
                    str(c.L);
-          return {};
+          const auto side = static_cast<std::size_t>(c.L);
+          return io::memory_shortfall(io::Bytes::product({side, side, 1 + sizeof(float)}),
+                                      "one " + str(c.L) + "x" + str(c.L) + " sample");
         });
     add("lattice.K",
         "coupling K = J/T of the 2D Ising model (K_c = 0.4407; 0.408 is T = 2.45 > T_c)",
@@ -124,7 +128,11 @@ const std::vector<KeyDescriptor>& descriptors() {
           if (c.samples < 2) return "must be >= 2, got " + str(c.samples);
           if (c.samples < c.batch_size)
             return "must be >= train.batch_size (" + str(c.batch_size) + "), got " + str(c.samples);
-          return {};
+          // int8 spins and the float copy the first layer trains on.
+          const auto side = static_cast<std::size_t>(std::max(c.L, 0));
+          return io::memory_shortfall(
+              io::Bytes::product({c.samples, side, side, 1 + sizeof(float)}),
+              str(c.samples) + " samples of " + str(c.L) + "x" + str(c.L) + " spins");
         });
     add("sampling.algorithm",
         "Monte Carlo sampler: wolff | swendsen-wang | metropolis (all exact in distribution)",
@@ -138,7 +146,12 @@ const std::vector<KeyDescriptor>& descriptors() {
           if (c.hidden.empty()) return "must list at least one hidden layer";
           if (c.hidden.size() > kMaxLayers)
             return "at most " + str(kMaxLayers) + " hidden layers, got " + str(c.hidden.size());
-          return {};
+          for (const std::size_t n : c.hidden)
+            if (n > rbm::kMaxHiddenUnits)
+              return "at most " + str(rbm::kMaxHiddenUnits) + " units per layer, got " + str(n);
+          const std::size_t visible = static_cast<std::size_t>(std::max(c.L, 0));
+          return rbm::training_memory_shortfall(c.samples, c.batch_size, visible * visible,
+                                                c.hidden);
         });
     add("dbn.visible_units", "visible unit values: bernoulli ({0,1}) | spin ({-1,+1})", kDeeprg,
         StringField{&C::visible_units, {"bernoulli", "spin"}});

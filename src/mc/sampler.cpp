@@ -10,6 +10,7 @@
 #include "deeprg/core/error.hpp"
 #include "deeprg/core/parallel.hpp"
 #include "deeprg/core/rng.hpp"
+#include "deeprg/io/memory.hpp"
 #include "deeprg/mc/autocorrelation.hpp"
 #include "deeprg/version.hpp"
 
@@ -112,6 +113,16 @@ io::SpinSamples sample(const ising::Model& model, const SamplerOptions& options,
   if (options.thermalization && *options.thermalization < 0)
     throw ConfigError("thermalize", "must not be negative");
   if (options.chains < 1) throw ConfigError("chains", "must be at least 1");
+  // The lattice of one chain and the samples, checked before either is allocated.
+  const std::string lattice_name =
+      model.lattice.dim == 1
+          ? std::to_string(model.lattice.lx) + "-site chain"
+          : std::to_string(model.lattice.lx) + "x" + std::to_string(model.lattice.ly) + " lattice";
+  io::require_memory("L", io::Bytes::product({model.lattice.sites(), sizeof(std::int8_t)}),
+                     "a " + lattice_name);
+  io::require_memory(
+      "samples", io::Bytes::product({options.samples, model.lattice.sites(), sizeof(std::int8_t)}),
+      std::to_string(options.samples) + " samples of a " + lattice_name);
   const auto start = std::chrono::steady_clock::now();
   // Fail early, before any work, when the algorithm cannot run this model.
   (void)make_chain(options.algorithm, model, options.seed, kPilotStream);

@@ -12,6 +12,7 @@
 #include "deeprg/core/log_sum_exp.hpp"
 #include "deeprg/core/parallel.hpp"
 #include "deeprg/core/rng.hpp"
+#include "deeprg/io/memory.hpp"
 #include "deeprg/rbm/estimators.hpp"
 #include "deeprg/rbm/unit_functions.hpp"
 
@@ -274,6 +275,19 @@ LogZEstimate ais_log_z(const Rbm& rbm, const AisOptions& options) {
   if (options.chains < 1)
     throw ConfigError("ais-chains",
                       "need at least one chain, got " + std::to_string(options.chains));
+  // What the requested sizes allocate, before anything is: the schedule (K + 2 doubles), the
+  // chains' log-weights (one or two doubles each) and the model's two padded copies.
+  if (options.intermediate > 0)
+    io::require_memory(
+        "ais-intermediate",
+        io::Bytes::product({static_cast<std::uint64_t>(options.intermediate) + 2, sizeof(double)}),
+        std::to_string(options.intermediate) + " intermediate temperatures");
+  io::require_memory(
+      "ais-chains",
+      io::Bytes::product(
+          {static_cast<std::uint64_t>(options.chains), sizeof(double), options.reverse ? 2u : 1u}) +
+          io::Bytes::product({2, rbm.n_visible() + kLanes, rbm.n_hidden() + kLanes, sizeof(float)}),
+      std::to_string(options.chains) + " annealing chains");
   const std::vector<double> betas = ais_betas(options.intermediate);
   AisModel m;
   m.nv = rbm.n_visible();

@@ -1,5 +1,7 @@
 #include "deeprg/rbm/dbn_ops.hpp"
 
+#include <algorithm>
+
 #include "deeprg/core/blas.hpp"
 #include "deeprg/core/error.hpp"
 #include "deeprg/core/rng.hpp"
@@ -83,6 +85,42 @@ std::filesystem::path layer_checkpoint_path(const std::filesystem::path& path, s
   return path.parent_path() / name;
 }
 
+io::Bytes training_memory(std::size_t rows, std::size_t batch_size, std::size_t n_visible,
+                          const std::vector<std::size_t>& hidden_sizes) {
+  const std::size_t batch = std::min(batch_size, rows);
+  io::Bytes below, largest;
+  std::size_t n_in = n_visible;
+  for (std::size_t l = 0; l < hidden_sizes.size(); ++l) {
+    const std::size_t n_out = hidden_sizes[l];
+    const bool top = l + 1 == hidden_sizes.size();
+    const io::Bytes layer = io::Bytes::product({rows, n_in, sizeof(float)}) +
+                            io::Bytes::product({top ? 0 : rows, n_out, sizeof(float)}) +
+                            io::Bytes::product({3, n_in, n_out, sizeof(float)}) +
+                            io::Bytes::product({3, batch, n_out, sizeof(float)});
+    largest = std::max(largest, below + layer);
+    below += io::Bytes::product({n_in, n_out, sizeof(float)});
+    n_in = n_out;
+  }
+  return largest;
+}
+
+std::string training_memory_shortfall(std::size_t rows, std::size_t batch_size,
+                                      std::size_t n_visible,
+                                      const std::vector<std::size_t>& hidden_sizes) {
+  std::string network = std::to_string(n_visible);
+  for (const std::size_t n : hidden_sizes) network += "-" + std::to_string(n);
+  return io::memory_shortfall(
+      training_memory(rows, batch_size, n_visible, hidden_sizes),
+      "training a " + network + " network on " + std::to_string(rows) + " samples");
+}
+
+void require_training_memory(const std::string& key, std::size_t rows, std::size_t batch_size,
+                             std::size_t n_visible, const std::vector<std::size_t>& hidden_sizes) {
+  if (std::string problem = training_memory_shortfall(rows, batch_size, n_visible, hidden_sizes);
+      !problem.empty())
+    throw ConfigError(key, problem);
+}
+
 Dbn train_dbn(const MatrixF& data, const std::vector<std::size_t>& hidden_sizes, Units visible,
               Units hidden, const DbnTrainOptions& options) {
   if (hidden_sizes.empty())
@@ -90,6 +128,8 @@ Dbn train_dbn(const MatrixF& data, const std::vector<std::size_t>& hidden_sizes,
   for (const std::size_t n : hidden_sizes)
     if (n == 0) throw ConfigError("hidden_sizes", "every hidden layer needs at least one unit");
   validate(options.rbm, data.rows, hidden_sizes.front());
+  require_training_memory("hidden_sizes", data.rows, options.rbm.batch_size, data.cols,
+                          hidden_sizes);
 
   const SingleThreadedBlas blas_guard;  // the up passes between layers, too
   Dbn dbn;

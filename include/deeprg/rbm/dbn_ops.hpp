@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "deeprg/io/memory.hpp"
 #include "deeprg/rbm/dbn.hpp"
 #include "deeprg/rbm/train.hpp"
 
@@ -54,10 +55,32 @@ struct DbnTrainOptions {
 /// The checkpoint path of layer `layer` (0-based) for a DBN checkpoint path.
 std::filesystem::path layer_checkpoint_path(const std::filesystem::path& path, std::size_t layer);
 
+/// Largest hidden layer that `deeprg train` and `deeprg run` accept (2^24 units).
+inline constexpr std::size_t kMaxHiddenUnits = std::size_t{1} << 24;
+
+/// A lower bound of the memory that greedy training of `n_visible` → hidden_sizes on `rows`
+/// samples in batches of `batch_size` allocates: for the largest layer, its input (rows × n_in
+/// floats), its output for the next layer (rows × n_out, unless it is the top), its weights with
+/// their velocity and the model returned (3 × n_in × n_out) and the batch's hidden
+/// probabilities and states (3 × batch × n_out); plus the weights of the layers below.
+io::Bytes training_memory(std::size_t rows, std::size_t batch_size, std::size_t n_visible,
+                          const std::vector<std::size_t>& hidden_sizes);
+
+/// "" when training_memory fits in what this process may allocate, else a message naming the
+/// network ("training a 1600-400 network on 20000 samples") and the memory it would need.
+std::string training_memory_shortfall(std::size_t rows, std::size_t batch_size,
+                                      std::size_t n_visible,
+                                      const std::vector<std::size_t>& hidden_sizes);
+
+/// Throws ConfigError(key, training_memory_shortfall(…)) when that is not empty.
+void require_training_memory(const std::string& key, std::size_t rows, std::size_t batch_size,
+                             std::size_t n_visible, const std::vector<std::size_t>& hidden_sizes);
+
 /// Trains a DBN with hidden layers of `hidden_sizes` units (e.g. {8, 4} for 16-8-4 on 16
 /// visible units) bottom-up: layer l is an RBM trained by train_rbm on the up pass of the data
 /// to layer l; every hidden layer has unit type `hidden`. Throws what train_rbm throws, and
-/// ConfigError("--hidden") for an empty list or a zero size.
+/// ConfigError("hidden_sizes") for an empty list, a zero size or a network whose training would
+/// need more memory than this process may allocate (require_training_memory).
 Dbn train_dbn(const MatrixF& data, const std::vector<std::size_t>& hidden_sizes, Units visible,
               Units hidden, const DbnTrainOptions& options);
 
