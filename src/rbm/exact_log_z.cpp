@@ -34,6 +34,20 @@ struct Oriented {
   std::vector<double> ce, co;
 };
 
+}  // namespace
+
+void check_exact_units(const Rbm& rbm, std::size_t limit) {
+  limit = std::min(limit, kMaxExactUnits);
+  const std::size_t nv = rbm.n_visible(), nh = rbm.n_hidden();
+  if (std::min(nv, nh) <= limit) return;
+  throw ConfigError("log-z", "exact ln Z enumerates the smaller layer, at most " +
+                                 std::to_string(limit) + " units; this RBM has " +
+                                 std::to_string(nv) + " visible and " + std::to_string(nh) +
+                                 " hidden units (use AIS)");
+}
+
+namespace {
+
 Oriented orient(const Rbm& rbm) {
   rbm.validate();
   Oriented o;
@@ -41,11 +55,7 @@ Oriented orient(const Rbm& rbm) {
   o.hidden_enumerated = nh <= nv;
   o.ne = std::min(nv, nh);
   o.no = std::max(nv, nh);
-  if (o.ne > kMaxExactUnits)
-    throw ConfigError("log-z", "exact enumeration needs a layer of at most " +
-                                   std::to_string(kMaxExactUnits) + " units, the RBM has " +
-                                   std::to_string(nv) + " visible and " + std::to_string(nh) +
-                                   " hidden; use AIS");
+  check_exact_units(rbm);
   o.M.resize(o.ne * o.no);
   if (o.hidden_enumerated) {
     o.ue = rbm.hidden;

@@ -69,10 +69,7 @@ LogZEstimate estimate_log_z(const Rbm& rbm, const std::string& method, const Ais
   const std::size_t limit = std::min(exact_limit, kMaxExactUnits);
   bool exact = false;
   if (method == "exact") {
-    if (smaller > limit)
-      throw ConfigError("log-z", "exact ln Z is limited to a layer of " + std::to_string(limit) +
-                                     " units, the smaller layer has " + std::to_string(smaller) +
-                                     "; use 'ais' or 'auto'");
+    check_exact_units(rbm, limit);
     exact = true;
   } else if (method == "auto") {
     exact = smaller <= limit;

@@ -15,8 +15,15 @@
 
 namespace deeprg::rbm {
 
-/// Largest layer size that exact enumeration accepts (2^30 states).
+/// Largest layer size that exact enumeration accepts (2^30 states): the one limit of exact ln Z.
 inline constexpr std::size_t kMaxExactUnits = 30;
+/// Largest smaller layer for which estimate_log_z's "auto" enumerates (2^24 states, about a
+/// second) rather than running AIS: a choice of method, not a limit.
+inline constexpr std::size_t kAutoExactUnits = 24;
+
+/// Throws ConfigError("log-z") when the smaller layer of `rbm` has more than `limit` (at most
+/// kMaxExactUnits) units: the message every exact ln Z refusal gives.
+void check_exact_units(const Rbm& rbm, std::size_t limit = kMaxExactUnits);
 
 /// ln Z = ln Σ_{v,h} e^{−E(v,h)}, summing the smaller layer explicitly (Gray code, incremental
 /// fields, parallel over blocks of states) and the other in closed form:
@@ -87,9 +94,10 @@ LogZEstimate ais_log_z(const Rbm& rbm, const AisOptions& options);
 /// `method` "exact": exact_log_z, allowed only when the smaller layer has at most `exact_limit`
 /// (and kMaxExactUnits) units; "ais": ais_log_z; "auto": exact when min(n_v, n_h) ≤
 /// exact_limit, else AIS. Throws ConfigError("log-z") for an unknown method or "exact" beyond
-/// the limit. Exact enumeration costs 2^min(n_v, n_h) · max(n_v, n_h) operations.
+/// the limit (check_exact_units). Exact enumeration costs 2^min(n_v, n_h) · max(n_v, n_h)
+/// operations.
 LogZEstimate estimate_log_z(const Rbm& rbm, const std::string& method /* exact|ais|auto */,
-                            const AisOptions& ais = {}, std::size_t exact_limit = 24);
+                            const AisOptions& ais = {}, std::size_t exact_limit = kAutoExactUnits);
 
 /// ln p(v) = −F(v) − ln Z for each row of v, with F computed in double. Throws ShapeError when
 /// v has the wrong number of columns.
