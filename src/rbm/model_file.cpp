@@ -134,9 +134,24 @@ void check_writable(const Dbn& dbn) {
   dbn.validate();
 }
 
+/// Refuses a description written in another format, or in a later version of this one.
+void check_format(const json& doc, const std::string& name) {
+  const auto format = doc.find("format");
+  if (format == doc.end() || *format != "deeprg-dbn")
+    fail(name, "format",
+         (format == doc.end() ? std::string("is missing") : "is " + format->dump()) +
+             "; a deeprg DBN says \"deeprg-dbn\"");
+  const auto version = doc.find("version");
+  if (version == doc.end() || !version->is_number_integer() || *version != 1)
+    fail(name, "version",
+         (version == doc.end() ? std::string("is missing") : "is " + version->dump()) +
+             "; this deeprg reads version 1");
+}
+
 /// Checks a dbn.json document against the layers loaded and takes its meta. `name` is the
 /// document's file (or the archive).
 void apply_document(const json& doc, Dbn& dbn, const std::string& name) {
+  check_format(doc, name);
   const json expected = dbn_document(dbn.layers, json::object());
   if (doc.contains("layers") && doc["layers"] != expected["layers"])
     fail(name, "layers",
@@ -283,6 +298,7 @@ Dbn load_dbn(const fs::path& path) {
   const json doc = json::parse(io::read_file(doc_path), nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) throw IoError(doc_name + ": not valid JSON");
   if (!doc.is_object()) throw IoError(doc_name + ": must hold a JSON object");
+  check_format(doc, doc_name);  // before any layer is read
   const auto layers = doc.find("layers");
   if (layers == doc.end() || !layers->is_number_unsigned() || layers->get<std::size_t>() == 0)
     fail(doc_name, "layers", "must be a positive integer (the number of layer_K.npz files)");

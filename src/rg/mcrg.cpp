@@ -358,6 +358,10 @@ std::vector<McrgLevel> mcrg(const io::SpinSamples& samples, const CoarseGraining
   check_lattice(samples.lattice, couplings, "mcrg");
   if (samples.count < 2)
     throw ShapeError("mcrg: at least 2 samples needed, got " + std::to_string(samples.count));
+  if (static_cast<std::size_t>(options.jackknife_blocks) > samples.count)
+    throw ConfigError("blocks",
+                      "at most one block per sample: " + std::to_string(options.jackknife_blocks) +
+                          " blocks of " + std::to_string(samples.count) + " samples");
   if (samples.spins.size() != samples.count * samples.lattice.sites())
     throw ShapeError("mcrg: " + std::to_string(samples.spins.size()) + " spins do not make " +
                      std::to_string(samples.count) + " samples of a " +

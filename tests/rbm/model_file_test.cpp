@@ -263,7 +263,9 @@ TEST(ModelFile, CorruptDbnFilesNameTheFile) {
   io::write_file_atomic(model / "dbn.json", "{\"layers\": 3,");
   msg = io_error([&] { load_dbn(model); });
   EXPECT_NE(msg.find((model / "dbn.json").string()), std::string::npos) << msg;
-  io::write_file_atomic(model / "dbn.json", R"({"layers": 3, "sizes": [8, 6, 4, 3]})");
+  io::write_file_atomic(
+      model / "dbn.json",
+      R"({"format": "deeprg-dbn", "version": 1, "layers": 3, "sizes": [8, 6, 4, 3]})");
   msg = io_error([&] { load_dbn(model); });
   EXPECT_NE(msg.find("'sizes'"), std::string::npos) << msg;
   fs::remove(model / "dbn.json");

@@ -106,7 +106,7 @@ MatrixD rg_matrix(const MatrixD& a, const MatrixD& b);
 struct McrgOptions {
   std::vector<std::string> couplings;  ///< names (available_couplings); empty = default set
   int levels = 1;             ///< coarse-graining steps n = 0 → 1, …, levels − 1 → levels
-  int jackknife_blocks = 20;  ///< contiguous blocks of samples, at least 2
+  int jackknife_blocks = 20;  ///< contiguous blocks of samples, 2 … samples
   int threads = 0;            ///< 0 = all cores; never changes the result
 };
 
@@ -129,10 +129,10 @@ struct McrgLevel {
 /// levels − 1 (a learned map can be judged against majority rule this way). b is read off the
 /// shapes (l_from / l_to), so the map must shrink both sides by the same integer factor ≥ 2 and
 /// keep the sample count. A sector without couplings gets NaN exponents. Throws
-/// ConfigError("levels") for levels < 1, ConfigError("blocks") for jackknife_blocks < 2,
-/// ConfigError("couplings") as parse_couplings, ConfigError("threads") for threads < 0,
-/// ShapeError for fewer than 2 samples, a map output of the wrong shape or count, or a lattice
-/// (input or produced) smaller than min_mcrg_side; plus whatever `map` throws.
+/// ConfigError("levels") for levels < 1, ConfigError("blocks") for jackknife_blocks < 2 or more
+/// blocks than samples, ConfigError("couplings") as parse_couplings, ConfigError("threads") for
+/// threads < 0, ShapeError for fewer than 2 samples, a map output of the wrong shape or count, or a
+/// lattice (input or produced) smaller than min_mcrg_side; plus whatever `map` throws.
 std::vector<McrgLevel> mcrg(const io::SpinSamples& samples, const CoarseGraining& map,
                             const McrgOptions& options);
 
