@@ -87,14 +87,31 @@ io::SpinSamples sample_spins(const MatrixF& means, rbm::Units units, const ising
   return out;
 }
 
+// The stages of a run in a prepared directory.
+ExperimentResult run_stages(const ExperimentConfig& config, const RunOptions& options,
+                            Observer& observer, const RunDirectory& dir, bool reuse);
+
 }  // namespace
 
 ExperimentResult run(const ExperimentConfig& config, const RunOptions& options,
                      Observer& observer) {
   validate(config);
   const RunDirectory dir(options.directory);
+  std::error_code ec;
+  const bool created = !options.directory.empty() && !fs::exists(options.directory, ec);
   const bool reuse = dir.prepare(config, options.preset, options.fresh);
+  try {
+    return run_stages(config, options, observer, dir, reuse);
+  } catch (...) {
+    dir.discard_if_unused(created);  // a run refused before its first output leaves nothing
+    throw;
+  }
+}
 
+namespace {
+
+ExperimentResult run_stages(const ExperimentConfig& config, const RunOptions& options,
+                            Observer& observer, const RunDirectory& dir, bool reuse) {
   ExperimentResult run;
   run.config = config;
   run.preset = options.preset;
@@ -132,6 +149,8 @@ ExperimentResult run(const ExperimentConfig& config, const RunOptions& options,
   observer.message("  open " + dir.report().string());
   return run;
 }
+
+}  // namespace
 
 ExperimentResult run(const ExperimentConfig& config, const RunOptions& options) {
   Observer silent;
@@ -171,8 +190,7 @@ StageTime sample_stage(ExperimentResult& run, const RunDirectory& dir, Observer&
   mc::SamplerReport report;
   run.samples = mc::sample(run.model, options, &report);
   observer.progress_finished("sample");
-  io::write_spins(path, run.samples);
-  io::write_sidecar(path, mc::sidecar_json(run.model, options, report));
+  io::write_spins(path, run.samples, mc::sidecar_json(run.model, options, report));
   observer.message(format("  tau_int = %.3g sweeps, spacing %lld sweeps, %d chains -> %s",
                           report.tau_int, static_cast<long long>(report.spacing), report.chains,
                           path.c_str()));

@@ -40,6 +40,20 @@ std::optional<std::string> first_difference(const nlohmann::json& a, const nlohm
   return std::nullopt;
 }
 
+bool RunDirectory::has_outputs() const {
+  std::error_code ec;
+  for (const std::string& name : kOutputs)
+    if (fs::exists(root_ / name, ec)) return true;
+  return false;
+}
+
+void RunDirectory::discard_if_unused(bool created) const {
+  if (has_outputs()) return;
+  std::error_code ec;
+  fs::remove(config(), ec);
+  if (created && fs::is_empty(root_, ec)) fs::remove(root_, ec);
+}
+
 bool RunDirectory::prepare(const ExperimentConfig& config, const std::string& preset,
                            bool fresh) const {
   std::error_code ec;
@@ -52,7 +66,9 @@ bool RunDirectory::prepare(const ExperimentConfig& config, const std::string& pr
   bool reuse = false;
   if (fresh) {
     for (const std::string& name : kOutputs) fs::remove_all(root_ / name, ec);
-  } else if (fs::exists(this->config())) {
+  } else if (fs::exists(this->config()) && has_outputs()) {
+    // A config.json alone (a run refused or killed before its first output) holds nothing
+    // that a different configuration could mix with: it is replaced below.
     nlohmann::json previous;
     try {
       previous = nlohmann::json::parse(io::read_file(this->config())).at("config");

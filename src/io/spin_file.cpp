@@ -170,4 +170,24 @@ void write_sidecar(const std::filesystem::path& data_path, const nlohmann::json&
   write_file_atomic(sidecar_path(data_path), meta.dump(2) + "\n");
 }
 
+void write_spins(const std::filesystem::path& path, const SpinSamples& samples,
+                 const nlohmann::json& meta) {
+  // Both files are complete beside their targets before either is renamed into place, so a
+  // failure before the renames changes nothing; the second rename failing removes both names,
+  // which no longer describe each other.
+  AtomicFile data(path);
+  data.write(format_npy(spins_to_npy(samples)));
+  AtomicFile sidecar(sidecar_path(path));
+  sidecar.write(meta.dump(2) + "\n");
+  data.commit();
+  try {
+    sidecar.commit();
+  } catch (...) {
+    std::error_code ec;
+    std::filesystem::remove(path, ec);
+    std::filesystem::remove(sidecar_path(path), ec);
+    throw;
+  }
+}
+
 }  // namespace deeprg::io

@@ -11,6 +11,7 @@
 
 #include "deeprg/core/error.hpp"
 #include "deeprg/experiment/claims.hpp"
+#include "deeprg/experiment/run_directory.hpp"
 #include "deeprg/io/atomic_file.hpp"
 
 namespace deeprg::experiment {
@@ -145,6 +146,28 @@ TEST_F(ExperimentRun, InvalidConfigurationNamesTheKeyBeforeWritingAnything) {
     EXPECT_EQ(e.key(), "lattice.L");
   }
   EXPECT_FALSE(fs::exists(dir_));
+}
+
+TEST_F(ExperimentRun, AConfigurationWithoutOutputsNeitherStaysNorBlocksAnotherRun) {
+  // A run that fails after writing config.json but before its first output removes it, and the
+  // directory it created.
+  const RunDirectory dir(dir_);
+  ExperimentConfig c = small_config();
+  ASSERT_FALSE(dir.prepare(c, "quick", false));
+  ASSERT_TRUE(fs::exists(dir.config()));
+  dir.discard_if_unused(true);
+  EXPECT_FALSE(fs::exists(dir_));
+  // A config.json left alone (by an older deeprg, or a kill before the first output) does not
+  // refuse a different configuration: there is nothing to mix with.
+  ASSERT_FALSE(dir.prepare(c, "quick", false));
+  c.samples = 500;
+  EXPECT_FALSE(dir.prepare(c, "quick", false));
+  // Once an output exists, a different configuration is refused.
+  io::write_file_atomic(dir.samples(), "x");
+  c.samples = 600;
+  EXPECT_THROW(dir.prepare(c, "quick", false), RunConflict);
+  dir.discard_if_unused(false);
+  EXPECT_TRUE(fs::exists(dir.config())) << "an output is there: the run can still be reused";
 }
 
 // Claims follow from the document's numbers alone.

@@ -5,12 +5,14 @@
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <string>
 #include <vector>
@@ -18,6 +20,7 @@
 #include "deeprg/core/error.hpp"
 #include "deeprg/io/atomic_file.hpp"
 #include "deeprg/io/input_file.hpp"
+#include "deeprg/io/memory.hpp"
 #include "deeprg/io/npy.hpp"
 #include "deeprg/io/npz.hpp"
 #include "deeprg/io/spin_file.hpp"
@@ -267,6 +270,64 @@ TEST(IoInputFile, ReadsBuffersAndFilesAlike) {
   }
   EXPECT_EQ(read_file(dir / "f.bin"), "hello, world");
   expect_refused((dir / "f.bin").string(), "more than the 4", [&] { read_file(dir / "f.bin", 4); });
+  fs::remove_all(dir);
+}
+
+TEST(MemoryBudget, SizesSaturateAndAreCheckedBeforeAllocating) {
+  EXPECT_EQ(Bytes::product({3, 5, 8}).value(), 120u);
+  EXPECT_EQ(Bytes::product({std::uint64_t{1} << 40, std::uint64_t{1} << 40}).value(), Bytes::kMax);
+  EXPECT_EQ(Bytes::product({Bytes::kMax, 0}).value(), 0u);
+  EXPECT_EQ((Bytes(Bytes::kMax - 1) + Bytes(5)).value(), Bytes::kMax);
+  EXPECT_EQ(format_bytes(Bytes(512)), "512 B");
+  EXPECT_EQ(format_bytes(Bytes(3 * kGiB / 2)), "1.5 GiB");
+  EXPECT_EQ(format_bytes(Bytes(Bytes::kMax)), "16 EiB");
+  EXPECT_NO_THROW(require_memory("samples", Bytes(1 << 20), "a megabyte"));
+  try {
+    require_memory("samples", Bytes::product({std::uint64_t{1} << 40, 1 << 20}), "20 samples");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.key(), "samples");
+    EXPECT_NE(std::string(e.what()).find("20 samples would need at least 1 EiB of memory"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(memory_shortfall(Bytes(Bytes::kMax), "it").empty());
+  EXPECT_TRUE(memory_shortfall(Bytes(1), "it").empty());
+}
+
+TEST(AtomicWrites, RemoveTheTemporaryFilesOfWritersThatAreGone) {
+  const fs::path dir = temp_dir();
+  const pid_t gone = [] {
+    const pid_t child = fork();
+    if (child == 0) _exit(0);
+    waitpid(child, nullptr, 0);
+    return child;
+  }();
+  const fs::path stale = dir / ("a.npy.tmp." + std::to_string(gone) + ".7");
+  const std::vector<fs::path> kept = {
+      dir / ("b.npz.tmp." + std::to_string(getppid()) + ".0"),           // its writer is alive
+      dir / ("c.npz.tmp." + std::to_string(getpid()) + ".0"),            // this process's own
+      dir / "notes.tmp.1.x", dir / ".tmp.123.4", dir / "d.tmp.0123.4"};  // not our pattern
+  for (const auto& f : kept) std::ofstream(f) << "x";
+  std::ofstream(stale) << "x";
+  fs::create_directories(dir / ("e.tmp." + std::to_string(gone) + ".1"));  // not a file
+  remove_stale_temp_files(dir);
+  EXPECT_FALSE(fs::exists(stale));
+  for (const auto& f : kept) EXPECT_TRUE(fs::exists(f)) << f;
+  EXPECT_TRUE(fs::exists(dir / ("e.tmp." + std::to_string(gone) + ".1")));
+  fs::remove_all(dir);
+}
+
+TEST(SpinFiles, AreWrittenWithTheirSidecarOrNotAtAll) {
+  const fs::path dir = temp_dir();
+  SpinSamples samples{ising::Lattice::square(2, 2), 1, {1, -1, 1, 1}};
+  fs::create_directories(sidecar_path(dir / "s.npy"));  // the sidecar cannot be written
+  EXPECT_THROW(write_spins(dir / "s.npy", samples, {{"T", 2.0}}), IoError);
+  EXPECT_FALSE(fs::exists(dir / "s.npy"));
+  fs::remove(sidecar_path(dir / "s.npy"));
+  write_spins(dir / "s.npy", samples, {{"T", 2.0}});
+  EXPECT_EQ(read_spins(dir / "s.npy").spins, samples.spins);
+  EXPECT_EQ(read_sidecar(dir / "s.npy")["T"], 2.0);
   fs::remove_all(dir);
 }
 

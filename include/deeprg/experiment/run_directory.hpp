@@ -55,9 +55,18 @@ class RunDirectory {
   std::filesystem::path figures() const { return root_ / "figures"; }
   std::filesystem::path report() const { return root_ / "report.html"; }
 
+  /// Whether any output of a run (samples, model, metrics, analysis, figures, report) is here.
+  bool has_outputs() const;
+
+  /// After a run failed: removes config.json when no output was written beside it, and the
+  /// directory itself when the run `created` it and it is left empty, so that a refused run
+  /// leaves nothing behind.
+  void discard_if_unused(bool created) const;
+
   /// Creates the directory and decides whether an earlier run's outputs are reused: with
   /// `fresh`, deletes them and returns false; otherwise returns true when config.json holds a
-  /// run of the same configuration, false when there is none. Then writes config.json for
+  /// run of the same configuration, false when there is none (or config.json is alone, with
+  /// no output of its run beside it, and is replaced). Then writes config.json for
   /// `config` (with `preset` and the provenance). Throws IoError when the directory cannot be
   /// created or config.json is not a run's, and RunConflict naming the first dotted key (e.g.
   /// "train.l1") whose value differs from the run already there.

@@ -9,7 +9,15 @@
 
 namespace deeprg::io {
 
-/// RAII writer. The temporary file is removed by the destructor unless `commit()` succeeded.
+/// Removes the temporary files that writers killed before they could clean up left in
+/// `directory`: regular files named NAME.tmp.<pid>.<n> (this writer's pattern) whose process
+/// <pid> no longer exists. Errors are ignored. (A writer on another machine sharing the
+/// directory is not visible here: its temporary file could be removed, and its commit fail.)
+void remove_stale_temp_files(const std::filesystem::path& directory);
+
+/// RAII writer. The temporary file NAME.tmp.<pid>.<n> is removed by the destructor unless
+/// `commit()` succeeded; the first write into a directory in a process also removes those left
+/// there by killed writers (remove_stale_temp_files).
 class AtomicFile {
  public:
   /// Opens a temporary file in the target's directory. Throws IoError naming `path`.

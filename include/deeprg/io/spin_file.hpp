@@ -70,5 +70,10 @@ nlohmann::json parse_sidecar(std::string_view text, const std::string& name);
 nlohmann::json read_sidecar(const std::filesystem::path& data_path);
 /// Writes the sidecar of a data file atomically (pretty-printed).
 void write_sidecar(const std::filesystem::path& data_path, const nlohmann::json& meta);
+/// Writes a spin file and its sidecar as a pair: both are written in full before either is
+/// renamed into place, so a failure leaves no new file (and an earlier pair untouched); should
+/// the second rename fail, both names are removed rather than left describing different data.
+void write_spins(const std::filesystem::path& path, const SpinSamples& samples,
+                 const nlohmann::json& meta);
 
 }  // namespace deeprg::io
