@@ -62,7 +62,9 @@ void add_coarse_grain_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--ties", f->ties, "Ties of majority rule with even b: random | top-left")
       ->capture_default_str();
-  cmd->add_option("--seed", f->seed, "Seed of the random tie-breaking")->capture_default_str();
+  cmd->add_option("--seed", f->seed, "Seed of the random tie-breaking")
+      ->transform(whole_number())
+      ->capture_default_str();
   cmd->add_option("--threads", f->threads, "Threads (0 = all cores); never changes the result")
       ->capture_default_str();
   cmd->add_option("--out,-o", f->out, "Output .npy file (the deepest level)")->required();
@@ -79,6 +81,16 @@ void add_coarse_grain_command(CLI::App& app) {
     if (f->threads < 0) throw ConfigError("--threads", "must be 0 (all cores) or positive");
     options.threads = f->threads;
     options.seed = f->seed;
+
+    std::vector<NamedPath> written_paths;
+    for (int k = 1; k <= f->levels; ++k) {
+      const std::filesystem::path path =
+          k == f->levels ? std::filesystem::path(f->out) : level_path(f->out, k);
+      written_paths.push_back({"--out", path});
+      written_paths.push_back({"--out", io::sidecar_path(path)});
+    }
+    check_outputs({{"input file", f->file}, {"input's sidecar", io::sidecar_path(f->file)}},
+                  written_paths);
 
     const io::SpinSamples input = io::read_spins(f->file);
     const nlohmann::json source_sidecar = io::read_sidecar(f->file);

@@ -125,7 +125,9 @@ void add_flow_command(CLI::App& app) {
                   "Coarse-graining levels after level 0 (default: as many as each lattice allows)");
   cmd->add_option("--ties", f->ties, "Ties of majority rule with even b: random | top-left")
       ->capture_default_str();
-  cmd->add_option("--seed", f->seed, "Seed of the random tie-breaking")->capture_default_str();
+  cmd->add_option("--seed", f->seed, "Seed of the random tie-breaking")
+      ->transform(whole_number())
+      ->capture_default_str();
   cmd->add_option("--threads", f->threads, "Threads (0 = all cores); never changes the result")
       ->capture_default_str();
   cmd->add_option("--blocks", f->blocks, "Jackknife blocks")->capture_default_str();
@@ -160,6 +162,11 @@ void add_flow_command(CLI::App& app) {
       nlohmann::json t;
       int levels;
     };
+    if (!f->plot.empty()) {
+      std::vector<NamedPath> files;
+      for (const std::string& file : f->files) files.push_back({"input file", file});
+      check_outputs(files, {{"--plot", f->plot}});
+    }
     std::vector<Input> inputs;
     for (const std::string& file : f->files) {
       Input in{file, io::read_spins(file), temperature(io::read_sidecar(file)), 0};
@@ -168,6 +175,9 @@ void add_flow_command(CLI::App& app) {
       in.levels =
           f->levels ? *f->levels : std::max(1, rg::max_block_levels(in.samples.lattice, f->b));
       check_block_flags(file, in.samples.lattice, f->b, in.levels);
+      if (static_cast<std::size_t>(f->blocks) > in.samples.count)
+        throw ConfigError("--blocks", "at most one block per sample; " + file + " holds " +
+                                          std::to_string(in.samples.count) + " samples");
       inputs.push_back(std::move(in));
     }
 

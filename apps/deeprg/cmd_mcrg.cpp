@@ -65,7 +65,9 @@ void add_mcrg_command(CLI::App& app) {
   cmd->add_option("--b", f->b, "Block side (rescaling factor)")->capture_default_str();
   cmd->add_option("--ties", f->ties, "Majority ties for even b: random or top-left")
       ->capture_default_str();
-  cmd->add_option("--seed", f->seed, "Seed for random tie-breaking")->capture_default_str();
+  cmd->add_option("--seed", f->seed, "Seed for random tie-breaking")
+      ->transform(whole_number())
+      ->capture_default_str();
   cmd->add_option("--levels", f->levels,
                   "Coarse-graining steps (default: as many as keep the coarsest side >= 4)");
   cmd->add_option("--couplings", f->couplings, coupling_help())->delimiter(',');

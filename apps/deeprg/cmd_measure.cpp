@@ -22,15 +22,48 @@ struct MeasureFlags {
 };
 
 /// A model parameter from the flag if given, else from the sidecar, else the default (or an
-/// error naming the flag when there is no default).
+/// error naming the flag when there is no default). `from_sidecar` records where it came from.
 double parameter(const std::optional<double>& flag, const nlohmann::json& sidecar, const char* key,
-                 std::optional<double> fallback, const std::string& file) {
+                 std::optional<double> fallback, const std::string& file, bool& from_sidecar) {
+  from_sidecar = false;
   if (flag) return *flag;
-  if (sidecar.is_object() && sidecar.contains(key) && sidecar[key].is_number())
-    return sidecar[key].get<double>();
+  if (sidecar.is_object() && sidecar.contains(key)) {
+    const nlohmann::json& value = sidecar[key];
+    if (!value.is_number())
+      throw IoError(io::sidecar_path(file).string() + ": " + key + " is " + value.dump() +
+                    ", not a number (pass --" + key + " to override it)");
+    from_sidecar = true;
+    return value.get<double>();
+  }
   if (fallback) return *fallback;
   throw ConfigError(std::string("--") + key,
                     file + " has no sidecar recording " + key + "; pass --" + key);
+}
+
+/// The model of the samples in `file`: T, J and h from the flags or the sidecar. A bad value
+/// is blamed on where it came from: the flag, or the sidecar (as a bad file, naming it).
+ising::Model resolve_model(const MeasureFlags& f, const io::SpinSamples& samples,
+                           const nlohmann::json& sidecar) {
+  ising::Model model;
+  model.lattice = samples.lattice;
+  bool t_sidecar = false, j_sidecar = false, h_sidecar = false;
+  model.T = parameter(f.T, sidecar, "T", std::nullopt, f.file, t_sidecar);
+  model.J = parameter(f.J, sidecar, "J", 1.0, f.file, j_sidecar);
+  model.h = parameter(f.h, sidecar, "h", 0.0, f.file, h_sidecar);
+  const auto blame = [&](const std::string& key, const std::string& message) {
+    const bool sidecar_value =
+        (key == "T" && t_sidecar) || (key == "J" && j_sidecar) || (key == "h" && h_sidecar);
+    if (!sidecar_value) throw ConfigError("--" + key, message);
+    throw IoError(io::sidecar_path(f.file).string() + ": " + key + " " + message + " (pass --" +
+                  key + " to override it)");
+  };
+  if (!(model.T > 0) || !std::isfinite(model.T)) blame("T", "must be positive and finite");
+  try {
+    model.validate();
+  } catch (const ConfigError& e) {
+    blame(e.key(), std::string(e.what()).substr(e.key().size() + 2));
+  }
+  return model;
 }
 
 }  // namespace
@@ -96,14 +129,7 @@ void add_measure_command(CLI::App& app) {
   cmd->callback([f] {
     const io::SpinSamples samples = io::read_spins(f->file);
     const nlohmann::json sidecar = io::read_sidecar(f->file);
-    ising::Model model;
-    model.lattice = samples.lattice;
-    model.T = parameter(f->T, sidecar, "T", std::nullopt, f->file);
-    model.J = parameter(f->J, sidecar, "J", 1.0, f->file);
-    model.h = parameter(f->h, sidecar, "h", 0.0, f->file);
-    if (!(model.T > 0) || !std::isfinite(model.T))
-      throw ConfigError("--T", "must be positive and finite");
-    model.validate();
+    const ising::Model model = resolve_model(*f, samples, sidecar);
     if (f->threads < 0) throw ConfigError("--threads", "must be 0 (all cores) or positive");
     nlohmann::json out = ising::to_json(model);
     out["file"] = f->file;

@@ -84,7 +84,7 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--config", f->config_file, "TOML file with any of the keys of --print-config");
   cmd->add_option("--set", f->overrides,
                   "key=value override, repeatable (e.g. train.epochs=50, dbn.hidden=[400,100])");
-  cmd->add_option("--seed", f->seed, "Shortcut for --set run.seed=N");
+  cmd->add_option("--seed", f->seed, "Shortcut for --set run.seed=N")->transform(whole_number());
   cmd->add_option("--threads", f->threads,
                   "Shortcut for --set run.threads=N (0 = all cores; never changes the result)");
   cmd->add_flag("--fresh", f->fresh, "Delete an earlier run's outputs in --out and start over");

@@ -5,6 +5,7 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "deeprg/core/error.hpp"
+#include "deeprg/io/memory.hpp"
 #include "deeprg/mc/sampler.hpp"
 #include "deeprg/version.hpp"
 
@@ -55,7 +56,9 @@ void add_sample_command(CLI::App& app) {
       "Example: deeprg sample --L 40 --K 0.408 --samples 20000 --out samples.npy");
   auto f = std::make_shared<SampleFlags>();
   f->model.add_to(*cmd, 40);
-  cmd->add_option("--samples,-n", f->samples, "Number of configurations")->capture_default_str();
+  cmd->add_option("--samples,-n", f->samples, "Number of configurations")
+      ->transform(whole_number())
+      ->capture_default_str();
   cmd->add_option("--algorithm", f->algorithm,
                   "metropolis | heatbath | wolff | swendsen-wang | auto (wolff at h = 0, "
                   "else metropolis)")
@@ -64,7 +67,9 @@ void add_sample_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--spacing", f->spacing, "Sweeps between stored samples, or 'auto'")
       ->capture_default_str();
-  cmd->add_option("--seed", f->seed, "Random seed")->capture_default_str();
+  cmd->add_option("--seed", f->seed, "Random seed")
+      ->transform(whole_number())
+      ->capture_default_str();
   cmd->add_option("--threads", f->threads, "Threads (0 = all cores); never changes the result")
       ->capture_default_str();
   cmd->add_option("--chains", f->chains, "Independent Markov chains")->capture_default_str();
@@ -86,17 +91,17 @@ void add_sample_command(CLI::App& app) {
     options.chains = f->chains;
     options.global_flip = !f->no_global_flip;
     if (f->samples == 0) throw ConfigError("--samples", "must be at least 1");
-    const std::size_t bytes = f->samples * model.lattice.sites();
-    if (bytes > (std::size_t{1} << 34))
-      throw ConfigError("--samples", "output would exceed 16 GiB");
+    const io::Bytes bytes = io::Bytes::product({f->samples, model.lattice.sites()});
+    if (bytes > io::Bytes(std::uint64_t{1} << 34))
+      throw ConfigError("--samples", "the output would be " + io::format_bytes(bytes) +
+                                         ", more than the 16 GiB that sample writes");
     ProgressBar bar("sampling");
     options.progress = [&bar](double done, double total) { bar.update(done, total); };
     mc::SamplerReport report;
     const io::SpinSamples samples = mc::sample(model, options, &report);
     bar.finish();
     const nlohmann::json sidecar = mc::sidecar_json(model, options, report);
-    io::write_spins(f->out, samples);
-    io::write_sidecar(f->out, sidecar);
+    io::write_spins(f->out, samples, sidecar);
     if (f->json) {
       std::cout << sidecar.dump(2) << "\n";
     } else {

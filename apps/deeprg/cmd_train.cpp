@@ -66,16 +66,22 @@ class EpochLog {
 
 // Trains the RBM or DBN the flags describe and writes it with its metrics.
 void train(const TrainFlags& f);
+// The training itself, once the flags, the data and the outputs are checked.
+void train(const TrainFlags& f, rbm::TrainOptions& options, const std::vector<std::size_t>& sizes,
+           rbm::Units visible, rbm::Units hidden, const MatrixF& data,
+           const std::filesystem::path& metrics);
 
 }  // namespace
 
 /// Reads a spin file as the visible layer of a model with `n_visible` units.
 MatrixF read_visible_data(const std::string& path, std::size_t n_visible, rbm::Units units) {
-  const io::SpinRows rows = io::read_spin_rows(path);
-  if (n_visible != 0 && rows.spins_per_sample != n_visible)
-    throw ShapeError(path + ": samples have " + std::to_string(rows.spins_per_sample) +
-                     " spins, the model " + std::to_string(n_visible) + " visible units");
-  return rbm::spins_to_visible(rows.spins, rows.count, rows.spins_per_sample, units);
+  // The shapes every command reads, (n, L) or (n, Ly, Lx), each sample one row.
+  const io::SpinSamples samples = io::read_spins(path);
+  const std::size_t sites = samples.lattice.sites();
+  if (n_visible != 0 && sites != n_visible)
+    throw ShapeError(path + ": samples have " + std::to_string(sites) + " spins, the model " +
+                     std::to_string(n_visible) + " visible units");
+  return rbm::spins_to_visible(samples.spins, samples.count, sites, units);
 }
 
 void add_train_command(CLI::App& app) {
@@ -103,7 +109,9 @@ void add_train_command(CLI::App& app) {
                               "Persistent contrastive divergence with K steps (default: PCD-1)");
   cdk->excludes(pcd);
   cmd->add_option("--epochs", o.epochs, "Epochs (per layer)")->capture_default_str();
-  cmd->add_option("--batch-size", o.batch_size, "Mini-batch size")->capture_default_str();
+  cmd->add_option("--batch-size", o.batch_size, "Mini-batch size")
+      ->transform(whole_number())
+      ->capture_default_str();
   cmd->add_option("--lr", o.learning_rate, "Learning rate")->capture_default_str();
   cmd->add_option("--lr-schedule", f->schedule, "constant | linear | exponential (to --final-lr)")
       ->capture_default_str();
@@ -126,7 +134,9 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--propagate", f->propagate,
                   "DBN: train each layer on the lower layer's mean-field probabilities or samples")
       ->capture_default_str();
-  cmd->add_option("--seed", o.seed, "Random seed")->capture_default_str();
+  cmd->add_option("--seed", o.seed, "Random seed")
+      ->transform(whole_number())
+      ->capture_default_str();
   cmd->add_option("--threads", o.threads, "Threads (0 = all cores); never changes the result")
       ->capture_default_str();
   cmd->add_option("--checkpoint-every", o.checkpoint_every, "Epochs between checkpoints")
@@ -172,14 +182,55 @@ void train(const TrainFlags& f) {
     throw ConfigError("--out", "a single RBM is written to an .npz file, got '" + f.out + "'");
   options.checkpoint = dbn ? out / "checkpoint.npz"
                            : std::filesystem::path(out).replace_extension(".checkpoint.npz");
-  const MatrixF data = read_visible_data(f.data, 0, visible);
-  rbm::validate(options, data.rows, sizes.front());
-  if (dbn) std::filesystem::create_directories(out);  // only once the run is known to be valid
-
   std::filesystem::path metrics = f.metrics;
   if (metrics.empty())
     metrics = dbn ? out / "metrics.jsonl"
                   : std::filesystem::path(out).replace_extension(".metrics.jsonl");
+  std::vector<NamedPath> outputs{{"--out", dbn ? out / "dbn.json" : out}};
+  for (std::size_t l = 0; l < sizes.size(); ++l) {
+    if (dbn) outputs.push_back({"--out", out / ("layer_" + std::to_string(l + 1) + ".npz")});
+    outputs.push_back({"the checkpoint", dbn ? rbm::layer_checkpoint_path(options.checkpoint, l)
+                                             : options.checkpoint});
+  }
+  outputs.push_back({"--metrics", metrics});  // last, so that a clash names it
+  check_outputs({{"--data file", f.data}, {"--data sidecar", io::sidecar_path(f.data)}}, outputs);
+  const MatrixF data = read_visible_data(f.data, 0, visible);
+  rbm::validate(options, data.rows, sizes.front());
+  rbm::require_training_memory("--hidden", data.rows, options.batch_size, data.cols, sizes);
+  // Fail before training, not after it, when an output's directory is missing (a DBN's --out
+  // is created below).
+  for (const std::filesystem::path& file : {out, metrics}) {
+    const std::filesystem::path parent = file.has_parent_path() ? file.parent_path() : ".";
+    std::error_code ec;
+    if (!(dbn && (file == out || same_file(parent, out))) &&
+        !std::filesystem::is_directory(parent, ec))
+      throw IoError(file.string() + ": directory " + parent.string() + " does not exist");
+  }
+  const bool out_existed = std::filesystem::exists(out);
+  if (dbn) std::filesystem::create_directories(out);  // only once the run is known to be valid
+
+  // A run that fails leaves no metrics (nor a DBN directory it created) behind, unless a
+  // checkpoint remains that --resume continues from (the metrics are its history).
+  const bool metrics_existed = std::filesystem::exists(metrics);
+  try {
+    train(f, options, sizes, visible, hidden, data, metrics);
+  } catch (...) {
+    std::error_code ec;
+    bool resumable = false;
+    for (const auto& output : outputs)
+      resumable = resumable || (output.flag == "the checkpoint" &&
+                                std::filesystem::is_regular_file(output.path, ec));
+    if (!metrics_existed && !resumable) std::filesystem::remove(metrics, ec);
+    if (dbn && !out_existed && std::filesystem::is_empty(out, ec)) std::filesystem::remove(out, ec);
+    throw;
+  }
+}
+
+void train(const TrainFlags& f, rbm::TrainOptions& options, const std::vector<std::size_t>& sizes,
+           rbm::Units visible, rbm::Units hidden, const MatrixF& data,
+           const std::filesystem::path& metrics) {
+  const bool dbn = sizes.size() > 1;
+  const std::filesystem::path out(f.out);
   EpochLog log(metrics, options.epochs, sizes.size(), options.resume);
   options.on_epoch = [&log](const rbm::EpochMetrics& m) { log(m); };
   const nlohmann::json provenance{{"deeprg_version", kVersion},

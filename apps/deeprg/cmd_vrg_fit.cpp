@@ -55,7 +55,9 @@ void add_vrg_fit_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--init-std", o.init_std, "Standard deviation of the initial weights")
       ->capture_default_str();
-  cmd->add_option("--seed", o.seed, "Random seed")->capture_default_str();
+  cmd->add_option("--seed", o.seed, "Random seed")
+      ->transform(whole_number())
+      ->capture_default_str();
   cmd->add_flag("--no-cd", f->no_cd, "Skip the CD-1 comparison");
   cmd->add_option("--cd-samples", o.cd_samples, "Exact draws from P for the CD fit")
       ->capture_default_str();

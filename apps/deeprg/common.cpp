@@ -3,10 +3,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 
 #include "deeprg/core/error.hpp"
+#include "deeprg/rbm/dbn_ops.hpp"
 #include "deeprg/rg/block_spin.hpp"
 
 namespace deeprg::cli {
@@ -126,6 +129,47 @@ ConfigError as_flag_error(const CLI::App& command, const ConfigError& error,
   return ConfigError(flag, what.substr(std::min(what.size(), key.size() + 2)));
 }
 
+bool same_file(const std::filesystem::path& a, const std::filesystem::path& b) {
+  std::error_code ec;
+  if (std::filesystem::exists(a, ec) && std::filesystem::exists(b, ec))
+    return std::filesystem::equivalent(a, b, ec);
+  const auto canonical_a = std::filesystem::weakly_canonical(std::filesystem::absolute(a), ec);
+  if (ec) return false;
+  const auto canonical_b = std::filesystem::weakly_canonical(std::filesystem::absolute(b), ec);
+  return !ec && canonical_a == canonical_b;
+}
+
+void check_outputs(const std::vector<NamedPath>& inputs, const std::vector<NamedPath>& outputs) {
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    const NamedPath& out = outputs[i];
+    for (const NamedPath& in : inputs)
+      if (same_file(out.path, in.path))
+        throw ConfigError(out.flag, out.path.string() + " is the " + in.flag + " " +
+                                        in.path.string() +
+                                        "; writing it would overwrite the input");
+    for (std::size_t j = 0; j < i; ++j)
+      if (same_file(out.path, outputs[j].path))
+        throw ConfigError(out.flag, out.path.string() + " would be written twice, as " +
+                                        outputs[j].flag + " and as " + out.flag);
+  }
+}
+
+CLI::Validator whole_number() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        std::uint64_t value = 0;
+        const char* end = text.data() + text.size();
+        const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+        if (ec == std::errc::result_out_of_range)
+          return "must be at most 18446744073709551615 (2^64 - 1), got " + text;
+        if (text.empty() || ec != std::errc() || ptr != end)
+          return "expected a whole number from 0 to 18446744073709551615, got '" + text + "'";
+        text = std::to_string(value);
+        return {};
+      },
+      "", "whole number");
+}
+
 std::vector<std::size_t> parse_sizes(const std::string& flag, const std::string& text) {
   std::vector<std::size_t> sizes;
   std::size_t start = 0;
@@ -135,12 +179,13 @@ std::vector<std::size_t> parse_sizes(const std::string& flag, const std::string&
     try {
       std::size_t used = 0;
       const long long n = std::stoll(item, &used);
-      if (used != item.size() || n < 1 || n > (1LL << 24)) throw std::invalid_argument(item);
+      if (used != item.size() || n < 1 || static_cast<std::size_t>(n) > rbm::kMaxHiddenUnits)
+        throw std::invalid_argument(item);
       sizes.push_back(static_cast<std::size_t>(n));
     } catch (const std::exception&) {
-      throw ConfigError(
-          flag,
-          "expected positive sizes separated by commas (e.g. 400,100,25), got '" + text + "'");
+      throw ConfigError(flag, "expected positive sizes up to " +
+                                  std::to_string(rbm::kMaxHiddenUnits) +
+                                  " separated by commas (e.g. 400,100,25), got '" + text + "'");
     }
     start = comma + 1;
   }

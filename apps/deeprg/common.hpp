@@ -2,6 +2,7 @@
 // Pieces shared by the subcommands: model flags, progress display, JSON/text output helpers.
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -74,6 +75,25 @@ void with_flag_names(const CLI::App& command, const std::map<std::string, std::s
     throw as_flag_error(command, e, aliases);
   }
 }
+
+/// For unsigned options (seeds, counts): CLI11 reads them with strtoull, so "-1" would wrap to
+/// 2^64 - 1, a value beyond 2^64 - 1 saturate to it and "010" read as octal. This transform
+/// admits only decimal whole numbers from 0 to 2^64 - 1 and hands CLI11 their plain digits.
+CLI::Validator whole_number();
+
+/// A file a command reads or writes, with the flag (or description) that names it.
+struct NamedPath {
+  std::string flag;
+  std::filesystem::path path;
+};
+
+/// Whether two paths name the same file: the same inode when both exist (hard links too), else
+/// the same path once relative parts, "..", "." and symbolic links are resolved.
+bool same_file(const std::filesystem::path& a, const std::filesystem::path& b);
+
+/// Refuses, before anything is written, an output that would overwrite an input or another
+/// output: throws ConfigError naming the output's flag and what it coincides with.
+void check_outputs(const std::vector<NamedPath>& inputs, const std::vector<NamedPath>& outputs);
 
 /// Positive sizes separated by commas ("400,100,25"); throws ConfigError(flag) otherwise.
 std::vector<std::size_t> parse_sizes(const std::string& flag, const std::string& text);

@@ -3,6 +3,9 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
+#include <new>
+#include <stdexcept>
+#include <string>
 
 #include "commands.hpp"
 #include "common.hpp"
@@ -50,6 +53,16 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  // The command that was running, for errors that do not name it.
+  const auto command_name = [&app]() -> std::string {
+    std::string name = "deeprg";
+    for (const auto* sub : app.get_subcommands()) name = "deeprg " + sub->get_name();
+    return name;
+  };
+  // Parse errors read like every other error: one line naming the flag, then where to look.
+  app.failure_message([&command_name](const CLI::App*, const CLI::Error& e) {
+    return "deeprg: error: " + std::string(e.what()) + " (see " + command_name() + " --help)\n";
+  });
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -61,6 +74,17 @@ int main(int argc, char** argv) {
     for (const auto* sub : app.get_subcommands()) command = sub;
     std::fprintf(stderr, "deeprg: error: %s\n", deeprg::cli::as_flag_error(*command, e).what());
     return 2;
+  } catch (const std::bad_alloc&) {
+    // Sizes a user asks for are checked before they are allocated; this is what is left (the
+    // machine's memory taken by something else, or a size no check knows).
+    std::fprintf(stderr,
+                 "deeprg: error: %s ran out of memory; ask for smaller sizes or free memory\n",
+                 command_name().c_str());
+    return 1;
+  } catch (const std::length_error&) {
+    std::fprintf(stderr, "deeprg: error: %s asked for an array larger than memory can hold\n",
+                 command_name().c_str());
+    return 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "deeprg: error: %s\n", e.what());
     return 1;
