@@ -19,6 +19,7 @@
 #include <variant>
 
 #include "deeprg/core/error.hpp"
+#include "deeprg/core/matmul.hpp"
 #include "deeprg/io/atomic_file.hpp"
 #include "deeprg/io/memory.hpp"
 #include "deeprg/rbm/dbn_ops.hpp"
@@ -217,6 +218,17 @@ const std::vector<KeyDescriptor>& descriptors() {
     add("train.init_std", "standard deviation of the initial weights, N(0, init_std^2)",
         "Hinton 2010 guide §8", DoubleField{&C::init_std}, [](const C& c) -> std::string {
           if (!(c.init_std >= 0)) return "must be >= 0, got " + str(c.init_std);
+          return {};
+        });
+
+    add("train.precision",
+        "arithmetic of the training products: fp32, bf16 (operands rounded to bfloat16, fp32 "
+        "sums) or auto (bf16 where the CPU multiplies it natively, else fp32)",
+        kDeeprg + std::string(": auto; bf16 finds the same fields as fp32 (docs/experiment.md)"),
+        StringField{&C::precision, {"auto", "fp32", "bf16"}}, [](const C& c) -> std::string {
+          if (c.precision == "bf16" && !native_bf16())
+            return "bf16 needs a CPU with AVX-512 BF16 and deeprg built with oneDNN (here: " +
+                   matmul_kernel() + "); use fp32 or auto";
           return {};
         });
 

@@ -251,6 +251,7 @@ StageTime train_stage(ExperimentResult& run, const RunDirectory& dir, Observer& 
   o.init_std = c.init_std;
   o.seed = c.seed;
   o.threads = c.threads;
+  o.precision = c.precision;
   o.checkpoint = model_dir / "checkpoint.npz";
   o.checkpoint_every = 1;
   o.resume = reuse;

@@ -109,7 +109,7 @@ TEST(ExperimentConfig, EveryKeyHasHelpAndSourceAndCoversEveryField) {
     for (const auto& [name, value] : table.items()) fields.insert(section + "." + name);
   }
   EXPECT_EQ(keys, fields);
-  EXPECT_EQ(keys.size(), 25u) << "a new ExperimentConfig field needs a key (and this count)";
+  EXPECT_EQ(keys.size(), 26u) << "a new ExperimentConfig field needs a key (and this count)";
 }
 
 TEST(ExperimentConfig, ToJsonIsNested) {
@@ -136,7 +136,8 @@ Change change_for(const std::string& key, const json& current) {
       {"sampling.algorithm", "swendsen-wang"},
       {"dbn.visible_units", "spin"},
       {"dbn.hidden_units", "spin"},
-      {"dbn.propagate", "samples"}};
+      {"dbn.propagate", "samples"},
+      {"train.precision", "fp32"}};
   if (current.is_boolean()) {
     const bool v = !current.get<bool>();
     return {v ? "true" : "false", v};

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "deeprg/core/error.hpp"
+#include "deeprg/core/matmul.hpp"
 #include "deeprg/core/rng.hpp"
 #include "deeprg/io/npz.hpp"
 #include "deeprg/rbm/estimators.hpp"
@@ -51,11 +52,9 @@ double mean(const std::vector<double>& x) {
   return std::accumulate(x.begin(), x.end(), 0.0) / static_cast<double>(x.size());
 }
 
-// The acceptance test: exact samples of the 3×3 periodic Ising model at K = 0.5, an RBM
-// with 8 hidden units trained for 300 epochs with the default options must close most of the
-// log-likelihood gap between the best independent-spin model and the empirical entropy bound.
-TEST(TrainIsing, ClosesMostOfTheLikelihoodGapOn3x3Torus) {
-  constexpr int L = 3, N = L * L, kStates = 1 << N, kSamples = 5000;
+/// Exact samples of the 3×3 periodic Ising model at K = 0.5, as states (bit i = spin i up).
+std::vector<int> torus_states(int count, std::uint64_t seed) {
+  constexpr int L = 3, N = L * L, kStates = 1 << N;
   constexpr double K = 0.5;
   std::vector<double> weight(kStates);
   double z = 0;
@@ -70,16 +69,35 @@ TEST(TrainIsing, ClosesMostOfTheLikelihoodGapOn3x3Torus) {
   std::vector<double> cdf(kStates);
   double acc = 0;
   for (int s = 0; s < kStates; ++s) cdf[s] = (acc += weight[s] / z);
-  Rng rng(20240611);
-  std::vector<int> states(kSamples);
+  Rng rng(seed);
+  std::vector<int> states(static_cast<std::size_t>(count));
   for (auto& s : states) {
     const double u = rng.uniform();
     s = std::min(kStates - 1,
                  static_cast<int>(std::upper_bound(cdf.begin(), cdf.end(), u) - cdf.begin()));
   }
-  MatrixF data(kSamples, N);
-  for (int r = 0; r < kSamples; ++r)
-    for (int i = 0; i < N; ++i) data(r, i) = (states[r] >> i & 1) ? 1.0f : -1.0f;
+  return states;
+}
+
+/// The states as ±1 rows of 9 spins.
+MatrixF spin_rows(const std::vector<int>& states) {
+  MatrixF data(states.size(), 9);
+  for (std::size_t r = 0; r < states.size(); ++r)
+    for (std::size_t i = 0; i < 9; ++i) data(r, i) = (states[r] >> i & 1) ? 1.0f : -1.0f;
+  return data;
+}
+
+MatrixF torus_samples(int count, std::uint64_t seed) {
+  return spin_rows(torus_states(count, seed));
+}
+
+// Acceptance: exact samples of the 3×3 periodic Ising model at K = 0.5, an RBM
+// with 8 hidden units trained for 300 epochs with the default options must close most of the
+// log-likelihood gap between the best independent-spin model and the empirical entropy bound.
+TEST(TrainIsing, ClosesMostOfTheLikelihoodGapOn3x3Torus) {
+  constexpr int N = 9, kSamples = 5000;
+  const std::vector<int> states = torus_states(kSamples, 20240611);
+  const MatrixF data = spin_rows(states);
 
   // Upper bound: the empirical distribution itself, (1/n) Σ ln f(v).
   std::map<int, int> count;
@@ -111,6 +129,42 @@ TEST(TrainIsing, ClosesMostOfTheLikelihoodGapOn3x3Torus) {
       ll, independent, empirical, 100 * closed);
   EXPECT_GT(closed, 0.5);
   EXPECT_LE(ll, empirical + 1e-9);
+}
+
+// bf16 products change what training finds by less than the seed-to-seed spread: on the 3×3
+// torus at K = 0.5 (exact samples, as above), the exact mean ln p of RBMs trained with fp32 and
+// with bf16 products over 6 seeds each agree within 4 standard errors of their difference.
+TEST(TrainPrecision, Bf16FindsTheSameLikelihoodAsFp32) {
+  if (!native_bf16()) GTEST_SKIP() << "no native bf16 here: " << matmul_kernel();
+  constexpr int kSamples = 2000, kSeeds = 6;
+  const MatrixF data = torus_samples(kSamples, 20240612);
+  auto fit = [&](const std::string& precision) {
+    std::vector<double> ll;
+    for (int seed = 1; seed <= kSeeds; ++seed) {
+      TrainOptions o;
+      o.epochs = 100;
+      o.batch_size = 20;
+      o.seed = static_cast<std::uint64_t>(seed);
+      o.precision = precision;
+      const Rbm rbm = train_rbm(data, 6, Units::spin, Units::bernoulli, o);
+      ll.push_back(mean(log_likelihood(rbm, data, exact_log_z(rbm))));
+    }
+    return ll;
+  };
+  const auto fp32 = fit("fp32"), bf16 = fit("bf16");
+  auto variance = [](const std::vector<double>& x) {
+    const double m = mean(x);
+    double v = 0;
+    for (const double y : x) v += (y - m) * (y - m);
+    return v / static_cast<double>(x.size() - 1);
+  };
+  const double se = std::sqrt((variance(fp32) + variance(bf16)) / kSeeds);
+  std::printf(
+      "[ precision ] mean ln p over %d seeds: fp32 %.5f, bf16 %.5f (standard error of the "
+      "difference %.5f)\n",
+      kSeeds, mean(fp32), mean(bf16), se);
+  EXPECT_GT(se, 0.0);
+  EXPECT_LE(std::abs(mean(bf16) - mean(fp32)), 4 * se);
 }
 
 // CD-k with many independent chains and many Gibbs steps estimates the exact gradient: one
@@ -191,26 +245,31 @@ TEST(TrainDeterminism, ModelIsBitIdenticalForAnyThreadCount) {
   // products pass the size from which training uses more than one thread.
   const MatrixF data = two_cluster_data(400, 700, Units::bernoulli, 3);
   const int blas_before = openblas_get_num_threads();
-  for (const bool pcd : {false, true}) {
-    TrainOptions o;
-    o.epochs = 2;
-    o.persistent = pcd;
-    o.l1 = 1e-4;
-    o.sparsity_target = 0.1;
-    o.sparsity_cost = 0.01;
-    o.threads = 1;
-    const Rbm one = train_rbm(data, 300, Units::bernoulli, Units::bernoulli, o);
-    o.threads = 2;
-    const Rbm two = train_rbm(data, 300, Units::bernoulli, Units::bernoulli, o);
-    o.threads = 3;
-    const Rbm three = train_rbm(data, 300, Units::bernoulli, Units::bernoulli, o);
-    EXPECT_TRUE(one.W == two.W && one.W == three.W) << (pcd ? "PCD" : "CD");
-    EXPECT_EQ(one.visible_bias, two.visible_bias);
-    EXPECT_EQ(one.hidden_bias, three.hidden_bias);
-    o.seed = 2;
-    const Rbm other = train_rbm(data, 300, Units::bernoulli, Units::bernoulli, o);
-    EXPECT_FALSE(one.W == other.W);
-  }
+  std::vector<std::string> precisions = {"fp32"};
+  if (native_bf16()) precisions.push_back("bf16");
+  for (const auto& precision : precisions)
+    for (const bool pcd : {false, true}) {
+      SCOPED_TRACE(precision);
+      TrainOptions o;
+      o.precision = precision;
+      o.epochs = 2;
+      o.persistent = pcd;
+      o.l1 = 1e-4;
+      o.sparsity_target = 0.1;
+      o.sparsity_cost = 0.01;
+      o.threads = 1;
+      const Rbm one = train_rbm(data, 300, Units::bernoulli, Units::bernoulli, o);
+      o.threads = 2;
+      const Rbm two = train_rbm(data, 300, Units::bernoulli, Units::bernoulli, o);
+      o.threads = 3;
+      const Rbm three = train_rbm(data, 300, Units::bernoulli, Units::bernoulli, o);
+      EXPECT_TRUE(one.W == two.W && one.W == three.W) << (pcd ? "PCD" : "CD");
+      EXPECT_EQ(one.visible_bias, two.visible_bias);
+      EXPECT_EQ(one.hidden_bias, three.hidden_bias);
+      o.seed = 2;
+      const Rbm other = train_rbm(data, 300, Units::bernoulli, Units::bernoulli, o);
+      EXPECT_FALSE(one.W == other.W);
+    }
   EXPECT_EQ(openblas_get_num_threads(), blas_before);  // restored after training
 }
 

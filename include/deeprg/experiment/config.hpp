@@ -64,6 +64,7 @@ struct ExperimentConfig {
   double l1 = 2e-2;
   double l2 = 0;           ///< train.l2 (paper: none besides L1)
   double init_std = 0.01;  ///< train.init_std (Hinton's guide §8: N(0, 0.01²))
+  std::string precision = "auto";  ///< train.precision: fp32, bf16 or auto (rbm::TrainOptions)
 
   // [analysis]
   double rf_fraction = 0.8;         ///< analysis.rf_fraction: share of Σ r² inside the radius
