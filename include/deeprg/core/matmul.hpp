@@ -6,7 +6,7 @@
 ///
 /// Precision: `fp32` multiplies floats; `bf16` rounds both operands to bfloat16 (8 significant
 /// bits) and accumulates in fp32, which is exact for {0, 1} and ±1 states and rounds weights
-/// and probabilities by at most 2⁻⁹ relative. Where the CPU multiplies bf16 natively
+/// and probabilities by at most 2⁻⁸ relative. Where the CPU multiplies bf16 natively
 /// (avx512_bf16) that is twice the fp32 rate.
 #include <cstddef>
 #include <cstdint>
