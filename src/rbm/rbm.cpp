@@ -1,11 +1,11 @@
 #include "deeprg/rbm/rbm.hpp"
 #include "deeprg/rbm/unit_functions.hpp"
 
-#include <cblas.h>
 
 #include <cmath>
 
 #include "deeprg/core/error.hpp"
+#include "deeprg/core/matmul.hpp"
 
 namespace deeprg::rbm {
 
@@ -108,10 +108,10 @@ void hidden_activation(const Rbm& rbm, const MatrixF& v, MatrixF& x) {
   for (std::size_t r = 0; r < x.rows; ++r)
     std::copy(rbm.hidden_bias.begin(), rbm.hidden_bias.end(), x.row(r).begin());
   if (v.rows == 0 || x.cols == 0) return;
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(v.rows),
-              static_cast<int>(x.cols), static_cast<int>(v.cols), 1.0f, v.data.data(),
-              static_cast<int>(v.cols), rbm.W.data.data(), static_cast<int>(rbm.W.cols), 1.0f,
-              x.data.data(), static_cast<int>(x.cols));
+  const Matmul product({.m = v.rows, .n = x.cols, .k = v.cols, .lda = v.cols, .ldb = x.cols,
+                        .ldc = x.cols},
+                       Precision::fp32, 1.0f, 1.0f);
+  product(v.data.data(), rbm.W.data.data(), x.data.data());
 }
 
 void visible_activation(const Rbm& rbm, const MatrixF& h, MatrixF& y) {
@@ -124,10 +124,10 @@ void visible_activation(const Rbm& rbm, const MatrixF& h, MatrixF& y) {
   for (std::size_t r = 0; r < y.rows; ++r)
     std::copy(rbm.visible_bias.begin(), rbm.visible_bias.end(), y.row(r).begin());
   if (h.rows == 0 || y.cols == 0) return;
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(h.rows),
-              static_cast<int>(y.cols), static_cast<int>(h.cols), 1.0f, h.data.data(),
-              static_cast<int>(h.cols), rbm.W.data.data(), static_cast<int>(rbm.W.cols), 1.0f,
-              y.data.data(), static_cast<int>(y.cols));
+  const Matmul product({.m = h.rows, .n = y.cols, .k = h.cols, .transpose_b = true, .lda = h.cols,
+                        .ldb = h.cols, .ldc = y.cols},
+                       Precision::fp32, 1.0f, 1.0f);
+  product(h.data.data(), rbm.W.data.data(), y.data.data());
 }
 
 void mean_from_activation(Units units, MatrixF& x) {

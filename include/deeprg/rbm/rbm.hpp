@@ -53,7 +53,8 @@ double energy(const Rbm& rbm, std::span<const float> v, std::span<const float> h
 /// Free energy F(v) of each row of `v` (rows = samples), in double. Eq. above.
 std::vector<double> free_energy(const Rbm& rbm, const MatrixF& v);
 
-/// Hidden pre-activations x = vW + b for a batch (rows = samples), via BLAS sgemm.
+/// Hidden pre-activations x = vW + b for a batch (rows = samples), one fp32 product (Matmul) on
+/// the calling thread.
 void hidden_activation(const Rbm& rbm, const MatrixF& v, MatrixF& x);
 /// Visible pre-activations y = hWᵀ + a for a batch.
 void visible_activation(const Rbm& rbm, const MatrixF& h, MatrixF& y);
