@@ -342,9 +342,9 @@ class Trainer {
 
   /// Row blocks for the elementwise passes: results do not depend on the split.
   void for_rows(std::size_t m, std::size_t width, const std::function<void(std::size_t)>& row) {
-    // Starting a thread costs ~10⁴ element updates: small batches stay on this thread.
+    // Waking a pool thread costs a few thousand element updates: small batches stay here.
     const std::size_t blocks =
-        std::clamp<std::size_t>(m * width / 32768, 1, static_cast<std::size_t>(threads_));
+        std::clamp<std::size_t>(m * width / 16384, 1, static_cast<std::size_t>(threads_));
     parallel_for(blocks, threads_, [&](std::size_t b) {
       for (std::size_t r = b * m / blocks; r < (b + 1) * m / blocks; ++r) row(r);
     });
@@ -437,7 +437,8 @@ class Trainer {
 
     // Negative phase: k alternating Gibbs steps.
     for (int step = 1; step <= o_.k; ++step) {
-      if constexpr (kRounded) store(h, m * nh_, hq);
+      if constexpr (kRounded)
+        for_rows(m, nh_, [&](std::size_t r) { store(h + r * nh_, nh_, hq + r * nh_); });
       gemm_down(hq, m, v1);
       for_rows(m, nv_, [&](std::size_t r) {
         float* y = v1 + r * nv_;
@@ -460,68 +461,32 @@ class Trainer {
       });
     }
 
-    // Hidden statistics (and the sparsity nudge folded into P0, so that the product below
-    // carries its weight part c_j ⟨v_i⟩ for free).
-    std::fill(sum_b_.begin(), sum_b_.end(), 0.0f);
-    for (std::size_t r = 0; r < m; ++r) {
-      const float* row = p0 + r * nh_;
-      for (std::size_t j = 0; j < nh_; ++j) sum_b_[j] += row[j];
-    }
+    // Statistics and updates, in blocks that share nothing: block b takes the hidden units
+    // [j0, j1) (their statistics, bias, rows of Δᵀ and Wᵀ) and the visible units [i0, i1)
+    // (their bias), so every sum runs in a fixed order whatever the thread count.
     const float inv_m = 1.0f / static_cast<float>(m);
-    if (o_.sparsity_cost > 0) {
-      const float s = hu == Units::spin ? 2.0f : 1.0f;
-      const auto cost = static_cast<float>(o_.sparsity_cost);
-      const auto target = static_cast<float>(o_.sparsity_target);
-      for (std::size_t j = 0; j < nh_; ++j) {
-        // q_j = P(h_j on) averaged over the batch; mean m = 2q − 1 for spin units.
-        const float mean = sum_b_[j] * inv_m;
-        const float q = hu == Units::spin ? (mean + 1.0f) / 2.0f : mean;
-        const float nudge = cost * s * (target - q);
-        for (std::size_t r = 0; r < m; ++r) p0[r * nh_ + j] += nudge;
-        sum_b_[j] += nudge * static_cast<float>(m);
-      }
-    }
-    for (std::size_t r = 0; r < m; ++r) {
-      const float* row = p1 + r * nh_;
-      for (std::size_t j = 0; j < nh_; ++j) sum_b_[j] += row[j];
-    }
-
-    // Visible biases: ⟨v0 − v1⟩, summed row by row (contiguous, fixed order).
-    float* g = sum_a_.data();
-    std::fill(g, g + nv_, 0.0f);
-    for (std::size_t r = 0; r < m; ++r) {
-      const float* a = v0 + r * nv_;
-      const float* c = v1 + r * nv_;
-      for (std::size_t i = 0; i < nv_; ++i) g[i] += a[i] - c[i];
-    }
-    bool ok = true;
-    for (std::size_t i = 0; i < nv_; ++i) {
-      float& d = s_.velocity_a[i];
-      d = momentum * d + lr * g[i] * inv_m;
-      rbm.visible_bias[i] += d;
-      ok &= std::isfinite(rbm.visible_bias[i]);
-    }
-
-    // Weights: Δᵀ ← μΔᵀ + (ε/m)[P0; −P1]ᵀ[V0; V1] in one product per block of hidden units,
-    // then decay, step, soft threshold and the divergence check on the same block while it is
-    // hot (and, for bf16, the rounded copy the next batch multiplies with).
     const float alpha = lr * inv_m;
     const float decay = lr * static_cast<float>(o_.l2);
     const float threshold = lr * static_cast<float>(o_.l1);
     const std::size_t k2 = 2 * m;
-    const auto blocks = row_blocks(nh_, blocks_);
+    const auto hidden_blocks = row_blocks(nh_, blocks_);
+    const auto visible_blocks = row_blocks(nv_, hidden_blocks.size());
     std::array<const Matmul*, 2> mms{};
-    for (std::size_t b = 0; b < blocks.size(); ++b)
-      mms[b] = &matmuls_.get({.m = blocks[b].second - blocks[b].first,
+    for (std::size_t b = 0; b < hidden_blocks.size(); ++b)
+      mms[b] = &matmuls_.get({.m = hidden_blocks[b].second - hidden_blocks[b].first,
                               .n = nv_,
                               .k = k2,
                               .lda = k2,
                               .ldb = nv_,
                               .ldc = nv_},
                              alpha, momentum, b);
-    parallel_for(blocks.size(), threads_, [&](std::size_t b) {
-      const auto [j0, j1] = blocks[b];
+    parallel_for(hidden_blocks.size(), threads_, [&](std::size_t b) {
+      const auto [j0, j1] = hidden_blocks[b];
+      bool bad = !hidden_statistics(m, j0, j1, lr, momentum, p0, p1);
       transpose_columns(p0, k2, nh_, j0, j1, pt);
+      // Weights: Δᵀ ← μΔᵀ + (ε/m)[P0; −P1]ᵀ[V0; V1], then decay, step, soft threshold and
+      // the divergence check on the same rows while they are hot (and, for bf16, the rounded
+      // copy the next batch multiplies with).
       float* vel = velt_.data.data() + j0 * nv_;
       float* w = wt_.data.data() + j0 * nv_;
       (*mms[b])(pt + j0 * k2, vq, vel);
@@ -547,15 +512,75 @@ class Trainer {
         }
       }
       if constexpr (kRounded) store(w, count, bf16_.w.data() + j0 * nv_);
-      bad_[b] = worst > std::bit_cast<std::uint32_t>(kDivergenceLimit);
+      bad |= worst > std::bit_cast<std::uint32_t>(kDivergenceLimit);
+      bad |= !visible_statistics(m, visible_blocks[b].first, visible_blocks[b].second, lr,
+                                 momentum, v0, v1);
+      bad_[b] = bad;
     });
-    ok &= std::none_of(bad_.begin(), bad_.begin() + static_cast<std::ptrdiff_t>(blocks.size()),
-                       [](char b) { return b != 0; });
-    for (std::size_t j = 0; j < nh_; ++j) {
+    const bool ok =
+        std::none_of(bad_.begin(), bad_.begin() + static_cast<std::ptrdiff_t>(hidden_blocks.size()),
+                     [](char b) { return b != 0; });
+    return ok;
+  }
+
+  /// Hidden units [j0, j1): their bias step from ⟨P0 − P1⟩, with the sparsity nudge folded
+  /// into P0 (so that the statistics product carries its weight part c_j ⟨v_i⟩ for free).
+  /// False when a bias is no longer finite.
+  bool hidden_statistics(std::size_t m, std::size_t j0, std::size_t j1, float lr, float momentum,
+                         float* p0, const float* p1) {
+    float* sum = sum_b_.data();
+    std::fill(sum + j0, sum + j1, 0.0f);
+    for (std::size_t r = 0; r < m; ++r) {
+      const float* row = p0 + r * nh_;
+      for (std::size_t j = j0; j < j1; ++j) sum[j] += row[j];
+    }
+    const float inv_m = 1.0f / static_cast<float>(m);
+    if (o_.sparsity_cost > 0) {
+      const Units hu = s_.rbm.hidden;
+      const float s = hu == Units::spin ? 2.0f : 1.0f;
+      const auto cost = static_cast<float>(o_.sparsity_cost);
+      const auto target = static_cast<float>(o_.sparsity_target);
+      for (std::size_t j = j0; j < j1; ++j) {
+        // q_j = P(h_j on) averaged over the batch; mean m = 2q − 1 for spin units.
+        const float mean = sum[j] * inv_m;
+        const float q = hu == Units::spin ? (mean + 1.0f) / 2.0f : mean;
+        const float nudge = cost * s * (target - q);
+        for (std::size_t r = 0; r < m; ++r) p0[r * nh_ + j] += nudge;
+        sum[j] += nudge * static_cast<float>(m);
+      }
+    }
+    for (std::size_t r = 0; r < m; ++r) {
+      const float* row = p1 + r * nh_;
+      for (std::size_t j = j0; j < j1; ++j) sum[j] += row[j];
+    }
+    bool ok = true;
+    for (std::size_t j = j0; j < j1; ++j) {
       float& d = s_.velocity_b[j];
-      d = momentum * d + lr * sum_b_[j] * inv_m;
-      rbm.hidden_bias[j] += d;
-      ok &= std::isfinite(rbm.hidden_bias[j]);
+      d = momentum * d + lr * sum[j] * inv_m;
+      s_.rbm.hidden_bias[j] += d;
+      ok &= std::isfinite(s_.rbm.hidden_bias[j]);
+    }
+    return ok;
+  }
+
+  /// Visible units [i0, i1): their bias step from ⟨V0 − V1⟩, summed row by row (contiguous,
+  /// fixed order). False when a bias is no longer finite.
+  bool visible_statistics(std::size_t m, std::size_t i0, std::size_t i1, float lr, float momentum,
+                          const float* v0, const float* v1) {
+    float* g = sum_a_.data();
+    std::fill(g + i0, g + i1, 0.0f);
+    for (std::size_t r = 0; r < m; ++r) {
+      const float* a = v0 + r * nv_;
+      const float* c = v1 + r * nv_;
+      for (std::size_t i = i0; i < i1; ++i) g[i] += a[i] - c[i];
+    }
+    const float inv_m = 1.0f / static_cast<float>(m);
+    bool ok = true;
+    for (std::size_t i = i0; i < i1; ++i) {
+      float& d = s_.velocity_a[i];
+      d = momentum * d + lr * g[i] * inv_m;
+      s_.rbm.visible_bias[i] += d;
+      ok &= std::isfinite(s_.rbm.visible_bias[i]);
     }
     return ok;
   }
