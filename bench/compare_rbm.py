@@ -1,11 +1,14 @@
 #!/usr/bin/python3
-"""Seconds per CD-1 epoch, side by side: deeprg, the bare GEMM floor, a plain PyTorch loop and
-scikit-learn's BernoulliRBM, all on 20,000 samples x 1600 visible units -> 400 hidden units,
-mini-batches of 100.
+"""Seconds per CD-1 epoch, side by side: deeprg (fp32 and bf16 products), the GEMM floors of
+OpenBLAS and of training's own kernel, a plain PyTorch loop and scikit-learn's BernoulliRBM, all
+on 20,000 samples x 1600 visible units -> 400 hidden units, mini-batches of 100.
 
     /usr/bin/python3 bench/compare_rbm.py [build/release/rbm_bench] [--repeats 3]
 
-deeprg and the GEMM floor come from the rbm_bench binary (Google Benchmark medians). Every
+deeprg and the floors come from the rbm_bench binary (Google Benchmark medians): "GEMM floor" is
+OpenBLAS multiplying the four products of each batch on its own threads, "training floor" the
+same products on the kernel deeprg trains with (oneDNN where the CPU has AVX-512), in its fixed
+blocks, for each precision. Every
 contender runs with the BLAS kernel as the environment sets it and, where the environment sets
 OPENBLAS_CORETYPE or OPENBLAS_L2_SIZE, again with both unset (OpenBLAS's own choice).
 PyTorch runs in a fresh process per thread setting (torch.set_num_threads(1) and (2), and (2)
@@ -111,18 +114,26 @@ def kernel_settings():
 def deeprg_medians(binary, env):
     report = run_json(
         [binary, "--benchmark_format=json",
-         "--benchmark_filter=BM_Cd1Epoch/threads:./pcd:0|BM_GemmFloor"],
+         "--benchmark_filter=BM_Cd1Epoch/threads:./pcd:0|BM_GemmFloor|BM_MatmulFloor"],
         env,
     )
-    medians, core = {}, ""
+    medians, core, matmul = {}, "", ""
     for b in report["benchmarks"]:
         if b.get("aggregate_name") != "median":
             continue
         name = b["run_name"]
         # Google Benchmark reports in the benchmark's unit (seconds here).
         medians[name] = b["real_time"]
-        core = b.get("label", core).split("blas core ")[-1]
-    return medians, core
+        label = b.get("label", "")
+        if "blas core " in label:
+            core = label.split("blas core ")[-1]
+        if "matmul " in label:
+            matmul = label.split("matmul ")[-1].split(" blas core")[0]
+    return medians, core, matmul
+
+
+def precision_of(name):
+    return "bf16" if "bf16:1" in name else "fp32"
 
 
 def python_rows(env, repeats):
@@ -158,21 +169,24 @@ def main():
     repeats = max(3, args.repeats)
 
     print(f"one CD-1 epoch, {SAMPLES} x {VISIBLE} -> {HIDDEN}, batch {BATCH}; "
-          f"median of {repeats}; ratio = time / deeprg's 2-thread time on the same kernel")
+          f"median of {repeats}; ratio = time / deeprg's fastest 2-thread time")
     for description, env in kernel_settings():
-        medians, core = deeprg_medians(args.binary, env)
+        medians, core, matmul = deeprg_medians(args.binary, env)
         rows = []
         for name, seconds in sorted(medians.items()):
             if name.startswith("BM_Cd1Epoch"):
                 threads = name.split("threads:")[1].split("/")[0]
-                rows.append((f"deeprg CD-1, {threads} thread(s)", seconds))
+                rows.append((f"deeprg CD-1 {precision_of(name)}, {threads} thread(s)", seconds))
+            elif name.startswith("BM_MatmulFloor"):
+                threads = name.split("threads:")[1].split("/")[0]
+                rows.append((f"training floor {precision_of(name)}, {threads} thread(s)", seconds))
             else:
                 threads = name.split("blas_threads:")[1].split("/")[0]
-                rows.append((f"GEMM floor, {threads} BLAS thread(s)", seconds))
+                rows.append((f"OpenBLAS GEMM floor, {threads} BLAS thread(s)", seconds))
         if not args.skip_python:
             rows += python_rows(env, repeats)
-        reference = min(s for name, s in rows if name.startswith("deeprg CD-1, 2"))
-        print(f"\n{description}: OpenBLAS {core}")
+        reference = min(s for name, s in rows if name.startswith("deeprg CD-1") and "2 thread" in name)
+        print(f"\n{description}: OpenBLAS {core}; training products on {matmul}")
         width = max(len(name) for name, _ in rows)
         for name, seconds in rows:
             print(f"  {name:<{width}}  {seconds:7.3f} s   {seconds / reference:5.2f}x")

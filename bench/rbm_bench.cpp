@@ -2,12 +2,17 @@
 // 20,000 random ±1 samples with mini-batches of 100, against the bare GEMM floor: the four
 // sgemm calls per batch that any CD-1 implementation needs (up, down, up, and the weight
 // gradient as one product with inner dimension 2·batch), i.e. 5 · 100·1600·400 multiply-adds
-// per batch, with OpenBLAS threading itself. Run with OPENBLAS_CORETYPE=Haswell to compare
-// OpenBLAS's AVX2 kernels with the AVX-512 ones it picks on this CPU.
+// per batch, with OpenBLAS threading itself; and against training's own floor, the same four
+// products on the kernel training uses (oneDNN where the CPU has AVX-512: fp32 and bf16) in its
+// fixed blocks. Each epoch benchmark runs with fp32 and bf16 products (bf16:0/1).
 #include <benchmark/benchmark.h>
 #include <cblas.h>
 
+#include <array>
+#include <vector>
+
 #include "deeprg/core/matmul.hpp"
+#include "deeprg/core/parallel.hpp"
 #include "deeprg/core/rng.hpp"
 #include "deeprg/rbm/train.hpp"
 
@@ -39,8 +44,8 @@ void BM_Cd1Epoch(benchmark::State& state) {
                                       deeprg::rbm::Units::bernoulli, options);
     benchmark::DoNotOptimize(rbm.W.data.data());
   }
-  state.SetLabel(std::string(options.persistent ? "PCD-1 " : "CD-1 ") + options.precision + " " +
-                 deeprg::matmul_kernel());
+  state.SetLabel(std::string(options.persistent ? "PCD-1 " : "CD-1 ") + options.precision +
+                 " matmul " + deeprg::matmul_kernel() + " blas core " + openblas_get_corename());
 }
 
 BENCHMARK(BM_Cd1Epoch)
@@ -111,6 +116,59 @@ BENCHMARK(BM_GemmFloor)
     ->Arg(1)
     ->Arg(2)
     ->ArgName("blas_threads")
+    ->Unit(benchmark::kSecond)
+    ->Iterations(1)
+    ->Repetitions(3)
+    ->ReportAggregatesOnly(true)
+    ->UseRealTime();
+
+/// The floor of training's own products: the four products of each CD-1 batch as the trainer
+/// runs them (Matmul, two fixed row blocks each, one per thread), without the elementwise work.
+void BM_MatmulFloor(benchmark::State& state) {
+  const int threads = static_cast<int>(state.range(0));
+  const auto precision = state.range(1) != 0 ? deeprg::Precision::bf16 : deeprg::Precision::fp32;
+  const std::size_t b = kBatch, nv = kVisible, nh = kHidden, half = kBatch / 2;
+  using deeprg::Matmul;
+  auto pair = [&](const deeprg::MatmulShape& shape, float alpha, float beta) {
+    return std::array<Matmul, 2>{Matmul(shape, precision, alpha, beta),
+                                 Matmul(shape, precision, alpha, beta)};
+  };
+  // Wᵀ is stored n_hidden × n_visible, as the trainer holds it.
+  const auto up = pair({half, nh, nv, false, true, nv, nv, nh}, 1.0f, 0.0f);
+  const auto down = pair({half, nv, nh, false, false, nh, nv, nv}, 1.0f, 0.0f);
+  const auto stats = pair({nh / 2, nv, 2 * b, false, false, 2 * b, nv, nv}, 1e-3f, 0.9f);
+  auto run = [&](auto zero) {
+    using T = decltype(zero);
+    std::vector<T> v(2 * b * nv, zero), w(nh * nv, zero), h(b * nh, zero), pt(nh * 2 * b, zero);
+    std::vector<float> out(2 * b * nv), vel(nh * nv);
+    for (std::size_t batch = 0; batch < kSamples / kBatch; ++batch) {
+      deeprg::parallel_for(2, threads, [&](std::size_t k) {
+        up[k](v.data() + k * half * nv, w.data(), out.data() + k * half * nh);
+      });
+      deeprg::parallel_for(2, threads, [&](std::size_t k) {
+        down[k](h.data() + k * half * nh, w.data(), out.data() + k * half * nv);
+      });
+      deeprg::parallel_for(2, threads, [&](std::size_t k) {
+        up[k](v.data() + (b + k * half) * nv, w.data(), out.data() + k * half * nh);
+      });
+      deeprg::parallel_for(2, threads, [&](std::size_t k) {
+        stats[k](pt.data() + k * (nh / 2) * 2 * b, v.data(), vel.data() + k * (nh / 2) * nv);
+      });
+    }
+    benchmark::DoNotOptimize(vel.data());
+  };
+  for (auto _ : state) {
+    if (precision == deeprg::Precision::bf16)
+      run(deeprg::Bf16{});
+    else
+      run(0.0f);
+  }
+  state.SetLabel(deeprg::to_string(precision) + " matmul " + deeprg::matmul_kernel());
+}
+
+BENCHMARK(BM_MatmulFloor)
+    ->ArgsProduct({{1, 2}, {0, 1}})
+    ->ArgNames({"threads", "bf16"})
     ->Unit(benchmark::kSecond)
     ->Iterations(1)
     ->Repetitions(3)

@@ -147,7 +147,7 @@ std::uint64_t fingerprint(const MatrixF& data) {
 
 /// Everything that determines the trained bits, keyed by CLI flag (threads excluded).
 nlohmann::json training_config(const TrainOptions& o, std::size_t n_hidden, Units visible,
-                               Units hidden) {
+                               Units hidden, Precision precision) {
   return {{"--hidden", n_hidden},
           {"--visible-units", to_string(visible)},
           {"--hidden-units", to_string(hidden)},
@@ -167,10 +167,22 @@ nlohmann::json training_config(const TrainOptions& o, std::size_t n_hidden, Unit
           {"--sparsity-cost", o.sparsity_cost},
           {"--init-std", o.init_std},
           {"--seed", o.seed},
-          {"--precision", to_string(resolve_precision(o.precision))}};
+          {"--precision", to_string(precision)}};
 }
 
 using State = TrainState;
+
+/// The products' precision for these data: `auto` rounds operands to bf16 only where the CPU
+/// multiplies bf16 natively and the data are states of the visible alphabet, which bf16 holds
+/// exactly (mean-field inputs of upper DBN layers are probabilities: they train in fp32).
+Precision training_precision(const TrainOptions& o, const MatrixF& data, Units visible) {
+  if (o.precision != "auto") return resolve_precision(o.precision);
+  if (!native_bf16()) return Precision::fp32;
+  const float off = visible == Units::spin ? -1.0f : 0.0f;
+  const bool states = std::all_of(data.data.begin(), data.data.end(),
+                                  [off](float x) { return x == off || x == 1.0f; });
+  return states ? Precision::bf16 : Precision::fp32;
+}
 
 /// Names what is wrong with the parameters, or returns "" when all is well.
 std::string divergence_reason(const Rbm& rbm) {
@@ -190,16 +202,21 @@ std::string divergence_reason(const Rbm& rbm) {
   return "";
 }
 
-/// Threads for the training loops. A layer whose products are small gains nothing from a
-/// second thread and loses when the machine is busy: the loops then wait for a descheduled
-/// helper. Measured per CD-1 epoch (bench/rbm_bench.cpp, 20,000 rows, batch 100), 1 → 2
-/// threads: 800 → 200 424 → 305 ms; 400 → 100 129 → 132 ms idle and 146 → 292 ms beside two
-/// busy processes. Column blocks do not depend on the thread count, so neither does the result.
-int loop_threads(const TrainOptions& o, std::size_t nv, std::size_t nh) {
+/// Whether a batch's products are worth two blocks (and threads). A layer whose products are
+/// small gains nothing from a second thread and loses when the machine is busy: the loops then
+/// wait for a descheduled helper. Measured per CD-1 epoch (bench/rbm_bench.cpp, 20,000 rows,
+/// batch 100), 1 → 2 threads: 800 → 200 424 → 305 ms; 400 → 100 129 → 132 ms idle and
+/// 146 → 292 ms beside two busy processes (OpenBLAS products, per-step barriers).
+bool worth_splitting(const TrainOptions& o, std::size_t nv, std::size_t nh) {
   constexpr double kParallelMultiplyAdds = 1 << 23;  // per product of one batch
-  const double work =
-      static_cast<double>(o.batch_size) * static_cast<double>(nv) * static_cast<double>(nh);
-  if (work < kParallelMultiplyAdds) return 1;
+  return static_cast<double>(o.batch_size) * static_cast<double>(nv) * static_cast<double>(nh) >=
+         kParallelMultiplyAdds;
+}
+
+/// Threads for the training loops. The blocks do not depend on the thread count, so neither
+/// does the result.
+int loop_threads(const TrainOptions& o, std::size_t nv, std::size_t nh) {
+  if (!worth_splitting(o, nv, nh)) return 1;
   return o.threads > 0 ? o.threads : default_thread_count();
 }
 
@@ -334,49 +351,7 @@ class Trainer {
  private:
   /// Blocks per product: 2 where a batch's product is worth two threads, else 1.
   static std::size_t product_blocks(const TrainOptions& o, std::size_t nv, std::size_t nh) {
-    constexpr double kParallelMultiplyAdds = 1 << 23;
-    const double work =
-        static_cast<double>(o.batch_size) * static_cast<double>(nv) * static_cast<double>(nh);
-    return work < kParallelMultiplyAdds ? 1 : 2;
-  }
-
-  /// Row blocks for the elementwise passes: results do not depend on the split.
-  void for_rows(std::size_t m, std::size_t width, const std::function<void(std::size_t)>& row) {
-    // Waking a pool thread costs a few thousand element updates: small batches stay here.
-    const std::size_t blocks =
-        std::clamp<std::size_t>(m * width / 16384, 1, static_cast<std::size_t>(threads_));
-    parallel_for(blocks, threads_, [&](std::size_t b) {
-      for (std::size_t r = b * m / blocks; r < (b + 1) * m / blocks; ++r) row(r);
-    });
-  }
-
-  /// Runs C[rows] = product(A[rows]) over the fixed row blocks of an m-row product.
-  template <class T>
-  void rows_product(std::size_t m, const MatmulShape& per_row, const T* a, const T* b, float* c) {
-    const auto blocks = row_blocks(m, blocks_);
-    std::array<const Matmul*, 2> mms{};
-    for (std::size_t i = 0; i < blocks.size(); ++i) {
-      MatmulShape shape = per_row;
-      shape.m = blocks[i].second - blocks[i].first;
-      mms[i] = &matmuls_.get(shape, 1.0f, 0.0f, i);
-    }
-    parallel_for(blocks.size(), threads_, [&](std::size_t i) {
-      const std::size_t r0 = blocks[i].first;
-      (*mms[i])(a + r0 * per_row.lda, b, c + r0 * per_row.ldc);
-    });
-  }
-
-  /// out = A · W (hidden activations without bias) for m rows of A; W is Wᵀ transposed.
-  template <class T>
-  void gemm_up(const T* a, std::size_t m, float* out) {
-    rows_product(m, {.n = nh_, .k = nv_, .transpose_b = true, .lda = nv_, .ldb = nv_, .ldc = nh_},
-                 a, weights<T>(), out);
-  }
-
-  /// out = H · Wᵀ (visible activations without bias).
-  template <class T>
-  void gemm_down(const T* h, std::size_t m, float* out) {
-    rows_product(m, {.n = nv_, .k = nh_, .lda = nh_, .ldb = nv_, .ldc = nv_}, h, weights<T>(), out);
+    return worth_splitting(o, nv, nh) ? 2 : 1;
   }
 
   /// Wᵀ as the products read it.
@@ -410,56 +385,74 @@ class Trainer {
       vq = v0, hq = h, pt = fp32_pt_.data();
     }
 
-    for_rows(m, nv_, [&](std::size_t r) {
-      const auto src = data_.row(order_[start + r]);
-      std::copy(src.begin(), src.end(), v0 + r * nv_);
-      if constexpr (kRounded) store(v0 + r * nv_, nv_, vq + r * nv_);
-    });
-
-    // Positive phase: P0 = E[h | v0]; for CD (or the first PCD batch) also H ~ p(h | v0).
-    gemm_up(vq, m, p0);
-    const bool sample_h0 = !o_.persistent || init_chains;
-    for_rows(m, nh_, [&](std::size_t r) {
-      LaneRng& rng = rngs_[r];
-      rng = LaneRng::drawn(o_.seed, stream_id(kChainTag, static_cast<std::uint64_t>(e), batch, r));
-      float* x = p0 + r * nh_;
-      if (sample_h0)
-        activate_row<true, true>(hu, x, rbm.hidden_bias.data(), nh_, 1.0f, x, h + r * nh_, rng);
-      else
-        activate_row<true, false>(hu, x, rbm.hidden_bias.data(), nh_, 1.0f, x, nullptr, rng);
-    });
-    if (init_chains) {
+    if (init_chains) {  // the first PCD batch: its sampled hidden states start the chains
       s_.chains = MatrixF(B_, nh_);
-      std::copy(h, h + m * nh_, s_.chains.data.begin());
       h = s_.chains.data.data();
       if constexpr (!kRounded) hq = h;
     }
 
-    // Negative phase: k alternating Gibbs steps.
-    for (int step = 1; step <= o_.k; ++step) {
-      if constexpr (kRounded)
-        for_rows(m, nh_, [&](std::size_t r) { store(h + r * nh_, nh_, hq + r * nh_); });
-      gemm_down(hq, m, v1);
-      for_rows(m, nv_, [&](std::size_t r) {
-        float* y = v1 + r * nv_;
-        activate_row<false, true>(vu, y, rbm.visible_bias.data(), nv_, 1.0f, nullptr, y, rngs_[r]);
-        if constexpr (kRounded) store(y, nv_, vq + (m + r) * nv_);
-      });
-      gemm_up(vq + m * nv_, m, p1);
-      const bool last = step == o_.k;
-      for_rows(m, nh_, [&](std::size_t r) {
-        float* x = p1 + r * nh_;
-        if (!last)
-          activate_row<false, true>(hu, x, rbm.hidden_bias.data(), nh_, 1.0f, nullptr, h + r * nh_,
-                                    rngs_[r]);
-        else if (o_.persistent)  // statistics and the chain's next state from one q
-          activate_row<true, true>(hu, x, rbm.hidden_bias.data(), nh_, -1.0f, x, h + r * nh_,
-                                   rngs_[r]);
-        else
-          activate_row<true, false>(hu, x, rbm.hidden_bias.data(), nh_, -1.0f, x, nullptr,
-                                    rngs_[r]);
-      });
+    // The Gibbs chains of different rows are independent: each block of rows runs its whole
+    // chain (data → P0, H → V1 → P1, k times) on one thread, products included, and meets the
+    // other blocks only for the statistics.
+    const auto blocks = row_blocks(m, blocks_);
+    std::array<const Matmul*, 2> ups{}, downs{};
+    for (std::size_t i = 0; i < blocks.size(); ++i) {
+      const std::size_t rows = blocks[i].second - blocks[i].first;
+      ups[i] = &matmuls_.get(
+          {.m = rows, .n = nh_, .k = nv_, .transpose_b = true, .lda = nv_, .ldb = nv_, .ldc = nh_},
+          1.0f, 0.0f, 2 * i);
+      downs[i] = &matmuls_.get({.m = rows, .n = nv_, .k = nh_, .lda = nh_, .ldb = nv_, .ldc = nv_},
+                               1.0f, 0.0f, 2 * i + 1);
     }
+    const T* wq = weights<T>();
+    const bool sample_h0 = !o_.persistent || init_chains;
+    parallel_for(blocks.size(), threads_, [&](std::size_t i) {
+      const auto [r0, r1] = blocks[i];
+      for (std::size_t r = r0; r < r1; ++r) {
+        const auto src = data_.row(order_[start + r]);
+        std::copy(src.begin(), src.end(), v0 + r * nv_);
+        if constexpr (kRounded) store(v0 + r * nv_, nv_, vq + r * nv_);
+      }
+
+      // Positive phase: P0 = E[h | v0]; for CD (or the first PCD batch) also H ~ p(h | v0).
+      (*ups[i])(vq + r0 * nv_, wq, p0 + r0 * nh_);
+      for (std::size_t r = r0; r < r1; ++r) {
+        LaneRng& rng = rngs_[r];
+        rng =
+            LaneRng::drawn(o_.seed, stream_id(kChainTag, static_cast<std::uint64_t>(e), batch, r));
+        float* x = p0 + r * nh_;
+        if (sample_h0)
+          activate_row<true, true>(hu, x, rbm.hidden_bias.data(), nh_, 1.0f, x, h + r * nh_, rng);
+        else
+          activate_row<true, false>(hu, x, rbm.hidden_bias.data(), nh_, 1.0f, x, nullptr, rng);
+      }
+
+      // Negative phase: k alternating Gibbs steps.
+      for (int step = 1; step <= o_.k; ++step) {
+        if constexpr (kRounded) store(h + r0 * nh_, (r1 - r0) * nh_, hq + r0 * nh_);
+        (*downs[i])(hq + r0 * nh_, wq, v1 + r0 * nv_);
+        for (std::size_t r = r0; r < r1; ++r) {
+          float* y = v1 + r * nv_;
+          activate_row<false, true>(vu, y, rbm.visible_bias.data(), nv_, 1.0f, nullptr, y,
+                                    rngs_[r]);
+          if constexpr (kRounded) store(y, nv_, vq + (m + r) * nv_);
+        }
+        (*ups[i])(vq + (m + r0) * nv_, wq, p1 + r0 * nh_);
+        const bool last = step == o_.k;
+        for (std::size_t r = r0; r < r1; ++r) {
+          float* x = p1 + r * nh_;
+          if (!last)
+            activate_row<false, true>(hu, x, rbm.hidden_bias.data(), nh_, 1.0f, nullptr,
+                                      h + r * nh_, rngs_[r]);
+          else if (o_.persistent)  // statistics and the chain's next state from one q
+            activate_row<true, true>(hu, x, rbm.hidden_bias.data(), nh_, -1.0f, x, h + r * nh_,
+                                     rngs_[r]);
+          else
+            activate_row<true, false>(hu, x, rbm.hidden_bias.data(), nh_, -1.0f, x, nullptr,
+                                      rngs_[r]);
+        }
+      }
+    });
 
     // Statistics and updates, in blocks that share nothing: block b takes the hidden units
     // [j0, j1) (their statistics, bias, rows of Δᵀ and Wᵀ) and the visible units [i0, i1)
@@ -479,7 +472,7 @@ class Trainer {
                               .lda = k2,
                               .ldb = nv_,
                               .ldc = nv_},
-                             alpha, momentum, b);
+                             alpha, momentum, 4 + b);  // slots 0-3: the chains' products
     parallel_for(hidden_blocks.size(), threads_, [&](std::size_t b) {
       const auto [j0, j1] = hidden_blocks[b];
       bool bad = !hidden_statistics(m, j0, j1, lr, momentum, p0, p1);
@@ -513,8 +506,8 @@ class Trainer {
       }
       if constexpr (kRounded) store(w, count, bf16_.w.data() + j0 * nv_);
       bad |= worst > std::bit_cast<std::uint32_t>(kDivergenceLimit);
-      bad |= !visible_statistics(m, visible_blocks[b].first, visible_blocks[b].second, lr,
-                                 momentum, v0, v1);
+      bad |= !visible_statistics(m, visible_blocks[b].first, visible_blocks[b].second, lr, momentum,
+                                 v0, v1);
       bad_[b] = bad;
     });
     const bool ok =
@@ -739,12 +732,12 @@ State fresh_state(const MatrixF& data, std::size_t n_hidden, Units visible, Unit
 }
 
 /// Epochs s.epoch … options.epochs − 1: the loop of train_rbm and continue_training.
-void run_epochs(const MatrixF& data, const TrainOptions& options, State& s,
+void run_epochs(const MatrixF& data, const TrainOptions& options, Precision precision, State& s,
                 const nlohmann::json& full_config, bool have_checkpoint) {
   const std::size_t nv = s.rbm.n_visible(), n_hidden = s.rbm.n_hidden();
   const Units visible = s.rbm.visible;
   const SingleThreadedBlas blas_guard;
-  Trainer trainer(data, options, s, resolve_precision(options.precision));
+  Trainer trainer(data, options, s, precision);
   const MatrixF subset = options.on_epoch ? metric_subset(data) : MatrixF();
   // Likelihoods are only defined for data in the alphabet (not for mean-field DBN inputs).
   const float off = visible == Units::spin ? -1.0f : 0.0f;
@@ -799,7 +792,8 @@ Rbm train_rbm(const MatrixF& data, std::size_t n_hidden, Units visible, Units hi
               const TrainOptions& options) {
   validate(options, data.rows, n_hidden);
   check_data(data, visible);
-  const nlohmann::json config = training_config(options, n_hidden, visible, hidden);
+  const Precision precision = training_precision(options, data, visible);
+  const nlohmann::json config = training_config(options, n_hidden, visible, hidden, precision);
   const nlohmann::json full_config = checkpoint_config(data, options, config);
 
   State s = fresh_state(data, n_hidden, visible, hidden, options);
@@ -809,7 +803,7 @@ Rbm train_rbm(const MatrixF& data, std::size_t n_hidden, Units visible, Units hi
     have_checkpoint = true;
   }
   s.rbm.meta["training"] = config;
-  run_epochs(data, options, s, full_config, have_checkpoint);
+  run_epochs(data, options, precision, s, full_config, have_checkpoint);
   return std::move(s.rbm);
 }
 
@@ -841,9 +835,11 @@ void continue_training(const MatrixF& data, TrainState& s, const TrainOptions& o
                                         " persistent chains of the state, got " +
                                         std::to_string(options.batch_size));
   if (s.epoch < 0) throw ConfigError("epoch", "completed epochs cannot be negative");
-  const nlohmann::json config = training_config(options, nh, s.rbm.visible, s.rbm.hidden);
+  const Precision precision = training_precision(options, data, s.rbm.visible);
+  const nlohmann::json config =
+      training_config(options, nh, s.rbm.visible, s.rbm.hidden, precision);
   s.rbm.meta["training"] = config;
-  run_epochs(data, options, s, checkpoint_config(data, options, config), false);
+  run_epochs(data, options, precision, s, checkpoint_config(data, options, config), false);
 }
 
 }  // namespace deeprg::rbm

@@ -21,18 +21,23 @@
 /// the previous update, one chain per batch row.
 ///
 /// Reproducibility: all randomness comes from streams Rng(seed, f(epoch, batch, row)) and the
-/// epoch's permutation from Rng(seed, f(epoch)); the GEMMs run single-threaded inside OpenBLAS
-/// on fixed column blocks whose split depends only on the problem size (OpenBLAS 0.3.21's own
-/// threading changes the bits of H·Wᵀ between 1 and 2 threads), and the elementwise work
-/// runs per row. The trained model is therefore bit-identical for any `threads`, and a run
-/// resumed from a checkpoint is bit-identical to an uninterrupted one. train_rbm sets OpenBLAS
-/// to one thread for its duration (a process-wide setting, restored on return or throw).
+/// epoch's permutation from Rng(seed, f(epoch)); every product runs on one thread (core/matmul.hpp)
+/// over fixed blocks of rows whose split depends only on the problem size (OpenBLAS's own
+/// threading changes the bits of H·Wᵀ between 1 and 2 threads), and the elementwise work runs
+/// per row. The trained model is therefore bit-identical for any `threads`, and a run resumed
+/// from a checkpoint is bit-identical to an uninterrupted one, for a given kernel and precision.
+/// train_rbm sets OpenBLAS to one thread for its duration (a process-wide setting, restored on
+/// return or throw).
 ///
-/// Speed (1600 → 400, 20,000 rows, batch 100, CD-1, 2 cores): each batch costs four sgemm
-/// calls, V₀W, HWᵀ, V₁W and Δ ← μΔ + (ε/m)[V₀;V₁]ᵀ[P₀;−P₁] (5·m·n_v·n_h multiply-adds, the
-/// floor of any CD-1), plus fused
-/// sigmoid/sampling passes (vectorised exp and an 8-lane xoshiro256++) and one pass over W;
-/// nothing is allocated per batch. bench/rbm_bench.cpp and bench/compare_rbm.py measure it.
+/// Speed (1600 → 400, 20,000 rows, batch 100, CD-1, 2 cores): each batch costs four products,
+/// V₀W, HWᵀ, V₁W and Δᵀ ← μΔᵀ + (ε/m)[P₀;−P₁]ᵀ[V₀;V₁] (5·m·n_v·n_h multiply-adds, the floor of
+/// any CD-1), on oneDNN where the CPU has AVX-512 (`precision` bf16 doubles their rate where the
+/// CPU multiplies bf16 natively). Each half of a batch runs its Gibbs chain with its products on
+/// one thread; the statistics product runs in blocks of hidden units, each followed by its
+/// update while hot. W is held transposed while training so that every block's operands are
+/// dense. Elementwise work is fused (vectorised sigmoid, 8-lane xoshiro256++ Bernoulli draws,
+/// bf16 rounding) and nothing is allocated per batch. bench/rbm_bench.cpp and
+/// bench/compare_rbm.py measure it.
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -111,8 +116,10 @@ struct TrainOptions {
   std::uint64_t seed = 1;  ///< --seed
   int threads = 0;         ///< --threads, 0 = all cores; does not change the result
   /// --precision of the products: "fp32", "bf16" (operands rounded to bfloat16, fp32 sums;
-  /// twice as fast where the CPU has AVX-512 BF16) or "auto" (bf16 where native, else fp32).
-  /// Parameters, statistics and updates stay fp32. The model records the precision that ran.
+  /// twice as fast where the CPU has AVX-512 BF16) or "auto": bf16 where the CPU multiplies it
+  /// natively and the data are states of the visible alphabet (exact in bf16), else fp32 (so
+  /// upper DBN layers, trained on probabilities, run in fp32). Parameters, statistics and
+  /// updates stay fp32. The model's meta["training"]["--precision"] records what ran.
   std::string precision = "auto";
   /// --checkpoint: .npz written atomically every `checkpoint_every` epochs and after the last
   /// one (empty: none). Holds the model, the momentum buffers, the epoch, the PCD chains and
