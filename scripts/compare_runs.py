@@ -6,9 +6,12 @@ over three seeds with fp32 products against the same seeds with bf16 products:
 
 For every statistic the analysis reports (per layer: the receptive-field median radius and its
 quartiles, growth ratios, block-spin overlaps, the reconstructions' observables) it prints each
-group's values, the reference group's seed spread [min, max], and whether every value of the
-second group falls inside that spread, widened by the statistic's own error bar where
-analysis.json gives one. Exits 1 when a statistic falls outside (so it can gate a change).
+group's values, the reference group's seed spread [min, max] and whether the other group's
+values fall inside it, and the difference of the group means in units of its standard error
+(seed-to-seed spread of both groups, plus the statistic's own error bar or resolution):
+z = (mean_other - mean_ref) / sqrt(s_ref^2/n_ref + s_other^2/n_other + err^2). Exits 1 when
+some |z| > 4 (so it can gate a change). With a handful of seeds, values outside the reference
+range are common for two groups that do not differ at all; z is the test.
 """
 import json
 import statistics
@@ -34,7 +37,7 @@ def findings(a):
              layer.get("receptive_field_radius_error", 0)),
             (f"layer {l} best unit per block |r|", layer["block_overlap"]["best_per_block"], 0),
             (f"layer {l} blocks with a unit of their own",
-             layer["block_overlap"]["matched_fraction"], 0),
+             layer["block_overlap"]["matched_fraction"], 1 / layer["block_overlap"]["blocks"]),
         ]
         rec = layer["reconstruction"]
         for key in ("nn_correlation", "abs_magnetization", "correlation_length"):
@@ -57,21 +60,27 @@ def main():
     oth = [findings(load(d)) for d in other]
     names = [name for name, _, _ in ref[0]]
     width = max(len(n) for n in names)
-    print(f"{'statistic':<{width}}  reference values -> spread   |  other values   inside?")
-    outside = 0
+    print(f"{'statistic':<{width}}  reference: values -> [min, max]  |  other: values  "
+          f"inside?  means  z")
+    outside = differ = 0
     for k, name in enumerate(names):
         r = [f[k][1] for f in ref]
         o = [f[k][1] for f in oth]
         err = max([f[k][2] for f in ref + oth])
-        lo, hi = min(r) - 2 * err, max(r) + 2 * err
-        inside = all(lo <= x <= hi for x in o)
+        inside = all(min(r) - err <= x <= max(r) + err for x in o)
         outside += not inside
+        var = statistics.variance(r) / len(r) + err**2
+        if len(o) > 1:
+            var += statistics.variance(o) / len(o)
+        z = (statistics.mean(o) - statistics.mean(r)) / var**0.5 if var > 0 else 0.0
+        differ += abs(z) > 4
         fmt = lambda xs: " ".join(f"{x:.3f}" for x in xs)
-        print(f"{name:<{width}}  {fmt(r)} -> [{lo:.3f}, {hi:.3f}]  |  {fmt(o)}   "
-              f"{'yes' if inside else 'NO'}  (means {statistics.mean(r):.3f} / "
-              f"{statistics.mean(o):.3f})")
-    print(f"\n{len(names) - outside} of {len(names)} statistics inside the reference spread")
-    sys.exit(1 if outside else 0)
+        print(f"{name:<{width}}  {fmt(r)} -> [{min(r):.3f}, {max(r):.3f}]  |  {fmt(o)}  "
+              f"{'yes' if inside else 'no '}  {statistics.mean(r):.3f} / "
+              f"{statistics.mean(o):.3f}  {z:+.1f}")
+    print(f"\n{len(names) - outside} of {len(names)} statistics have every value inside the "
+          f"reference range; {differ} differ by more than 4 standard errors")
+    sys.exit(1 if differ else 0)
 
 
 if __name__ == "__main__":

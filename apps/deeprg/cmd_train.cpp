@@ -141,7 +141,8 @@ void add_train_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--precision", o.precision,
                   "Arithmetic of the products: fp32, bf16 (operands rounded to bfloat16, fp32 "
-                  "sums; twice as fast with AVX-512 BF16) or auto (bf16 where native)")
+                  "sums; twice as fast with AVX-512 BF16) or auto (bf16 where native and the data "
+                  "are states, else fp32)")
       ->check(CLI::IsMember({"auto", "fp32", "bf16"}))
       ->capture_default_str();
   cmd->add_option("--checkpoint-every", o.checkpoint_every, "Epochs between checkpoints")

@@ -170,7 +170,8 @@ class RBM(_TrainingParams, TransformerMixin, BaseEstimator):
         Threads (0 = all cores); never changes the result.
     precision : {'auto', 'fp32', 'bf16'}, default 'auto'
         Arithmetic of the training products: bf16 rounds their operands to bfloat16 and sums
-        in fp32 (twice as fast where the CPU has AVX-512 BF16); auto is bf16 there, else fp32.
+        in fp32 (twice as fast where the CPU has AVX-512 BF16); auto is bf16 there when the
+        data are binary states, else fp32.
     verbose : int, default 0
         Print each epoch's reconstruction error and pseudo-log-likelihood per unit.
 

@@ -114,6 +114,16 @@ def test_train_is_deterministic_and_learns(samples_16):
     assert a.meta["training"]["--epochs"] == 3
 
 
+def test_precision_is_recorded_and_checked(samples_16):
+    data = samples_16[:500]
+    fp32 = rbm.train(data, 8, epochs=2, seed=3, precision="fp32")
+    assert fp32.meta["training"]["--precision"] == "fp32"
+    auto = rbm.train(data, 8, epochs=2, seed=3)
+    assert auto.meta["training"]["--precision"] in ("fp32", "bf16")
+    with pytest.raises(ValueError, match="precision"):
+        rbm.train(data, 8, epochs=1, precision="fp16")
+
+
 def test_on_epoch_exception_stops_training(samples_16):
     def stop(m):
         raise RuntimeError("enough")

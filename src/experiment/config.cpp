@@ -223,7 +223,8 @@ const std::vector<KeyDescriptor>& descriptors() {
 
     add("train.precision",
         "arithmetic of the training products: fp32, bf16 (operands rounded to bfloat16, fp32 "
-        "sums) or auto (bf16 where the CPU multiplies it natively, else fp32)",
+        "sums) or auto (bf16 where the CPU multiplies it natively and a layer's data are spin "
+        "states; fp32 for layers trained on probabilities)",
         kDeeprg + std::string(": auto; bf16 finds the same fields as fp32 (docs/experiment.md)"),
         StringField{&C::precision, {"auto", "fp32", "bf16"}}, [](const C& c) -> std::string {
           if (c.precision == "bf16" && !native_bf16())

@@ -204,11 +204,11 @@ std::string divergence_reason(const Rbm& rbm) {
 
 /// Whether a batch's products are worth two blocks (and threads). A layer whose products are
 /// small gains nothing from a second thread and loses when the machine is busy: the loops then
-/// wait for a descheduled helper. Measured per CD-1 epoch (bench/rbm_bench.cpp, 20,000 rows,
-/// batch 100), 1 → 2 threads: 800 → 200 424 → 305 ms; 400 → 100 129 → 132 ms idle and
-/// 146 → 292 ms beside two busy processes (OpenBLAS products, per-step barriers).
+/// wait for a descheduled helper. Measured per CD-1 epoch of 400 → 100 (bench/rbm_bench.cpp,
+/// 20,000 rows, batch 100, fp32, oneDNN): one block 75 ms; two blocks 84 ms on one thread and
+/// 62 ms on two. 100 → 25 stays in one block.
 bool worth_splitting(const TrainOptions& o, std::size_t nv, std::size_t nh) {
-  constexpr double kParallelMultiplyAdds = 1 << 23;  // per product of one batch
+  constexpr double kParallelMultiplyAdds = 1 << 21;  // per product of one batch
   return static_cast<double>(o.batch_size) * static_cast<double>(nv) * static_cast<double>(nh) >=
          kParallelMultiplyAdds;
 }

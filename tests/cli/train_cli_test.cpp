@@ -12,6 +12,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "deeprg/core/matmul.hpp"
 #include "deeprg/io/atomic_file.hpp"
 #include "deeprg/io/npz.hpp"
 #include "deeprg/io/spin_file.hpp"
@@ -45,6 +46,9 @@ TEST_F(TrainCli, TrainsEvaluatesAndRecordsProvenance) {
   EXPECT_EQ(model.n_hidden(), 6u);
   EXPECT_TRUE(model.meta.contains("deeprg_version"));
   EXPECT_TRUE(model.meta.contains("training"));
+  // The precision that ran: auto is bf16 on spin-state data where the CPU multiplies bf16.
+  EXPECT_EQ(model.meta["training"]["--precision"], deeprg::native_bf16() ? "bf16" : "fp32");
+  EXPECT_TRUE(model.meta["blas"].contains("matmul"));
   EXPECT_TRUE(fs::exists(path("m.metrics.jsonl")));
 
   const CliResult e =
@@ -97,6 +101,7 @@ TEST_F(TrainCli, BadHyperparametersAreUsageErrors) {
       {"--hidden 4 --momentum 1.5", "--momentum"},
       {"--hidden 4 --l1 -0.1", "--l1"},
       {"--hidden 4 --visible-units ternary", "--visible-units"},
+      {"--hidden 4 --precision fp16", "--precision"},
   };
   for (const auto& [args, flag] : cases) {
     const CliResult r = run_cli(base + args);
