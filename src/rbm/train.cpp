@@ -546,14 +546,7 @@ class Trainer {
       const float* row = p1 + r * nh_;
       for (std::size_t j = j0; j < j1; ++j) sum[j] += row[j];
     }
-    bool ok = true;
-    for (std::size_t j = j0; j < j1; ++j) {
-      float& d = s_.velocity_b[j];
-      d = momentum * d + lr * sum[j] * inv_m;
-      s_.rbm.hidden_bias[j] += d;
-      ok &= std::isfinite(s_.rbm.hidden_bias[j]);
-    }
-    return ok;
+    return bias_step(s_.velocity_b, s_.rbm.hidden_bias, sum, j0, j1, lr, inv_m, momentum);
   }
 
   /// Visible units [i0, i1): their bias step from ⟨V0 − V1⟩, summed row by row (contiguous,
@@ -568,12 +561,18 @@ class Trainer {
       for (std::size_t i = i0; i < i1; ++i) g[i] += a[i] - c[i];
     }
     const float inv_m = 1.0f / static_cast<float>(m);
+    return bias_step(s_.velocity_a, s_.rbm.visible_bias, g, i0, i1, lr, inv_m, momentum);
+  }
+
+  /// Biases [k0, k1): Δ ← μΔ + ε·sum/m, bias ← bias + Δ. False when one is no longer finite.
+  static bool bias_step(std::vector<float>& velocity, std::vector<float>& bias, const float* sum,
+                        std::size_t k0, std::size_t k1, float lr, float inv_m, float momentum) {
     bool ok = true;
-    for (std::size_t i = i0; i < i1; ++i) {
-      float& d = s_.velocity_a[i];
-      d = momentum * d + lr * g[i] * inv_m;
-      s_.rbm.visible_bias[i] += d;
-      ok &= std::isfinite(s_.rbm.visible_bias[i]);
+    for (std::size_t k = k0; k < k1; ++k) {
+      float& d = velocity[k];
+      d = momentum * d + lr * sum[k] * inv_m;
+      bias[k] += d;
+      ok &= std::isfinite(bias[k]);
     }
     return ok;
   }

@@ -24,6 +24,7 @@ namespace {
 namespace fs = std::filesystem;
 using deeprg::testing::CliResult;
 using deeprg::testing::run_cli;
+using deeprg::testing::run_shell;
 
 bool contains(const std::string& text, const std::string& needle) {
   return text.find(needle) != std::string::npos;
@@ -45,15 +46,8 @@ constexpr bool kAddressSanitizer = false;
 // checks must refuse is refused on any machine, however much memory it has. (AddressSanitizer
 // reserves terabytes of address space and cannot run so limited.)
 CliResult run_cli_with_memory_limit(const std::string& args, long kib) {
-  const std::string command = "ulimit -v " + std::to_string(kib) + " && OPENBLAS_NUM_THREADS=1 " +
-                              std::string(DEEPRG_CLI_PATH) + " " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return {-1, "popen failed"};
-  std::string output;
-  char buffer[4096];
-  while (const std::size_t n = fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+  return run_shell("ulimit -v " + std::to_string(kib) + " && OPENBLAS_NUM_THREADS=1 " +
+                   std::string(DEEPRG_CLI_PATH) + " " + args + " 2>&1");
 }
 
 class HostileCli : public deeprg::testing::CliTest {

@@ -15,10 +15,8 @@ struct CliResult {
   std::string output;  ///< stdout, plus stderr when merged
 };
 
-/// Runs `deeprg ARGS` through the shell; stderr is merged into the output or discarded.
-inline CliResult run_cli(const std::string& args, bool merge_stderr = true) {
-  const std::string command =
-      std::string(DEEPRG_CLI_PATH) + " " + args + (merge_stderr ? " 2>&1" : " 2>/dev/null");
+/// Runs a shell command line: its exit code and standard output.
+inline CliResult run_shell(const std::string& command) {
   FILE* pipe = popen(command.c_str(), "r");
   if (!pipe) return {-1, "popen failed"};
   std::string output;
@@ -26,6 +24,12 @@ inline CliResult run_cli(const std::string& args, bool merge_stderr = true) {
   while (const std::size_t n = fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
   const int status = pclose(pipe);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+/// Runs `deeprg ARGS` through the shell; stderr is merged into the output or discarded.
+inline CliResult run_cli(const std::string& args, bool merge_stderr = true) {
+  return run_shell(std::string(DEEPRG_CLI_PATH) + " " + args +
+                   (merge_stderr ? " 2>&1" : " 2>/dev/null"));
 }
 
 /// A fixture with a fresh scratch directory named after the test, removed afterwards.
