@@ -23,8 +23,8 @@ bool has_isa(dnnl::cpu_isa isa) {
   return (have & want) == want;
 }
 
-/// oneDNN where the CPU has AVX-512: on older CPUs OpenBLAS's kernels are as good and keep
-/// the bits that deeprg gave there before.
+/// oneDNN where the CPU has AVX-512 (its brgemm kernels); on older CPUs OpenBLAS's kernels are
+/// as fast, and the fallback needs nothing but BLAS.
 bool use_onednn() {
   static const bool use = has_isa(dnnl::cpu_isa::avx512_core);
   return use;

@@ -1,8 +1,9 @@
 #pragma once
 /// Matrix products for training, on the fastest kernel this CPU has: oneDNN's (which dispatches
 /// on the CPU's features: AVX-512, its bf16 dot products, AMX) where the CPU has AVX-512, and
-/// OpenBLAS single-precision GEMM elsewhere. Every product runs on the calling thread, so a
-/// caller that splits a product into fixed blocks gets the same bits for any thread count.
+/// OpenBLAS single-precision GEMM elsewhere. oneDNN runs every product on the calling thread
+/// (OpenBLAS does so when set single-threaded, as training sets it), so a caller that splits a
+/// product into fixed blocks gets the same bits for any thread count.
 ///
 /// Precision: `fp32` multiplies floats; `bf16` rounds both operands to bfloat16 (8 significant
 /// bits) and accumulates in fp32, which is exact for {0, 1} and ±1 states and rounds weights
