@@ -1,7 +1,6 @@
 #include "deeprg/rbm/rbm.hpp"
 #include "deeprg/rbm/unit_functions.hpp"
 
-
 #include <cmath>
 
 #include "deeprg/core/error.hpp"
@@ -108,9 +107,9 @@ void hidden_activation(const Rbm& rbm, const MatrixF& v, MatrixF& x) {
   for (std::size_t r = 0; r < x.rows; ++r)
     std::copy(rbm.hidden_bias.begin(), rbm.hidden_bias.end(), x.row(r).begin());
   if (v.rows == 0 || x.cols == 0) return;
-  const Matmul product({.m = v.rows, .n = x.cols, .k = v.cols, .lda = v.cols, .ldb = x.cols,
-                        .ldc = x.cols},
-                       Precision::fp32, 1.0f, 1.0f);
+  const Matmul product(
+      {.m = v.rows, .n = x.cols, .k = v.cols, .lda = v.cols, .ldb = x.cols, .ldc = x.cols},
+      Precision::fp32, 1.0f, 1.0f);
   product(v.data.data(), rbm.W.data.data(), x.data.data());
 }
 
@@ -124,8 +123,13 @@ void visible_activation(const Rbm& rbm, const MatrixF& h, MatrixF& y) {
   for (std::size_t r = 0; r < y.rows; ++r)
     std::copy(rbm.visible_bias.begin(), rbm.visible_bias.end(), y.row(r).begin());
   if (h.rows == 0 || y.cols == 0) return;
-  const Matmul product({.m = h.rows, .n = y.cols, .k = h.cols, .transpose_b = true, .lda = h.cols,
-                        .ldb = h.cols, .ldc = y.cols},
+  const Matmul product({.m = h.rows,
+                        .n = y.cols,
+                        .k = h.cols,
+                        .transpose_b = true,
+                        .lda = h.cols,
+                        .ldb = h.cols,
+                        .ldc = y.cols},
                        Precision::fp32, 1.0f, 1.0f);
   product(h.data.data(), rbm.W.data.data(), y.data.data());
 }

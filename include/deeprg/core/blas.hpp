@@ -17,7 +17,8 @@ struct BlasInfo {
   std::string matmul;  ///< matmul_kernel(): what multiplies in training, e.g. "oneDNN 2.6.3 (…)"
 };
 BlasInfo blas_info();
-/// {"config", "core", "matmul"}: the provenance entry "blas" of config.json, models and analysis.json.
+/// {"config", "core", "matmul"}: the provenance entry "blas" of config.json, models and
+/// analysis.json.
 nlohmann::json to_json(const BlasInfo& blas);
 
 /// Makes OpenBLAS run every call on the calling thread. The command-line tool calls this once

@@ -62,8 +62,8 @@ struct ExperimentConfig {
   /// spread over the whole lattice (median 80% radius 19.6, uniform 20.2); λ = 1e-2 … 2e-2 gives
   /// the paper's local blobs (2.1–2.7) that grow with depth (docs/experiment.md).
   double l1 = 2e-2;
-  double l2 = 0;           ///< train.l2 (paper: none besides L1)
-  double init_std = 0.01;  ///< train.init_std (Hinton's guide §8: N(0, 0.01²))
+  double l2 = 0;                   ///< train.l2 (paper: none besides L1)
+  double init_std = 0.01;          ///< train.init_std (Hinton's guide §8: N(0, 0.01²))
   std::string precision = "auto";  ///< train.precision: fp32, bf16 or auto (rbm::TrainOptions)
 
   // [analysis]
