@@ -195,8 +195,17 @@ void run_onednn(const Matmul::Primitive& p, const void* a, const void* b, float*
 #endif
 
 void Matmul::operator()(const float* a, const float* b, float* c) const {
-  if (precision_ != Precision::fp32)
-    throw ConfigError("precision", "a bf16 product was given fp32 operands");
+  run(a, b, c, Precision::fp32);
+}
+
+void Matmul::operator()(const Bf16* a, const Bf16* b, float* c) const {
+  run(a, b, c, Precision::bf16);
+}
+
+void Matmul::run(const void* a, const void* b, float* c, Precision operands) const {
+  if (operands != precision_)
+    throw ConfigError("precision", "a " + to_string(precision_) + " product was given " +
+                                       to_string(operands) + " operands");
   const auto& s = shape_;
   if (s.m == 0 || s.n == 0) return;
 #ifdef DEEPRG_HAVE_ONEDNN
@@ -205,26 +214,18 @@ void Matmul::operator()(const float* a, const float* b, float* c) const {
     return;
   }
 #endif
-  cblas_sgemm(CblasRowMajor, s.transpose_a ? CblasTrans : CblasNoTrans,
-              s.transpose_b ? CblasTrans : CblasNoTrans, static_cast<int>(s.m),
-              static_cast<int>(s.n), static_cast<int>(s.k), alpha_, a, static_cast<int>(s.lda), b,
-              static_cast<int>(s.ldb), beta_, c, static_cast<int>(s.ldc));
-}
-
-void Matmul::operator()(const Bf16* a, const Bf16* b, float* c) const {
-  if (precision_ != Precision::bf16)
-    throw ConfigError("precision", "an fp32 product was given bf16 operands");
-  if (shape_.m == 0 || shape_.n == 0) return;
-#ifdef DEEPRG_HAVE_ONEDNN
-  if (primitive_) {
-    run_onednn(*primitive_, a, b, c);
+  if (operands == Precision::fp32) {
+    cblas_sgemm(CblasRowMajor, s.transpose_a ? CblasTrans : CblasNoTrans,
+                s.transpose_b ? CblasTrans : CblasNoTrans, static_cast<int>(s.m),
+                static_cast<int>(s.n), static_cast<int>(s.k), alpha_, static_cast<const float*>(a),
+                static_cast<int>(s.lda), static_cast<const float*>(b), static_cast<int>(s.ldb),
+                beta_, c, static_cast<int>(s.ldc));
     return;
   }
-#endif
-  // k = 0 (an empty sum) or no oneDNN (unreachable: the constructor refuses bf16 there).
-  for (std::size_t i = 0; i < shape_.m; ++i)
-    for (std::size_t j = 0; j < shape_.n; ++j) {
-      float& x = c[i * shape_.ldc + j];
+  // bf16 without a primitive: k = 0, an empty sum (the constructor refuses bf16 without oneDNN).
+  for (std::size_t i = 0; i < s.m; ++i)
+    for (std::size_t j = 0; j < s.n; ++j) {
+      float& x = c[i * s.ldc + j];
       x = beta_ == 0.0f ? 0.0f : beta_ * x;
     }
 }

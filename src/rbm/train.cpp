@@ -172,16 +172,19 @@ nlohmann::json training_config(const TrainOptions& o, std::size_t n_hidden, Unit
 
 using State = TrainState;
 
-/// The products' precision for these data: `auto` rounds operands to bf16 only where the CPU
-/// multiplies bf16 natively and the data are states of the visible alphabet, which bf16 holds
-/// exactly (mean-field inputs of upper DBN layers are probabilities: they train in fp32).
-Precision training_precision(const TrainOptions& o, const MatrixF& data, Units visible) {
-  if (o.precision != "auto") return resolve_precision(o.precision);
-  if (!native_bf16()) return Precision::fp32;
+/// Whether every value is a state of the visible alphabet ({0, 1} or ±1), as opposed to the
+/// probabilities (mean-field inputs) of upper DBN layers.
+bool are_states(const MatrixF& data, Units visible) {
   const float off = visible == Units::spin ? -1.0f : 0.0f;
-  const bool states = std::all_of(data.data.begin(), data.data.end(),
-                                  [off](float x) { return x == off || x == 1.0f; });
-  return states ? Precision::bf16 : Precision::fp32;
+  return std::all_of(data.data.begin(), data.data.end(),
+                     [off](float x) { return x == off || x == 1.0f; });
+}
+
+/// The products' precision: `auto` rounds operands to bf16 only where the CPU multiplies bf16
+/// natively and the data are states, which bf16 holds exactly (probabilities train in fp32).
+Precision training_precision(const TrainOptions& o, bool states) {
+  if (o.precision != "auto") return resolve_precision(o.precision);
+  return native_bf16() && states ? Precision::bf16 : Precision::fp32;
 }
 
 /// Names what is wrong with the parameters, or returns "" when all is well.
@@ -731,18 +734,15 @@ State fresh_state(const MatrixF& data, std::size_t n_hidden, Units visible, Unit
 }
 
 /// Epochs s.epoch … options.epochs − 1: the loop of train_rbm and continue_training.
-void run_epochs(const MatrixF& data, const TrainOptions& options, Precision precision, State& s,
+/// `states`: are_states(data), which decides the precision and whether likelihoods are defined.
+void run_epochs(const MatrixF& data, const TrainOptions& options, bool states, State& s,
                 const nlohmann::json& full_config, bool have_checkpoint) {
   const std::size_t nv = s.rbm.n_visible(), n_hidden = s.rbm.n_hidden();
-  const Units visible = s.rbm.visible;
   const SingleThreadedBlas blas_guard;
-  Trainer trainer(data, options, s, precision);
+  Trainer trainer(data, options, s, training_precision(options, states));
   const MatrixF subset = options.on_epoch ? metric_subset(data) : MatrixF();
   // Likelihoods are only defined for data in the alphabet (not for mean-field DBN inputs).
-  const float off = visible == Units::spin ? -1.0f : 0.0f;
-  const bool binary =
-      options.on_epoch && std::all_of(data.data.begin(), data.data.end(),
-                                      [off](float x) { return x == off || x == 1.0f; });
+  const bool binary = options.on_epoch && states;
   const bool exact = binary && std::min(nv, n_hidden) <= kExactMetricUnits;
 
   for (int e = s.epoch; e < options.epochs; ++e) {
@@ -791,8 +791,9 @@ Rbm train_rbm(const MatrixF& data, std::size_t n_hidden, Units visible, Units hi
               const TrainOptions& options) {
   validate(options, data.rows, n_hidden);
   check_data(data, visible);
-  const Precision precision = training_precision(options, data, visible);
-  const nlohmann::json config = training_config(options, n_hidden, visible, hidden, precision);
+  const bool states = are_states(data, visible);
+  const nlohmann::json config =
+      training_config(options, n_hidden, visible, hidden, training_precision(options, states));
   const nlohmann::json full_config = checkpoint_config(data, options, config);
 
   State s = fresh_state(data, n_hidden, visible, hidden, options);
@@ -802,7 +803,7 @@ Rbm train_rbm(const MatrixF& data, std::size_t n_hidden, Units visible, Units hi
     have_checkpoint = true;
   }
   s.rbm.meta["training"] = config;
-  run_epochs(data, options, precision, s, full_config, have_checkpoint);
+  run_epochs(data, options, states, s, full_config, have_checkpoint);
   return std::move(s.rbm);
 }
 
@@ -834,11 +835,11 @@ void continue_training(const MatrixF& data, TrainState& s, const TrainOptions& o
                                         " persistent chains of the state, got " +
                                         std::to_string(options.batch_size));
   if (s.epoch < 0) throw ConfigError("epoch", "completed epochs cannot be negative");
-  const Precision precision = training_precision(options, data, s.rbm.visible);
-  const nlohmann::json config =
-      training_config(options, nh, s.rbm.visible, s.rbm.hidden, precision);
+  const bool states = are_states(data, s.rbm.visible);
+  const nlohmann::json config = training_config(options, nh, s.rbm.visible, s.rbm.hidden,
+                                                training_precision(options, states));
   s.rbm.meta["training"] = config;
-  run_epochs(data, options, precision, s, checkpoint_config(data, options, config), false);
+  run_epochs(data, options, states, s, checkpoint_config(data, options, config), false);
 }
 
 }  // namespace deeprg::rbm

@@ -111,13 +111,7 @@ class LaneRng {
       for (int b = 0; b < 64; ++b) {
         if (j & (std::uint64_t{1} << b))
           for (int w = 0; w < 4; ++w) acc[w] ^= s[w];
-        const std::uint64_t t = s[1] << 17;
-        s[2] ^= s[0];
-        s[3] ^= s[1];
-        s[1] ^= s[2];
-        s[0] ^= s[3];
-        s[2] ^= t;
-        s[3] = (s[3] << 45) | (s[3] >> 19);
+        xoshiro256_advance(s);
       }
     }
     for (int w = 0; w < 4; ++w) s[w] = acc[w];

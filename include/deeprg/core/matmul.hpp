@@ -93,6 +93,9 @@ class Matmul {
   struct Primitive;
 
  private:
+  /// The product on operands of the given precision (ConfigError when it is not this one's).
+  void run(const void* a, const void* b, float* c, Precision operands) const;
+
   MatmulShape shape_;
   Precision precision_;
   float alpha_, beta_;

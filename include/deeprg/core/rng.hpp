@@ -31,6 +31,18 @@ constexpr std::uint64_t stream_id(std::uint64_t tag, std::uint64_t a, std::uint6
   return h;
 }
 
+/// One step of xoshiro256++'s state (Blackman & Vigna 2019), without its output: the
+/// transition Rng draws with and LaneRng's jump advances by.
+inline void xoshiro256_advance(std::uint64_t s[4]) noexcept {
+  const std::uint64_t t = s[1] << 17;
+  s[2] ^= s[0];
+  s[3] ^= s[1];
+  s[1] ^= s[2];
+  s[0] ^= s[3];
+  s[2] ^= t;
+  s[3] = (s[3] << 45) | (s[3] >> 19);
+}
+
 /// xoshiro256++ (Blackman & Vigna 2019): 256-bit state, period 2^256 − 1, fast and
 /// statistically strong. Streams for different (seed, stream) pairs are seeded through
 /// SplitMix64 of a mix of both numbers, so nearby ids give unrelated sequences.
@@ -50,13 +62,7 @@ class Rng {
   /// The next 64 random bits.
   result_type operator()() noexcept {
     const std::uint64_t result = rotl(s_[0] + s_[3], 23) + s_[0];
-    const std::uint64_t t = s_[1] << 17;
-    s_[2] ^= s_[0];
-    s_[3] ^= s_[1];
-    s_[1] ^= s_[2];
-    s_[0] ^= s_[3];
-    s_[2] ^= t;
-    s_[3] = rotl(s_[3], 45);
+    xoshiro256_advance(s_);
     return result;
   }
 
