@@ -20,26 +20,30 @@ namespace deeprg::rbm {
 
 namespace {
 
-// Units are handled in groups of 16 floats (one AVX-512 vector); arrays are padded with zeros.
+// Units are handled in groups of 16 (one AVX-512 vector of floats, two of doubles); arrays are
+// padded with zeros.
 constexpr std::size_t kLanes = 16;
 std::size_t padded(std::size_t n) { return (n + kLanes - 1) / kLanes * kLanes; }
 
-/// The RBM B and the base model A, laid out for the Gibbs kernels.
+/// The RBM B and the base model A, laid out for the Gibbs kernels, in the RBM's precision.
+template <class Real>
 struct AisModel {
   std::size_t nv = 0, nh = 0, nvp = 0, nhp = 0;  ///< sizes and padded sizes
   Units uv = Units::bernoulli, uh = Units::bernoulli;
-  float lo_v = 0, lo_h = 0;
-  std::vector<float> W;                     ///< nv × nhp
-  std::vector<float> WT;                    ///< nh × nvp
-  std::vector<float> a, a_base, b, zero_v;  ///< padded
-  std::vector<double> da;                   ///< a − a_base, padded
+  Real lo_v = 0, lo_h = 0;
+  std::vector<Real> W;                     ///< nv × nhp
+  std::vector<Real> WT;                    ///< nh × nvp
+  std::vector<Real> a, a_base, b, zero_v;  ///< padded
+  std::vector<double> da;                  ///< a − a_base, padded
 };
 
 /// One annealing run's state and scratch space (padded; padding units stay 0).
+template <class Real>
 struct Chain {
-  std::vector<float> v, x, h, y, u;
+  std::vector<Real> v, x, h, y;
+  std::vector<float> u;         ///< uniforms
   std::vector<double> p, t, d;  ///< per hidden unit: P(high), κ(β_old − β_new) x, increment
-  explicit Chain(const AisModel& m)
+  explicit Chain(const AisModel<Real>& m)
       : v(m.nvp),
         x(m.nhp),
         h(m.nhp),
@@ -52,17 +56,18 @@ struct Chain {
 
 /// out = bias + Σ_k s_k M_k· for a row-major M with ld (a multiple of kLanes) columns. Four
 /// partial sums per group of lanes keep the multiply-adds independent and out of memory.
-void affine(const float* bias, const float* s, std::size_t n_in, const float* M, std::size_t ld,
-            float* out) {
+template <class Real>
+void affine(const Real* bias, const Real* s, std::size_t n_in, const Real* M, std::size_t ld,
+            Real* out) {
   for (std::size_t c = 0; c < ld; c += kLanes) {
-    float acc0[kLanes] = {}, acc1[kLanes] = {}, acc2[kLanes] = {}, acc3[kLanes] = {};
+    Real acc0[kLanes] = {}, acc1[kLanes] = {}, acc2[kLanes] = {}, acc3[kLanes] = {};
     std::size_t k = 0;
     for (; k + 4 <= n_in; k += 4) {
-      const float s0 = s[k], s1 = s[k + 1], s2 = s[k + 2], s3 = s[k + 3];
-      const float* r0 = M + k * ld + c;
-      const float* r1 = r0 + ld;
-      const float* r2 = r1 + ld;
-      const float* r3 = r2 + ld;
+      const Real s0 = s[k], s1 = s[k + 1], s2 = s[k + 2], s3 = s[k + 3];
+      const Real* r0 = M + k * ld + c;
+      const Real* r1 = r0 + ld;
+      const Real* r2 = r1 + ld;
+      const Real* r3 = r2 + ld;
       for (std::size_t l = 0; l < kLanes; ++l) {
         acc0[l] += s0 * r0[l];
         acc1[l] += s1 * r1[l];
@@ -71,8 +76,8 @@ void affine(const float* bias, const float* s, std::size_t n_in, const float* M,
       }
     }
     for (; k < n_in; ++k) {
-      const float sk = s[k];
-      const float* row = M + k * ld + c;
+      const Real sk = s[k];
+      const Real* row = M + k * ld + c;
       for (std::size_t l = 0; l < kLanes; ++l) acc0[l] += sk * row[l];
     }
     for (std::size_t l = 0; l < kLanes; ++l)
@@ -140,16 +145,21 @@ void draw_uniforms(Rng& rng, float* u, std::size_t n) {
   }
 }
 
+/// e^x in the model's precision (the visible probabilities).
+inline float exp_of(float x) { return exp_f(x); }
+inline double exp_of(double x) { return exp_d(x); }
+
 /// unit_i = 1 with probability p_i, else lo, for i < n; fresh uniforms from rng.
-template <class P>
-void sample_units(const P* p, float* unit, std::size_t n, float lo, float* u, Rng& rng) {
+template <class P, class Real>
+void sample_units(const P* p, Real* unit, std::size_t n, Real lo, float* u, Rng& rng) {
   draw_uniforms(rng, u, n + (n & 1));
-  for (std::size_t i = 0; i < n; ++i) unit[i] = u[i] < p[i] ? 1.0f : lo;
+  for (std::size_t i = 0; i < n; ++i) unit[i] = u[i] < p[i] ? Real(1) : lo;
 }
 
-void sample_base(const AisModel& m, Chain& c, Rng& rng) {
+template <class Real>
+void sample_base(const AisModel<Real>& m, Chain<Real>& c, Rng& rng) {
   const double kappa = m.uv == Units::spin ? 2 : 1;
-  for (std::size_t i = 0; i < m.nv; ++i) c.y[i] = float(1 / (1 + std::exp(-kappa * m.a_base[i])));
+  for (std::size_t i = 0; i < m.nv; ++i) c.y[i] = Real(1 / (1 + std::exp(-kappa * m.a_base[i])));
   sample_units(c.y.data(), c.v.data(), m.nv, m.lo_v, c.u.data(), rng);
 }
 
@@ -158,11 +168,12 @@ void sample_base(const AisModel& m, Chain& c, Rng& rng) {
 /// With a = β_new x_j, b = β_old x_j and κ = 2 for spin hidden units, 1 for bernoulli,
 ///   φ_h(a) − φ_h(b) = softplus(κa) − softplus(κb) − [spin] (a − b),
 /// and P(h_j high) = σ(κa) serves both the increment and the sample.
-double anneal_step(const AisModel& m, Chain& c, double beta_new, double beta_old, bool gibbs,
-                   Rng& rng) {
+template <class Real>
+double anneal_step(const AisModel<Real>& m, Chain<Real>& c, double beta_new, double beta_old,
+                   bool gibbs, Rng& rng) {
   const std::size_t nv = m.nv, nh = m.nh;
-  float* x = c.x.data();
-  const float* v = c.v.data();
+  Real* x = c.x.data();
+  const Real* v = c.v.data();
   // x = b + Wᵀv, unscaled: both temperatures use it.
   affine(m.b.data(), v, nv, m.W.data(), m.nhp, x);
   // (a − a_A)ᵀv with eight partial sums: one running sum would be a chain of dependent adds.
@@ -199,18 +210,18 @@ double anneal_step(const AisModel& m, Chain& c, double beta_new, double beta_old
   }
   if (!gibbs) return lw;
 
-  float* h = c.h.data();
+  Real* h = c.h.data();
   sample_units(p, h, nh, m.lo_h, c.u.data(), rng);
   // Visible activation at β: (1−β) a_A + β (a + W h), then P(v_i high) = σ(κ_v y_i).
-  float* y = c.y.data();
+  Real* y = c.y.data();
   affine(m.zero_v.data(), h, nh, m.WT.data(), m.nvp, y);
-  const auto beta = static_cast<float>(beta_new);
-  const float kv = m.uv == Units::spin ? 2.0f : 1.0f;
-  const float* a = m.a.data();
-  const float* a_base = m.a_base.data();
+  const auto beta = static_cast<Real>(beta_new);
+  const Real kv = m.uv == Units::spin ? 2 : 1;
+  const Real* a = m.a.data();
+  const Real* a_base = m.a_base.data();
   for (std::size_t i = 0; i < nv; ++i) {
-    const float z = (1 - beta) * a_base[i] + beta * (a[i] + y[i]);
-    y[i] = 1 / (1 + exp_f(-kv * z));
+    const Real z = (1 - beta) * a_base[i] + beta * (a[i] + y[i]);
+    y[i] = 1 / (1 + exp_of(-kv * z));
   }
   sample_units(y, c.v.data(), nv, m.lo_v, c.u.data(), rng);
   return lw;
@@ -270,7 +281,8 @@ std::vector<double> ais_betas(int intermediate) {
   return betas;
 }
 
-LogZEstimate ais_log_z(const Rbm& rbm, const AisOptions& options) {
+template <class Real>
+LogZEstimate ais_log_z(const BasicRbm<Real>& rbm, const AisOptions& options) {
   rbm.validate();
   if (options.chains < 1)
     throw ConfigError("ais-chains",
@@ -286,39 +298,45 @@ LogZEstimate ais_log_z(const Rbm& rbm, const AisOptions& options) {
       "ais-chains",
       io::Bytes::product(
           {static_cast<std::uint64_t>(options.chains), sizeof(double), options.reverse ? 2u : 1u}) +
-          io::Bytes::product({2, rbm.n_visible() + kLanes, rbm.n_hidden() + kLanes, sizeof(float)}),
+          io::Bytes::product({2, rbm.n_visible() + kLanes, rbm.n_hidden() + kLanes, sizeof(Real)}),
       std::to_string(options.chains) + " annealing chains");
   const std::vector<double> betas = ais_betas(options.intermediate);
-  AisModel m;
+  AisModel<Real> m;
   m.nv = rbm.n_visible();
   m.nh = rbm.n_hidden();
   m.uv = rbm.visible;
   m.uh = rbm.hidden;
-  m.lo_v = rbm.visible == Units::spin ? -1.0f : 0.0f;
-  m.lo_h = rbm.hidden == Units::spin ? -1.0f : 0.0f;
+  m.lo_v = rbm.visible == Units::spin ? -1 : 0;
+  m.lo_h = rbm.hidden == Units::spin ? -1 : 0;
   m.nvp = padded(m.nv);
   m.nhp = padded(m.nh);
-  m.W.assign(m.nv * m.nhp, 0.0f);
-  m.WT.assign(m.nh * m.nvp, 0.0f);
+  m.W.assign(m.nv * m.nhp, 0);
+  m.WT.assign(m.nh * m.nvp, 0);
   for (std::size_t i = 0; i < m.nv; ++i)
     for (std::size_t j = 0; j < m.nh; ++j) {
       m.W[i * m.nhp + j] = rbm.W(i, j);
       m.WT[j * m.nvp + i] = rbm.W(i, j);
     }
-  m.a.assign(m.nvp, 0.0f);
-  m.a_base.assign(m.nvp, 0.0f);
-  m.b.assign(m.nhp, 0.0f);
-  m.zero_v.assign(m.nvp, 0.0f);
+  m.a.assign(m.nvp, 0);
+  m.a_base.assign(m.nvp, 0);
+  m.b.assign(m.nhp, 0);
+  m.zero_v.assign(m.nvp, 0);
   std::copy(rbm.visible_bias.begin(), rbm.visible_bias.end(), m.a.begin());
   std::copy(rbm.hidden_bias.begin(), rbm.hidden_bias.end(), m.b.begin());
-  const std::vector<float>& base =
-      options.base_visible_bias.empty() ? rbm.visible_bias : options.base_visible_bias;
-  if (base.size() != m.nv)
-    throw ShapeError("AIS base visible biases have " + std::to_string(base.size()) +
-                     " entries, the RBM " + std::to_string(m.nv) + " visible units");
-  for (const float x : base)
-    if (!std::isfinite(x)) throw ConfigError("ais-base", "base visible biases contain NaN or Inf");
-  std::copy(base.begin(), base.end(), m.a_base.begin());
+  if (options.base_visible_bias.empty()) {
+    std::copy(rbm.visible_bias.begin(), rbm.visible_bias.end(), m.a_base.begin());
+  } else {
+    const std::vector<double>& base = options.base_visible_bias;
+    if (base.size() != m.nv)
+      throw ShapeError("AIS base visible biases have " + std::to_string(base.size()) +
+                       " entries, the RBM " + std::to_string(m.nv) + " visible units");
+    for (std::size_t i = 0; i < m.nv; ++i) {
+      m.a_base[i] = static_cast<Real>(base[i]);
+      if (!std::isfinite(m.a_base[i]))
+        throw ConfigError("ais-base", "base visible biases contain NaN or Inf, or overflow " +
+                                          std::string(dtype_name<Real>()));
+    }
+  }
   m.da.assign(m.nvp, 0.0);
   for (std::size_t i = 0; i < m.nv; ++i) m.da[i] = double(m.a[i]) - double(m.a_base[i]);
   double log_z_base = double(m.nh) * std::numbers::ln2;
@@ -329,7 +347,7 @@ LogZEstimate ais_log_z(const Rbm& rbm, const AisOptions& options) {
   std::vector<double> log_w(chains), log_w_reverse(options.reverse ? chains : 0);
   parallel_for(chains, options.threads, [&](std::size_t c) {
     Rng rng(options.seed, c);
-    Chain chain(m);
+    Chain<Real> chain(m);
     sample_base(m, chain, rng);
     double lw = 0;
     for (std::size_t k = 1; k <= last; ++k)
@@ -359,5 +377,8 @@ LogZEstimate ais_log_z(const Rbm& rbm, const AisOptions& options) {
   }
   return est;
 }
+
+template LogZEstimate ais_log_z(const Rbm&, const AisOptions&);
+template LogZEstimate ais_log_z(const Rbm64&, const AisOptions&);
 
 }  // namespace deeprg::rbm

@@ -4,7 +4,8 @@
 
 namespace deeprg::rbm {
 
-void Dbn::validate() const {
+template <class Real>
+void BasicDbn<Real>::validate() const {
   for (std::size_t l = 0; l < layers.size(); ++l) {
     layers[l].validate();
     if (l + 1 < layers.size()) {
@@ -19,5 +20,8 @@ void Dbn::validate() const {
     }
   }
 }
+
+template struct BasicDbn<float>;
+template struct BasicDbn<double>;
 
 }  // namespace deeprg::rbm

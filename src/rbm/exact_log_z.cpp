@@ -16,6 +16,7 @@
 #include "deeprg/core/parallel.hpp"
 #include "deeprg/rbm/estimators.hpp"
 #include "deeprg/rbm/unit_functions.hpp"
+#include "double_fields.hpp"
 
 namespace deeprg::rbm {
 
@@ -36,7 +37,8 @@ struct Oriented {
 
 }  // namespace
 
-void check_exact_units(const Rbm& rbm, std::size_t limit) {
+template <class Real>
+void check_exact_units(const BasicRbm<Real>& rbm, std::size_t limit) {
   limit = std::min(limit, kMaxExactUnits);
   const std::size_t nv = rbm.n_visible(), nh = rbm.n_hidden();
   if (std::min(nv, nh) <= limit) return;
@@ -48,7 +50,8 @@ void check_exact_units(const Rbm& rbm, std::size_t limit) {
 
 namespace {
 
-Oriented orient(const Rbm& rbm) {
+template <class Real>
+Oriented orient(const BasicRbm<Real>& rbm) {
   rbm.validate();
   Oriented o;
   const std::size_t nv = rbm.n_visible(), nh = rbm.n_hidden();
@@ -318,7 +321,8 @@ double block_log_sum(const Plan& p, std::uint64_t block) {
 
 }  // namespace
 
-double exact_log_z(const Rbm& rbm, int threads) {
+template <class Real>
+double exact_log_z(const BasicRbm<Real>& rbm, int threads) {
   const Oriented o = orient(rbm);
   const Plan plan = make_plan(o);
   const std::uint64_t blocks = std::uint64_t{1}
@@ -329,7 +333,9 @@ double exact_log_z(const Rbm& rbm, int threads) {
   return log_sum_exp(partial);
 }
 
-Gradient exact_log_likelihood_gradient(const Rbm& rbm, const MatrixF& data, int threads) {
+template <class Real>
+Gradient exact_log_likelihood_gradient(const BasicRbm<Real>& rbm, const MatrixF& data,
+                                       int threads) {
   const Oriented o = orient(rbm);
   const std::size_t nv = rbm.n_visible(), nh = rbm.n_hidden();
   if (data.cols != nv)
@@ -394,19 +400,12 @@ Gradient exact_log_likelihood_gradient(const Rbm& rbm, const MatrixF& data, int 
   grad.W = MatrixD(nv, nh);
   grad.visible_bias.assign(nv, 0.0);
   grad.hidden_bias.assign(nh, 0.0);
-  std::vector<double> Wd(rbm.W.data.begin(), rbm.W.data.end());
+  const DoubleFields fields(rbm);
   constexpr std::size_t kRows = 1024;
   std::vector<double> V, X;
   for (std::size_t r0 = 0; r0 < data.rows; r0 += kRows) {
     const std::size_t rows = std::min(kRows, data.rows - r0);
-    V.assign(data.data.begin() + static_cast<std::ptrdiff_t>(r0 * nv),
-             data.data.begin() + static_cast<std::ptrdiff_t>((r0 + rows) * nv));
-    X.resize(rows * nh);
-    for (std::size_t r = 0; r < rows; ++r)
-      std::copy(rbm.hidden_bias.begin(), rbm.hidden_bias.end(), X.begin() + r * nh);
-    if (nv > 0 && nh > 0)
-      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(rows), int(nh), int(nv), 1.0,
-                  V.data(), int(nv), Wd.data(), int(nh), 1.0, X.data(), int(nh));
+    fields.hidden(data, r0, rows, V, X);
     for (auto& x : X) x = unit_mean(rbm.hidden, x);
     for (std::size_t r = 0; r < rows; ++r) {
       for (std::size_t i = 0; i < nv; ++i) grad.visible_bias[i] += V[r * nv + i];
@@ -430,5 +429,12 @@ Gradient exact_log_likelihood_gradient(const Rbm& rbm, const MatrixF& data, int 
   for (std::size_t j = 0; j < nh; ++j) grad.hidden_bias[j] -= o.hidden_enumerated ? m_s[j] : m_o[j];
   return grad;
 }
+
+template void check_exact_units(const Rbm&, std::size_t);
+template void check_exact_units(const Rbm64&, std::size_t);
+template double exact_log_z(const Rbm&, int);
+template double exact_log_z(const Rbm64&, int);
+template Gradient exact_log_likelihood_gradient(const Rbm&, const MatrixF&, int);
+template Gradient exact_log_likelihood_gradient(const Rbm64&, const MatrixF&, int);
 
 }  // namespace deeprg::rbm

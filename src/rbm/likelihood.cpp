@@ -1,7 +1,5 @@
 // Likelihood-type scores of an RBM on data: exact log-likelihood given ln Z, pseudo-likelihood,
 // reconstruction error; and the choice between exact and AIS estimates of ln Z.
-#include <cblas.h>
-
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -13,12 +11,14 @@
 #include "deeprg/core/rng.hpp"
 #include "deeprg/rbm/estimators.hpp"
 #include "deeprg/rbm/unit_functions.hpp"
+#include "double_fields.hpp"
 
 namespace deeprg::rbm {
 
 namespace {
 
-void check_data(const Rbm& rbm, const MatrixF& v, bool need_rows) {
+template <class Real>
+void check_data(const BasicRbm<Real>& rbm, const MatrixF& v, bool need_rows) {
   rbm.validate();
   if (v.cols != rbm.n_visible())
     throw ShapeError("data have " + std::to_string(v.cols) + " visible units, the RBM " +
@@ -47,24 +47,11 @@ double sum_over_chunks(std::size_t n_rows, int threads, ChunkSum chunk_sum) {
   return total;
 }
 
-/// x = b + Wᵀv in double for rows [r0, r0 + rows) of v; x is rows × n_h.
-void hidden_field(const Rbm& rbm, const std::vector<double>& Wd, const MatrixF& v, std::size_t r0,
-                  std::size_t rows, std::vector<double>& V, std::vector<double>& x) {
-  const std::size_t nv = rbm.n_visible(), nh = rbm.n_hidden();
-  V.assign(v.data.begin() + static_cast<std::ptrdiff_t>(r0 * nv),
-           v.data.begin() + static_cast<std::ptrdiff_t>((r0 + rows) * nv));
-  x.resize(rows * nh);
-  for (std::size_t r = 0; r < rows; ++r)
-    std::copy(rbm.hidden_bias.begin(), rbm.hidden_bias.end(), x.begin() + r * nh);
-  if (rows > 0 && nv > 0 && nh > 0)
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(rows), int(nh), int(nv), 1.0,
-                V.data(), int(nv), Wd.data(), int(nh), 1.0, x.data(), int(nh));
-}
-
 }  // namespace
 
-LogZEstimate estimate_log_z(const Rbm& rbm, const std::string& method, const AisOptions& ais,
-                            std::size_t exact_limit) {
+template <class Real>
+LogZEstimate estimate_log_z(const BasicRbm<Real>& rbm, const std::string& method,
+                            const AisOptions& ais, std::size_t exact_limit) {
   const std::size_t smaller = std::min(rbm.n_visible(), rbm.n_hidden());
   const std::size_t limit = std::min(exact_limit, kMaxExactUnits);
   bool exact = false;
@@ -83,25 +70,35 @@ LogZEstimate estimate_log_z(const Rbm& rbm, const std::string& method, const Ais
   return est;
 }
 
-std::vector<double> log_likelihood(const Rbm& rbm, const MatrixF& v, double log_z) {
+template <class Real>
+std::vector<double> free_energy(const BasicRbm<Real>& rbm, const MatrixF& v) {
   check_data(rbm, v, false);
   const std::size_t nv = rbm.n_visible(), nh = rbm.n_hidden();
-  const std::vector<double> Wd(rbm.W.data.begin(), rbm.W.data.end());
+  const DoubleFields fields(rbm);
   std::vector<double> out(v.rows), V, x;
   for (std::size_t r0 = 0; r0 < v.rows; r0 += kRowChunk) {
     const std::size_t rows = std::min(kRowChunk, v.rows - r0);
-    hidden_field(rbm, Wd, v, r0, rows, V, x);
+    fields.hidden(v, r0, rows, V, x);
     for (std::size_t r = 0; r < rows; ++r) {
-      double lp = -log_z;  // −F(v) − ln Z
-      for (std::size_t i = 0; i < nv; ++i) lp += double(rbm.visible_bias[i]) * V[r * nv + i];
-      for (std::size_t j = 0; j < nh; ++j) lp += log_unit_sum(rbm.hidden, x[r * nh + j]);
-      out[r0 + r] = lp;
+      double minus_f = 0;
+      for (std::size_t i = 0; i < nv; ++i) minus_f += double(rbm.visible_bias[i]) * V[r * nv + i];
+      for (std::size_t j = 0; j < nh; ++j) minus_f += log_unit_sum(rbm.hidden, x[r * nh + j]);
+      out[r0 + r] = -minus_f;
     }
   }
   return out;
 }
 
-double pseudo_log_likelihood(const Rbm& rbm, const MatrixF& v, std::uint64_t seed, int threads) {
+template <class Real>
+std::vector<double> log_likelihood(const BasicRbm<Real>& rbm, const MatrixF& v, double log_z) {
+  std::vector<double> out = free_energy(rbm, v);
+  for (double& value : out) value = -value - log_z;
+  return out;
+}
+
+template <class Real>
+double pseudo_log_likelihood(const BasicRbm<Real>& rbm, const MatrixF& v, std::uint64_t seed,
+                             int threads) {
   check_data(rbm, v, true);
   const std::size_t nv = rbm.n_visible(), nh = rbm.n_hidden();
   if (nv == 0) throw ShapeError("pseudo-likelihood of an RBM without visible units");
@@ -111,10 +108,10 @@ double pseudo_log_likelihood(const Rbm& rbm, const MatrixF& v, std::uint64_t see
       throw ConfigError("data", "pseudo-likelihood needs " + to_string(rbm.visible) +
                                     " data, found the value " + std::to_string(value));
   const bool every_unit = v.rows * nv <= kPseudoLikelihoodExhaustive;
-  const std::vector<double> Wd(rbm.W.data.begin(), rbm.W.data.end());
+  const DoubleFields fields(rbm);
   const double total = sum_over_chunks(v.rows, threads, [&](std::size_t r0, std::size_t rows) {
     std::vector<double> V, x;
-    hidden_field(rbm, Wd, v, r0, rows, V, x);
+    fields.hidden(v, r0, rows, V, x);
     double sum = 0;
     for (std::size_t r = 0; r < rows; ++r) {
       const double* xr = x.data() + r * nh;
@@ -124,7 +121,7 @@ double pseudo_log_likelihood(const Rbm& rbm, const MatrixF& v, std::uint64_t see
       auto log_conditional = [&](std::size_t i) {
         const double vi = V[r * nv + i];
         const double delta = (vi == lo ? 1.0 : lo) - vi;  // v'_i − v_i
-        const float* wi = rbm.W.data.data() + i * nh;
+        const Real* wi = rbm.W.data.data() + i * nh;
         double flipped = 0;  // Σ_j φ(x_j + δ W_ij)
         for (std::size_t j = 0; j < nh; ++j)
           flipped += log_unit_sum(rbm.hidden, xr[j] + delta * wi[j]);
@@ -165,5 +162,16 @@ double reconstruction_error(const Rbm& rbm, const MatrixF& v, int threads) {
   });
   return nv == 0 ? 0.0 : total / (double(v.rows) * double(nv));
 }
+
+template LogZEstimate estimate_log_z(const Rbm&, const std::string&, const AisOptions&,
+                                     std::size_t);
+template LogZEstimate estimate_log_z(const Rbm64&, const std::string&, const AisOptions&,
+                                     std::size_t);
+template std::vector<double> free_energy(const Rbm&, const MatrixF&);
+template std::vector<double> free_energy(const Rbm64&, const MatrixF&);
+template std::vector<double> log_likelihood(const Rbm&, const MatrixF&, double);
+template std::vector<double> log_likelihood(const Rbm64&, const MatrixF&, double);
+template double pseudo_log_likelihood(const Rbm&, const MatrixF&, std::uint64_t, int);
+template double pseudo_log_likelihood(const Rbm64&, const MatrixF&, std::uint64_t, int);
 
 }  // namespace deeprg::rbm

@@ -44,23 +44,27 @@ void require_ndim(const io::NpyArray& a, std::size_t ndim, const std::string& na
     fail(name, key, "must be " + std::to_string(ndim) + "-D, has shape " + shape_string(a.shape));
 }
 
-/// The values of a float32 or float64 array as float, rejecting anything a trained model
-/// cannot contain: a float64 value beyond float32's range would silently become Inf.
-std::vector<float> to_floats(const io::NpyArray& a, const std::string& name,
-                             const std::string& key) {
+/// The values of a float32 or float64 array stored as `Real` (float32 → float64 exactly;
+/// float64 → float32 rounded), rejecting anything a model cannot contain: NaN, Inf, and a
+/// float64 value beyond float32's range, which would silently become Inf.
+template <class Real>
+std::vector<Real> to_reals(const io::NpyArray& a, const std::string& name,
+                           const std::string& key) {
   const std::size_t n = a.size();
-  std::vector<float> out(n);
+  std::vector<Real> out(n);
   if (a.descr == "<f4") {
-    std::memcpy(out.data(), a.data.data(), n * sizeof(float));
+    std::vector<float> narrow(n);
+    std::memcpy(narrow.data(), a.data.data(), n * sizeof(float));
+    std::copy(narrow.begin(), narrow.end(), out.begin());
   } else if (a.descr == "<f8") {
     std::vector<double> wide(n);
     std::memcpy(wide.data(), a.data.data(), n * sizeof(double));
     for (std::size_t i = 0; i < n; ++i) {
-      if (std::isfinite(wide[i]) && std::abs(wide[i]) > std::numeric_limits<float>::max())
+      if (std::isfinite(wide[i]) && std::abs(wide[i]) > std::numeric_limits<Real>::max())
         fail(name, key,
              "value " + std::to_string(wide[i]) + " at index " + std::to_string(i) +
                  " overflows float32");
-      out[i] = static_cast<float>(wide[i]);
+      out[i] = static_cast<Real>(wide[i]);
     }
   } else {
     fail(name, key, "has dtype '" + a.descr + "'; parameters must be float32 or float64");
@@ -112,24 +116,28 @@ std::string dump_json(const json& j, int indent) {
 }
 
 /// The description of a DBN shared by dbn.json and the single-archive "meta".
-json dbn_document(const std::vector<Rbm>& layers, const json& dbn_meta) {
+template <class Real>
+json dbn_document(const std::vector<BasicRbm<Real>>& layers, const json& dbn_meta) {
   json sizes = json::array(), units = json::array();
   if (!layers.empty()) {
     sizes.push_back(layers[0].n_visible());
     units.push_back(to_string(layers[0].visible));
   }
-  for (const Rbm& layer : layers) {
+  for (const BasicRbm<Real>& layer : layers) {
     sizes.push_back(layer.n_hidden());
     units.push_back(to_string(layer.hidden));
   }
   json meta = dbn_meta.is_null() ? json::object() : dbn_meta;
   if (!meta.is_object()) throw ConfigError("meta", "a DBN's meta must be a JSON object");
-  return json{{"format", "deeprg-dbn"}, {"version", 1},   {"layers", layers.size()},
-              {"sizes", sizes},         {"units", units}, {"meta", meta}};
+  return json{{"format", "deeprg-dbn"}, {"version", 1},
+              {"layers", layers.size()}, {"sizes", sizes},
+              {"units", units},          {"dtype", dtype_name<Real>()},
+              {"meta", meta}};
 }
 
 /// Refuses to write a DBN that load_dbn would reject.
-void check_writable(const Dbn& dbn) {
+template <class Real>
+void check_writable(const BasicDbn<Real>& dbn) {
   if (dbn.layers.empty()) throw ConfigError("layers", "a DBN needs at least one layer");
   dbn.validate();
 }
@@ -149,15 +157,19 @@ void check_format(const json& doc, const std::string& name) {
 }
 
 /// Checks a dbn.json document against the layers loaded and takes its meta. `name` is the
-/// document's file (or the archive).
-void apply_document(const json& doc, Dbn& dbn, const std::string& name) {
+/// document's file (or the archive). "dtype" (absent in older files) is checked against the
+/// dtype the layers are stored in, `stored`.
+template <class Real>
+void apply_document(const json& doc, BasicDbn<Real>& dbn, const std::string& name,
+                    const char* stored) {
   check_format(doc, name);
-  const json expected = dbn_document(dbn.layers, json::object());
+  json expected = dbn_document(dbn.layers, json::object());
+  expected["dtype"] = stored;
   if (doc.contains("layers") && doc["layers"] != expected["layers"])
     fail(name, "layers",
          "says " + doc["layers"].dump() + " but " + expected["layers"].dump() +
              " layers are stored");
-  for (const char* key : {"sizes", "units"})
+  for (const char* key : {"sizes", "units", "dtype"})
     if (doc.contains(key) && doc[key] != expected[key])
       fail(name, key,
            doc[key].dump() + " disagrees with the layers stored, " + expected[key].dump());
@@ -167,7 +179,8 @@ void apply_document(const json& doc, Dbn& dbn, const std::string& name) {
   }
 }
 
-void validate_dbn(const Dbn& dbn, const std::string& name) {
+template <class Real>
+void validate_dbn(const BasicDbn<Real>& dbn, const std::string& name) {
   try {
     dbn.validate();
   } catch (const IoError&) {
@@ -181,10 +194,20 @@ fs::path layer_path(const fs::path& dir, std::size_t k) {
   return dir / (std::string(kLayerPrefix) + std::to_string(k) + ".npz");
 }
 
-}  // namespace
+/// True when any parameter array of the RBM under `prefix` is stored as float64.
+bool stores_float64(const io::NpzArchive& archive, const std::string& prefix) {
+  for (const char* key : {"W", "visible_bias", "hidden_bias"})
+    if (const auto it = archive.find(prefix + key); it != archive.end() && it->second.descr == "<f8")
+      return true;
+  return false;
+}
 
-Rbm rbm_from_npz(const io::NpzArchive& archive, const std::string& name,
-                 const std::string& prefix) {
+/// The dtype a DBN's files store: float64 when any layer stores a float64 array.
+const char* stored_dtype(bool any_float64) { return any_float64 ? "float64" : "float32"; }
+
+template <class Real>
+BasicRbm<Real> read_rbm(const io::NpzArchive& archive, const std::string& name,
+                        const std::string& prefix, bool& any_float64) {
   const std::string w_key = prefix + "W", a_key = prefix + "visible_bias",
                     b_key = prefix + "hidden_bias", meta_key = prefix + "meta";
   const io::NpyArray& w = require(archive, name, w_key);
@@ -206,47 +229,29 @@ Rbm rbm_from_npz(const io::NpzArchive& archive, const std::string& name,
   json meta = json::object();
   if (const auto it = archive.find(meta_key); it != archive.end())
     meta = json_from_bytes(it->second, name, meta_key);
-  Rbm rbm(0, 0, units_from_meta(meta, "visible", name, meta_key),
-          units_from_meta(meta, "hidden", name, meta_key));
+  BasicRbm<Real> rbm(0, 0, units_from_meta(meta, "visible", name, meta_key),
+                     units_from_meta(meta, "hidden", name, meta_key));
   // The unit types live in the struct; keeping them in meta too would let them go stale.
   meta.erase("visible");
   meta.erase("hidden");
   rbm.meta = std::move(meta);
   rbm.W.rows = nv;
   rbm.W.cols = nh;
-  rbm.W.data = to_floats(w, name, w_key);
-  rbm.visible_bias = to_floats(a, name, a_key);
-  rbm.hidden_bias = to_floats(b, name, b_key);
+  rbm.W.data = to_reals<Real>(w, name, w_key);
+  rbm.visible_bias = to_reals<Real>(a, name, a_key);
+  rbm.hidden_bias = to_reals<Real>(b, name, b_key);
   try {
     rbm.validate();  // belt and braces: everything it checks was checked above
   } catch (const Error& e) {
     throw IoError(name + ": " + e.what());
   }
+  any_float64 = any_float64 || stores_float64(archive, prefix);
   return rbm;
 }
 
-io::NpzArchive rbm_to_npz(const Rbm& rbm, const std::string& prefix) {
-  rbm.validate();
-  json meta = rbm.meta.is_null() ? json::object() : rbm.meta;
-  if (!meta.is_object()) throw ConfigError("meta", "an RBM's meta must be a JSON object");
-  meta["visible"] = to_string(rbm.visible);
-  meta["hidden"] = to_string(rbm.hidden);
-  io::NpzArchive archive;
-  archive[prefix + "W"] =
-      io::make_npy(std::span<const float>(rbm.W.data), {rbm.n_visible(), rbm.n_hidden()});
-  archive[prefix + "visible_bias"] =
-      io::make_npy(std::span<const float>(rbm.visible_bias), {rbm.n_visible()});
-  archive[prefix + "hidden_bias"] =
-      io::make_npy(std::span<const float>(rbm.hidden_bias), {rbm.n_hidden()});
-  archive[prefix + "meta"] = bytes_array(dump_json(meta, -1));
-  return archive;
-}
-
-Rbm load_rbm(const fs::path& path) { return rbm_from_npz(io::read_npz(path), path.string()); }
-
-void save_rbm(const fs::path& path, const Rbm& rbm) { io::write_npz(path, rbm_to_npz(rbm)); }
-
-Dbn dbn_from_npz(const io::NpzArchive& archive, const std::string& name) {
+template <class Real>
+BasicDbn<Real> read_dbn_archive(const io::NpzArchive& archive, const std::string& name,
+                                bool& any_float64) {
   // Layer numbers present, from keys "layer_K/...".
   std::set<std::size_t> numbers;
   for (const auto& [key, array] : archive) {
@@ -259,38 +264,31 @@ Dbn dbn_from_npz(const io::NpzArchive& archive, const std::string& name) {
       fail(name, key, "has a malformed layer number (layers are layer_1, layer_2, ...)");
     numbers.insert(std::stoul(digits));
   }
-  Dbn dbn;
+  BasicDbn<Real> dbn;
   if (archive.contains("W")) {
     if (!numbers.empty())
       fail(name, "W", "is ambiguous: the archive holds both a plain RBM and layer_K/ keys");
-    dbn.layers.push_back(rbm_from_npz(archive, name));
+    dbn.layers.push_back(read_rbm<Real>(archive, name, "", any_float64));
     return dbn;
   }
   if (numbers.empty())
     fail(name, "W", "is missing, and there is no 'layer_1/W': neither an RBM nor a DBN archive");
   // Loading 1..max reports a gap as the missing "layer_K/W".
   for (std::size_t k = 1; k <= *numbers.rbegin(); ++k)
-    dbn.layers.push_back(
-        rbm_from_npz(archive, name, std::string(kLayerPrefix) + std::to_string(k) + "/"));
+    dbn.layers.push_back(read_rbm<Real>(
+        archive, name, std::string(kLayerPrefix) + std::to_string(k) + "/", any_float64));
   if (const auto it = archive.find("meta"); it != archive.end())
-    apply_document(json_from_bytes(it->second, name, "meta"), dbn, name);
+    apply_document(json_from_bytes(it->second, name, "meta"), dbn, name,
+                   stored_dtype(any_float64));
   validate_dbn(dbn, name);
   return dbn;
 }
 
-io::NpzArchive dbn_to_npz(const Dbn& dbn) {
-  check_writable(dbn);
-  io::NpzArchive archive;
-  for (std::size_t k = 1; k <= dbn.layers.size(); ++k)
-    archive.merge(
-        rbm_to_npz(dbn.layers[k - 1], std::string(kLayerPrefix) + std::to_string(k) + "/"));
-  archive["meta"] = bytes_array(dump_json(dbn_document(dbn.layers, dbn.meta), -1));
-  return archive;
-}
-
-Dbn load_dbn(const fs::path& path) {
+template <class Real>
+BasicDbn<Real> read_dbn(const fs::path& path, bool& any_float64) {
   std::error_code ec;
-  if (!fs::is_directory(path, ec)) return dbn_from_npz(io::read_npz(path), path.string());
+  if (!fs::is_directory(path, ec))
+    return read_dbn_archive<Real>(io::read_npz(path), path.string(), any_float64);
   const fs::path doc_path = path / "dbn.json";
   const std::string doc_name = doc_path.string();
   if (!fs::exists(doc_path, ec))
@@ -302,21 +300,100 @@ Dbn load_dbn(const fs::path& path) {
   const auto layers = doc.find("layers");
   if (layers == doc.end() || !layers->is_number_unsigned() || layers->get<std::size_t>() == 0)
     fail(doc_name, "layers", "must be a positive integer (the number of layer_K.npz files)");
-  Dbn dbn;
+  BasicDbn<Real> dbn;
   for (std::size_t k = 1; k <= layers->get<std::size_t>(); ++k) {
     const fs::path file = layer_path(path, k);
-    dbn.layers.push_back(load_rbm(file));
+    dbn.layers.push_back(read_rbm<Real>(io::read_npz(file), file.string(), "", any_float64));
   }
-  apply_document(doc, dbn, doc_name);
+  apply_document(doc, dbn, doc_name, stored_dtype(any_float64));
   validate_dbn(dbn, path.string());
   return dbn;
 }
 
-void save_dbn(const fs::path& dir, const Dbn& dbn) {
+/// The DBN in the dtype its files store.
+StoredDbn as_stored(Dbn64 dbn, bool any_float64) {
+  if (any_float64) return dbn;
+  return dbn_cast<float>(dbn);  // exact: every value came from a float32 array
+}
+
+}  // namespace
+
+template <class Real>
+BasicRbm<Real> rbm_from_npz(const io::NpzArchive& archive, const std::string& name,
+                            const std::string& prefix) {
+  bool any_float64 = false;
+  return read_rbm<Real>(archive, name, prefix, any_float64);
+}
+
+template <class Real>
+io::NpzArchive rbm_to_npz(const BasicRbm<Real>& rbm, const std::string& prefix) {
+  rbm.validate();
+  json meta = rbm.meta.is_null() ? json::object() : rbm.meta;
+  if (!meta.is_object()) throw ConfigError("meta", "an RBM's meta must be a JSON object");
+  meta["visible"] = to_string(rbm.visible);
+  meta["hidden"] = to_string(rbm.hidden);
+  io::NpzArchive archive;
+  archive[prefix + "W"] =
+      io::make_npy(std::span<const Real>(rbm.W.data), {rbm.n_visible(), rbm.n_hidden()});
+  archive[prefix + "visible_bias"] =
+      io::make_npy(std::span<const Real>(rbm.visible_bias), {rbm.n_visible()});
+  archive[prefix + "hidden_bias"] =
+      io::make_npy(std::span<const Real>(rbm.hidden_bias), {rbm.n_hidden()});
+  archive[prefix + "meta"] = bytes_array(dump_json(meta, -1));
+  return archive;
+}
+
+template <class Real>
+BasicRbm<Real> load_rbm(const fs::path& path) {
+  return rbm_from_npz<Real>(io::read_npz(path), path.string());
+}
+
+StoredRbm load_rbm_as_stored(const fs::path& path) {
+  const io::NpzArchive archive = io::read_npz(path);
+  if (stores_float64(archive, "")) return rbm_from_npz<double>(archive, path.string());
+  return rbm_from_npz<float>(archive, path.string());
+}
+
+template <class Real>
+void save_rbm(const fs::path& path, const BasicRbm<Real>& rbm) {
+  io::write_npz(path, rbm_to_npz(rbm));
+}
+
+template <class Real>
+BasicDbn<Real> dbn_from_npz(const io::NpzArchive& archive, const std::string& name) {
+  bool any_float64 = false;
+  return read_dbn_archive<Real>(archive, name, any_float64);
+}
+
+template <class Real>
+io::NpzArchive dbn_to_npz(const BasicDbn<Real>& dbn) {
+  check_writable(dbn);
+  io::NpzArchive archive;
+  for (std::size_t k = 1; k <= dbn.layers.size(); ++k)
+    archive.merge(
+        rbm_to_npz(dbn.layers[k - 1], std::string(kLayerPrefix) + std::to_string(k) + "/"));
+  archive["meta"] = bytes_array(dump_json(dbn_document(dbn.layers, dbn.meta), -1));
+  return archive;
+}
+
+template <class Real>
+BasicDbn<Real> load_dbn(const fs::path& path) {
+  bool any_float64 = false;
+  return read_dbn<Real>(path, any_float64);
+}
+
+StoredDbn load_dbn_as_stored(const fs::path& path) {
+  bool any_float64 = false;
+  Dbn64 dbn = read_dbn<double>(path, any_float64);
+  return as_stored(std::move(dbn), any_float64);
+}
+
+template <class Real>
+void save_dbn(const fs::path& dir, const BasicDbn<Real>& dbn) {
   // Serialise everything first so that an invalid model leaves the directory untouched.
   check_writable(dbn);
   std::vector<io::NpzArchive> archives;
-  for (const Rbm& layer : dbn.layers) archives.push_back(rbm_to_npz(layer));
+  for (const BasicRbm<Real>& layer : dbn.layers) archives.push_back(rbm_to_npz(layer));
   const std::string doc = dump_json(dbn_document(dbn.layers, dbn.meta), 2) + "\n";
 
   std::error_code ec;
@@ -332,5 +409,19 @@ void save_dbn(const fs::path& dir, const Dbn& dbn) {
   for (std::size_t k = archives.size() + 1; fs::exists(layer_path(dir, k), ec); ++k)
     fs::remove(layer_path(dir, k), ec);
 }
+
+#define DEEPRG_MODEL_FILE_INSTANTIATE(Real)                                                     \
+  template BasicRbm<Real> rbm_from_npz<Real>(const io::NpzArchive&, const std::string&,         \
+                                             const std::string&);                               \
+  template io::NpzArchive rbm_to_npz(const BasicRbm<Real>&, const std::string&);                \
+  template BasicRbm<Real> load_rbm<Real>(const fs::path&);                                      \
+  template void save_rbm(const fs::path&, const BasicRbm<Real>&);                               \
+  template BasicDbn<Real> dbn_from_npz<Real>(const io::NpzArchive&, const std::string&);        \
+  template io::NpzArchive dbn_to_npz(const BasicDbn<Real>&);                                    \
+  template BasicDbn<Real> load_dbn<Real>(const fs::path&);                                      \
+  template void save_dbn(const fs::path&, const BasicDbn<Real>&);
+DEEPRG_MODEL_FILE_INSTANTIATE(float)
+DEEPRG_MODEL_FILE_INSTANTIATE(double)
+#undef DEEPRG_MODEL_FILE_INSTANTIATE
 
 }  // namespace deeprg::rbm

@@ -14,17 +14,18 @@ float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 
 /// Substitutes s = 2u − 1 (to_bernoulli) or u = (s + 1)/2 on the visible side of (W, a, b);
 /// returns the constant c with ln Z_new = ln Z_old + c.
-double convert_visible(MatrixF& W, std::vector<float>& a, std::vector<float>& b,
+template <class Real>
+double convert_visible(Matrix<Real>& W, std::vector<Real>& a, std::vector<Real>& b,
                        bool to_bernoulli) {
   const std::size_t nv = W.rows, nh = W.cols;
   double sum_a = 0;
-  for (const float ai : a) sum_a += ai;
+  for (const Real ai : a) sum_a += ai;
   if (to_bernoulli) {
     // sᵀWh + aᵀs = uᵀ(2W)h + (2a)ᵀu − (Wᵀ1)ᵀh − Σa
     for (std::size_t j = 0; j < nh; ++j) {
       double col = 0;
       for (std::size_t i = 0; i < nv; ++i) col += W(i, j);
-      b[j] -= static_cast<float>(col);
+      b[j] -= static_cast<Real>(col);
     }
     for (auto& w : W.data) w *= 2;
     for (auto& ai : a) ai *= 2;
@@ -34,15 +35,16 @@ double convert_visible(MatrixF& W, std::vector<float>& a, std::vector<float>& b,
   for (std::size_t j = 0; j < nh; ++j) {
     double col = 0;
     for (std::size_t i = 0; i < nv; ++i) col += W(i, j);
-    b[j] += static_cast<float>(col / 2);
+    b[j] += static_cast<Real>(col / 2);
   }
   for (auto& w : W.data) w /= 2;
   for (auto& ai : a) ai /= 2;
   return -sum_a / 2;
 }
 
-MatrixF transposed(const MatrixF& m) {
-  MatrixF t(m.cols, m.rows);
+template <class Real>
+Matrix<Real> transposed(const Matrix<Real>& m) {
+  Matrix<Real> t(m.cols, m.rows);
   for (std::size_t i = 0; i < m.rows; ++i)
     for (std::size_t j = 0; j < m.cols; ++j) t(j, i) = m(i, j);
   return t;
@@ -59,14 +61,8 @@ Units parse_units(const std::string& name, const std::string& key) {
                     "unit type must be 'bernoulli' ({0,1}) or 'spin' (±1), got '" + name + "'");
 }
 
-Rbm::Rbm(std::size_t n_visible, std::size_t n_hidden, Units v, Units h)
-    : visible(v),
-      hidden(h),
-      W(n_visible, n_hidden),
-      visible_bias(n_visible),
-      hidden_bias(n_hidden) {}
-
-void Rbm::validate() const {
+template <class Real>
+void BasicRbm<Real>::validate() const {
   if (W.data.size() != W.rows * W.cols) throw ShapeError("RBM: W has inconsistent storage");
   if (visible_bias.size() != W.rows)
     throw ShapeError("RBM: visible_bias has " + std::to_string(visible_bias.size()) +
@@ -74,8 +70,8 @@ void Rbm::validate() const {
   if (hidden_bias.size() != W.cols)
     throw ShapeError("RBM: hidden_bias has " + std::to_string(hidden_bias.size()) +
                      " entries, W has " + std::to_string(W.cols) + " columns");
-  auto check = [](const std::vector<float>& values, const char* name) {
-    for (const float x : values)
+  auto check = [](const std::vector<Real>& values, const char* name) {
+    for (const Real x : values)
       if (!std::isfinite(x))
         throw ConfigError("parameters", std::string(name) + " contains NaN or Inf");
   };
@@ -84,7 +80,30 @@ void Rbm::validate() const {
   check(hidden_bias, "hidden_bias");
 }
 
-double energy(const Rbm& rbm, std::span<const float> v, std::span<const float> h) {
+template <class To, class From>
+BasicRbm<To> rbm_cast(const BasicRbm<From>& rbm) {
+  BasicRbm<To> out(0, 0, rbm.visible, rbm.hidden);
+  out.meta = rbm.meta;
+  auto convert = [](const std::vector<From>& in, std::vector<To>& values, const char* name) {
+    values.resize(in.size());
+    for (std::size_t k = 0; k < in.size(); ++k) {
+      values[k] = static_cast<To>(in[k]);
+      if (std::isfinite(in[k]) && !std::isfinite(values[k]))
+        throw ConfigError("parameters", std::string(name) + " value " + std::to_string(in[k]) +
+                                            " at index " + std::to_string(k) +
+                                            " overflows float32");
+    }
+  };
+  out.W.rows = rbm.W.rows;
+  out.W.cols = rbm.W.cols;
+  convert(rbm.W.data, out.W.data, "W");
+  convert(rbm.visible_bias, out.visible_bias, "visible_bias");
+  convert(rbm.hidden_bias, out.hidden_bias, "hidden_bias");
+  return out;
+}
+
+template <class Real>
+double energy(const BasicRbm<Real>& rbm, std::span<const float> v, std::span<const float> h) {
   if (v.size() != rbm.n_visible() || h.size() != rbm.n_hidden())
     throw ShapeError("energy: configuration sizes do not match the RBM");
   double e = 0;
@@ -157,28 +176,15 @@ void sample_from_activation(Units units, MatrixF& x, std::span<Rng> row_rngs) {
   }
 }
 
-std::vector<double> free_energy(const Rbm& rbm, const MatrixF& v) {
-  MatrixF x;
-  hidden_activation(rbm, v, x);
-  std::vector<double> f(v.rows);
-  for (std::size_t r = 0; r < v.rows; ++r) {
-    double value = 0;
-    const auto vr = v.row(r);
-    for (std::size_t i = 0; i < rbm.n_visible(); ++i) value -= double(rbm.visible_bias[i]) * vr[i];
-    for (const float xj : x.row(r)) value -= log_unit_sum(rbm.hidden, xj);
-    f[r] = value;
-  }
-  return f;
-}
-
-Rbm convert_units(const Rbm& rbm, Units visible, Units hidden) {
-  Rbm out = rbm;
+template <class Real>
+BasicRbm<Real> convert_units(const BasicRbm<Real>& rbm, Units visible, Units hidden) {
+  BasicRbm<Real> out = rbm;
   double c = 0;
   if (rbm.visible != visible)
     c += convert_visible(out.W, out.visible_bias, out.hidden_bias, visible == Units::bernoulli);
   if (rbm.hidden != hidden) {
     // The hidden side is the visible side of the transposed machine.
-    MatrixF wt = transposed(out.W);
+    Matrix<Real> wt = transposed(out.W);
     c += convert_visible(wt, out.hidden_bias, out.visible_bias, hidden == Units::bernoulli);
     out.W = transposed(wt);
   }
@@ -186,7 +192,7 @@ Rbm convert_units(const Rbm& rbm, Units visible, Units hidden) {
   out.hidden = hidden;
   if (!out.meta.is_object()) out.meta = nlohmann::json::object();
   const double previous = out.meta.contains("log_z_shift") && out.meta["log_z_shift"].is_number()
-                              ? out.meta["log_z_shift"].get<double>()
+                              ? out.meta["log_z_shift"].template get<double>()
                               : 0.0;
   out.meta["log_z_shift"] = previous + c;
   return out;
@@ -202,5 +208,16 @@ MatrixF spins_to_visible(std::span<const std::int8_t> spins, std::size_t n_sampl
     v.data[k] = units == Units::spin ? float(spins[k]) : (spins[k] > 0 ? 1.0f : 0.0f);
   return v;
 }
+
+template struct BasicRbm<float>;
+template struct BasicRbm<double>;
+template Rbm rbm_cast<float>(const Rbm&);
+template Rbm rbm_cast<float>(const Rbm64&);
+template Rbm64 rbm_cast<double>(const Rbm&);
+template Rbm64 rbm_cast<double>(const Rbm64&);
+template double energy(const Rbm&, std::span<const float>, std::span<const float>);
+template double energy(const Rbm64&, std::span<const float>, std::span<const float>);
+template Rbm convert_units(const Rbm&, Units, Units);
+template Rbm64 convert_units(const Rbm64&, Units, Units);
 
 }  // namespace deeprg::rbm

@@ -3,7 +3,9 @@
 /// importance sampling (AIS) with an error bar when enumeration is out of reach, exact
 /// log-likelihoods and their gradient, pseudo-likelihood and reconstruction error.
 ///
-/// Everything here works for both unit types on both layers. With φ_u(x) = ln Σ_{s∈u} e^{s x}
+/// Everything here works for both unit types on both layers, and for RBMs stored in float32
+/// (Rbm) or float64 (Rbm64): the exact quantities are computed in double from the parameters
+/// as stored, so a float64 model's results are exact to double precision. With φ_u(x) = ln Σ_{s∈u} e^{s x}
 /// (softplus(x) for bernoulli {0, 1}, ln 2cosh x for spin ±1):
 ///
 ///   ln Z = ln Σ_h e^{bᵀh + Σ_i φ_v((a + W h)_i)} = ln Σ_v e^{aᵀv + Σ_j φ_h((b + Wᵀv)_j)}.
@@ -23,7 +25,8 @@ inline constexpr std::size_t kAutoExactUnits = 24;
 
 /// Throws ConfigError("log-z") when the smaller layer of `rbm` has more than `limit` (at most
 /// kMaxExactUnits) units: the message every exact ln Z refusal gives.
-void check_exact_units(const Rbm& rbm, std::size_t limit = kMaxExactUnits);
+template <class Real>
+void check_exact_units(const BasicRbm<Real>& rbm, std::size_t limit = kMaxExactUnits);
 
 /// ln Z = ln Σ_{v,h} e^{−E(v,h)}, summing the smaller layer explicitly (Gray code, incremental
 /// fields, parallel over blocks of states) and the other in closed form:
@@ -32,7 +35,8 @@ void check_exact_units(const Rbm& rbm, std::size_t limit = kMaxExactUnits);
 /// states are fixed and combined in a fixed order, so the result is bit-identical for any
 /// `threads` (0 = all cores). Throws ConfigError("log-z") when the smaller layer has more than
 /// kMaxExactUnits units, ShapeError / ConfigError("parameters") for an invalid RBM.
-double exact_log_z(const Rbm& rbm, int threads = 0);
+template <class Real>
+double exact_log_z(const BasicRbm<Real>& rbm, int threads = 0);
 
 struct AisOptions {
   int chains = 256;          ///< independent annealing runs (≥ 1)
@@ -41,7 +45,7 @@ struct AisOptions {
   int threads = 0;           ///< 0 = all cores; the result does not depend on it
   /// Base-rate visible biases of the β = 0 model (Salakhutdinov & Murray 2008: fitted to the
   /// data's marginals); empty means the RBM's own visible biases.
-  std::vector<float> base_visible_bias;
+  std::vector<double> base_visible_bias;
   /// Also run reverse AIS: each chain takes its final forward state, makes one Gibbs step at
   /// β = 1 and anneals back from the RBM to the base model (same schedule reversed). Its
   /// weights estimate Z_A / Z_B, so ln Z_A − ln mean w_rev (LogZEstimate::reverse_log_z) is an
@@ -84,24 +88,29 @@ std::vector<double> ais_betas(int intermediate);
 /// estimate is a stochastic lower bound (Jensen). The delta-method error is reliable when the
 /// weights are not heavy-tailed (effective_chains close to chains); on strongly coupled models
 /// it can be too small by a factor ~1.2–1.5, so compare runs with different seeds or reverse AIS.
-/// Activations are computed in float and the sampling probabilities to ~1e-7; the weight
-/// increments in double, without cancellation. Cost ~(chains · (K + 1) · n_v · n_h); the
+/// Activations and visible probabilities are computed in the RBM's precision (float32 to ~1e-7,
+/// float64 to ~1e-15), hidden probabilities and the weight increments in double, without
+/// cancellation. Cost ~(chains · (K + 1) · n_v · n_h); the
 /// result is bit-identical for any `threads`. Throws
 /// ConfigError("ais-chains" / "ais-intermediate") for chains < 1 or intermediate < 0, ShapeError
 /// when base_visible_bias has the wrong length, ConfigError("ais-base") when it is not finite.
-LogZEstimate ais_log_z(const Rbm& rbm, const AisOptions& options);
+template <class Real>
+LogZEstimate ais_log_z(const BasicRbm<Real>& rbm, const AisOptions& options);
 
 /// `method` "exact": exact_log_z, allowed only when the smaller layer has at most `exact_limit`
 /// (and kMaxExactUnits) units; "ais": ais_log_z; "auto": exact when min(n_v, n_h) ≤
 /// exact_limit, else AIS. Throws ConfigError("log-z") for an unknown method or "exact" beyond
 /// the limit (check_exact_units). Exact enumeration costs 2^min(n_v, n_h) · max(n_v, n_h)
 /// operations.
-LogZEstimate estimate_log_z(const Rbm& rbm, const std::string& method /* exact|ais|auto */,
+template <class Real>
+LogZEstimate estimate_log_z(const BasicRbm<Real>& rbm,
+                            const std::string& method /* exact|ais|auto */,
                             const AisOptions& ais = {}, std::size_t exact_limit = kAutoExactUnits);
 
-/// ln p(v) = −F(v) − ln Z for each row of v, with F computed in double. Throws ShapeError when
-/// v has the wrong number of columns.
-std::vector<double> log_likelihood(const Rbm& rbm, const MatrixF& v, double log_z);
+/// ln p(v) = −F(v) − ln Z for each row of v, with F computed in double (free_energy). Throws
+/// ShapeError when v has the wrong number of columns.
+template <class Real>
+std::vector<double> log_likelihood(const BasicRbm<Real>& rbm, const MatrixF& v, double log_z);
 
 /// Largest rows · n_visible for which pseudo_log_likelihood visits every unit of every row.
 inline constexpr std::size_t kPseudoLikelihoodExhaustive = std::size_t{1} << 20;
@@ -113,13 +122,15 @@ inline constexpr std::size_t kPseudoLikelihoodExhaustive = std::size_t{1} << 20;
 /// x = b + Wᵀv. Every unit of every row when rows · n_visible ≤ kPseudoLikelihoodExhaustive,
 /// otherwise one unit per row drawn uniformly from Rng(seed, row) (an unbiased estimate of the
 /// same mean, as scikit-learn does, which reports n_v times it). Data must be in the visible
-/// alphabet. Runs on `threads` threads (0 = all); the result does not depend on it. Throws
-/// ShapeError for a column mismatch or no rows.
-double pseudo_log_likelihood(const Rbm& rbm, const MatrixF& v, std::uint64_t seed = 1,
+/// alphabet. In double from the parameters as stored. Runs on `threads` threads (0 = all); the
+/// result does not depend on it. Throws ShapeError for a column mismatch or no rows.
+template <class Real>
+double pseudo_log_likelihood(const BasicRbm<Real>& rbm, const MatrixF& v, std::uint64_t seed = 1,
                              int threads = 1);
 
 /// Mean squared error per visible unit between v and its one-step mean-field reconstruction
 /// E[v | h = E[h | v]], averaged over rows:  (1/(N n_v)) Σ_{r,i} (v_ri − E[v_i | h_r])².
+/// A training diagnostic with float32 products (round a float64 RBM with rbm_cast<float>).
 /// Runs on `threads` threads (0 = all); the result does not depend on it. Throws ShapeError for
 /// a column mismatch or no rows.
 double reconstruction_error(const Rbm& rbm, const MatrixF& v, int threads = 1);
@@ -135,6 +146,8 @@ struct Gradient {
   std::vector<double> visible_bias;  ///< n_visible
   std::vector<double> hidden_bias;   ///< n_hidden
 };
-Gradient exact_log_likelihood_gradient(const Rbm& rbm, const MatrixF& data, int threads = 0);
+template <class Real>
+Gradient exact_log_likelihood_gradient(const BasicRbm<Real>& rbm, const MatrixF& data,
+                                       int threads = 0);
 
 }  // namespace deeprg::rbm
