@@ -26,4 +26,15 @@ auto attempt(F f) -> std::optional<decltype(f())> {
   }
 }
 
+/// Whether `f` returns, false when it throws `E`: attempt for calls that return nothing.
+template <class E = IoError, class F>
+bool succeeds(F f) {
+  try {
+    f();
+    return true;
+  } catch (const E&) {
+    return false;
+  }
+}
+
 }  // namespace deeprg::fuzz

@@ -16,7 +16,13 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(npy npz spin_file sidecar model)
+[[ ${#targets[@]} -gt 0 ]] ||
+  targets=(npy npz spin_file sidecar model config_toml config_set dbn_json)
+# libFuzzer reads -max_total_time=0 as "no limit"; this script always stops.
+if ! [[ $seconds =~ ^[1-9][0-9]*$ ]]; then
+  echo "fuzz.sh: SECONDS must be a positive whole number, got '$seconds'" >&2
+  exit 2
+fi
 build=${DEEPRG_FUZZ_BUILD:-$root/build/fuzz}
 
 if ! command -v clang++ >/dev/null; then

@@ -9,6 +9,7 @@ packages=(
   libplplot-dev plplot-driver-cairo libtomlplusplus-dev
   python3 python3-dev python3-numpy pybind11-dev python3-pytest python3-sklearn python3-matplotlib
   chromium chromium-driver python3-selenium
+  clang libclang-rt-14-dev  # the fuzz targets: clang's libFuzzer and sanitizers (scripts/fuzz.sh)
 )
 missing=()
 for p in "${packages[@]}"; do
