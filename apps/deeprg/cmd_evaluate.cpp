@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <iostream>
 #include <numeric>
+#include <variant>
 
 #include "commands.hpp"
 #include "common.hpp"
@@ -27,6 +28,16 @@ struct EvaluateFlags {
 
 // Loads the model, estimates ln Z and scores the data the flags name, and prints the result.
 void evaluate(const EvaluateFlags* f);
+template <class Real>
+void evaluate_model(const EvaluateFlags& flags, const rbm::BasicDbn<Real>& dbn);
+
+/// `dbn` rounded to float32 for the passes and diagnostics that run in float32; the same
+/// object when it already is.
+const rbm::Dbn& as_float32(const rbm::Dbn& dbn, rbm::Dbn&) { return dbn; }
+const rbm::Dbn& as_float32(const rbm::Dbn64& dbn, rbm::Dbn& storage) {
+  storage = rbm::dbn_cast<float>(dbn);
+  return storage;
+}
 
 }  // namespace
 
@@ -39,7 +50,9 @@ void add_evaluate_command(CLI::App& app) {
       "annealed importance sampling with an error bar — and, with\n"
       "--data, the mean log-likelihood, the pseudo-log-likelihood per spin and the\n"
       "reconstruction error. For a DBN (directory or archive), --layer picks the RBM; data are\n"
-      "propagated up to it by sampling each lower layer's hidden units.\n"
+      "propagated up to it by sampling each lower layer's hidden units. A float64 model is used\n"
+      "as float64 (ln Z and likelihoods exact to double precision); the propagation and the\n"
+      "reconstruction error use float32 products.\n"
       "Example: deeprg evaluate --rbm model.npz --data samples.npy --json");
   auto f = std::make_shared<EvaluateFlags>();
   cmd->add_option("--rbm", f->model, "Model: an RBM .npz, or a DBN directory/archive")->required();
@@ -67,11 +80,16 @@ void evaluate(const EvaluateFlags* f) {
   if (f->ais.chains < 1) throw ConfigError("--ais-chains", "must be at least 1");
   if (f->ais.intermediate < 1) throw ConfigError("--ais-steps", "must be at least 1");
   if (f->ais.threads < 0) throw ConfigError("--threads", "must be 0 (all cores) or positive");
-  const rbm::Dbn dbn = rbm::load_dbn(f->model);
+  std::visit([f](const auto& dbn) { evaluate_model(*f, dbn); }, rbm::load_dbn_as_stored(f->model));
+}
+
+template <class Real>
+void evaluate_model(const EvaluateFlags& flags, const rbm::BasicDbn<Real>& dbn) {
+  const EvaluateFlags* f = &flags;
   if (f->layer < 1 || f->layer > dbn.layers.size())
     throw ConfigError("--layer",
                       f->model + " has " + std::to_string(dbn.layers.size()) + " layer(s)");
-  const rbm::Rbm& model = dbn.layers[f->layer - 1];
+  const rbm::BasicRbm<Real>& model = dbn.layers[f->layer - 1];
   if (f->log_z != "exact" && f->log_z != "ais" && f->log_z != "auto")
     throw ConfigError("--log-z", "must be exact, ais or auto, got '" + f->log_z + "'");
   // Exact when asked for, up to its one limit; "auto" enumerates only when that is quick.
@@ -83,6 +101,7 @@ void evaluate(const EvaluateFlags* f) {
                      {"n_hidden", model.n_hidden()},
                      {"visible", rbm::to_string(model.visible)},
                      {"hidden", rbm::to_string(model.hidden)},
+                     {"dtype", rbm::dtype_name(model)},
                      {"deeprg_version", kVersion}};
   ProgressBar bar("log Z");
   const rbm::LogZEstimate z = rbm::estimate_log_z(model, f->log_z, f->ais, exact_limit);
@@ -96,8 +115,10 @@ void evaluate(const EvaluateFlags* f) {
         read_visible_data(f->data, dbn.layers.front().n_visible(), dbn.layers.front().visible);
     // An upper layer models the lower layer's hidden states, so the data are propagated up by
     // sampling: mean-field values are not configurations of its visible units.
+    rbm::Dbn storage;
+    const rbm::Dbn& float32 = as_float32(dbn, storage);
     if (f->layer > 1)
-      v = rbm::up_pass(dbn, v, f->layer - 1, rbm::Propagation::samples, f->ais.seed);
+      v = rbm::up_pass(float32, v, f->layer - 1, rbm::Propagation::samples, f->ais.seed);
     const auto ll = rbm::log_likelihood(model, v, z.log_z);
     out["samples"] = v.rows;
     out["mean_log_likelihood"] =
@@ -105,15 +126,16 @@ void evaluate(const EvaluateFlags* f) {
     out["mean_log_likelihood_error"] = z.error;  // ln Z's error shifts every ln p(v) alike
     out["pseudo_log_likelihood"] =
         rbm::pseudo_log_likelihood(model, v, f->ais.seed, f->ais.threads);
-    out["reconstruction_error"] = rbm::reconstruction_error(model, v, f->ais.threads);
+    out["reconstruction_error"] =
+        rbm::reconstruction_error(float32.layers[f->layer - 1], v, f->ais.threads);
   }
   if (f->json) {
     std::cout << out.dump(2) << "\n";
     return;
   }
-  std::printf("%s: RBM %zu (%s) -> %zu (%s)\n", f->model.c_str(), model.n_visible(),
+  std::printf("%s: RBM %zu (%s) -> %zu (%s), %s\n", f->model.c_str(), model.n_visible(),
               rbm::to_string(model.visible).c_str(), model.n_hidden(),
-              rbm::to_string(model.hidden).c_str());
+              rbm::to_string(model.hidden).c_str(), rbm::dtype_name(model));
   std::printf("  ln Z                     %s  (%s)\n", format_estimate(z.log_z, z.error).c_str(),
               z.method.c_str());
   if (z.has_reverse) std::printf("  ln Z (reverse AIS)       %.6f\n", z.reverse_log_z);

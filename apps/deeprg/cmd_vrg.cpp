@@ -3,6 +3,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <variant>
 
 #include "commands.hpp"
 #include "common.hpp"
@@ -24,10 +25,12 @@ struct VrgFlags {
 void run_vrg(const VrgFlags& f) {
   if (f.threads < 0) throw ConfigError("--threads", "must be 0 (all cores) or positive");
   const ising::Model model = f.model.resolve();
-  const rbm::Rbm machine = rbm::load_rbm(f.rbm);
+  // In the precision the file stores: a float64 RBM gives results exact to double precision.
+  const rbm::StoredRbm machine = rbm::load_rbm_as_stored(f.rbm);
   vrg::VrgReport report;
   try {
-    report = vrg::evaluate_vrg(model, machine, f.threads);
+    report = std::visit([&](const auto& r) { return vrg::evaluate_vrg(model, r, f.threads); },
+                        machine);
   } catch (const ConfigError& e) {
     // The lattice size is the flags' fault (exit 2); the unit type is the file's (exit 1).
     if (e.key() == "L") throw ConfigError("--L", std::string(e.what()).substr(e.key().size() + 2));
@@ -37,16 +40,18 @@ void run_vrg(const VrgFlags& f) {
   }
   nlohmann::json out = ising::to_json(model);
   out["rbm"] = f.rbm;
+  out["dtype"] = std::visit([](const auto& r) { return rbm::dtype_name(r); }, machine);
   out.update(vrg::to_json(report));
   if (f.json) {
     std::cout << out.dump(2) << "\n";
     return;
   }
-  std::printf("%s  L=%d%s  J=%g  h=%g  T=%.10g  (K=%.10g)   RBM %s: %zu visible, %zu hidden\n",
-              model.name().c_str(), model.lattice.lx,
-              model.lattice.dim == 2 ? (" Ly=" + std::to_string(model.lattice.ly)).c_str() : "",
-              model.J, model.h, model.T, model.K(), f.rbm.c_str(), report.n_visible,
-              report.n_hidden);
+  std::printf(
+      "%s  L=%d%s  J=%g  h=%g  T=%.10g  (K=%.10g)   RBM %s: %zu visible, %zu hidden, %s\n",
+      model.name().c_str(), model.lattice.lx,
+      model.lattice.dim == 2 ? (" Ly=" + std::to_string(model.lattice.ly)).c_str() : "", model.J,
+      model.h, model.T, model.K(), f.rbm.c_str(), report.n_visible, report.n_hidden,
+      out["dtype"].get<std::string>().c_str());
   auto row = [](const char* name, double value, const char* note) {
     std::printf("  %-34s %22.15g   %s\n", name, value, note);
   };
@@ -78,7 +83,8 @@ void add_vrg_command(CLI::App& app) {
       "exactness condition ln Tr_h e^{T(v,h)} (min/max over v; an exact RG step has both 0) and\n"
       "max_h |H^RG - H^RBM|, which Eq. 18 makes zero for every RBM (a numerical check of the\n"
       "paper's identity, not evidence of RG). Delta F = 0 alone does not imply exactness; KL = 0\n"
-      "means p_lambda = P. H is the dimensionless beta*H. At most 2^26 joint states.\n"
+      "means p_lambda = P. H is the dimensionless beta*H. At most 2^26 joint states. A float64\n"
+      "RBM file is used as float64: its results are exact to double precision.\n"
       "Example: deeprg vrg --rbm m.npz --model ising1d --L 8 --K 0.5 --json");
   auto f = std::make_shared<VrgFlags>();
   f->model.add_to(*cmd);

@@ -66,7 +66,7 @@ void add_vrg_fit_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("--json", f->json, "Print JSON instead of a table");
   cmd->add_option("--plot", f->plot, "PNG plot of KL against the number of hidden units");
-  cmd->add_option("--out,-o", f->out, "Directory for the fitted models rbm_h{n}.npz");
+  cmd->add_option("--out,-o", f->out, "Directory for the fitted models rbm_h{n}.npz (float64)");
   cmd->callback([f, cmd] {
     with_flag_names(*cmd, {{"learning_rate", "--lr"}, {"cd_learning_rate", "--cd-lr"}},
                     [&] { fit(*f); });

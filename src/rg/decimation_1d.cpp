@@ -82,7 +82,7 @@ DecimationLayout parse_decimation_layout(const std::string& name, const std::str
   throw ConfigError(key, "unknown layout '" + name + "' (expected ring or tied)");
 }
 
-rbm::Rbm decimation_rbm(double J, const DecimationRbmOptions& options) {
+rbm::Rbm64 decimation_rbm(double J, const DecimationRbmOptions& options) {
   require_positive_coupling(J);
   const int n = options.sites;
   if (n < 4 || n % 2 != 0 || n > 2 * static_cast<int>(kMaxFitHiddenUnits))
@@ -90,34 +90,30 @@ rbm::Rbm decimation_rbm(double J, const DecimationRbmOptions& options) {
                                    std::to_string(2 * kMaxFitHiddenUnits) + " (got " +
                                    std::to_string(n) + ")");
   const bool tied = options.layout == DecimationLayout::tied;
-  if (tied && !(std::isfinite(options.tie) && options.tie > 0 &&
-                std::isfinite(static_cast<float>(options.tie))))
+  if (tied && !(std::isfinite(options.tie) && options.tie > 0))
     throw ConfigError("tie", "the tie coupling must be finite and > 0");
-  const float w = static_cast<float>(J);
-  if (!std::isfinite(w)) throw ConfigError("J", "the coupling does not fit a float32 weight");
 
   const std::size_t m = static_cast<std::size_t>(n / 2);
-  rbm::Rbm out(tied ? 2 * m : m, m, rbm::Units::spin, rbm::Units::spin);
+  rbm::Rbm64 out(tied ? 2 * m : m, m, rbm::Units::spin, rbm::Units::spin);
   for (std::size_t j = 0; j < m; ++j) {
     // Decimated spin s_{2j+1} sits between the kept spins s_{2j} (hidden j) and s_{2j+2}
     // (hidden j+1 mod M). `+=` makes M = 2 couple both bonds to the same pair, the doubled
     // bond of a ring of two.
     const std::size_t odd = tied ? 2 * j + 1 : j;
-    out.W(odd, j) += w;
-    out.W(odd, (j + 1) % m) += w;
-    if (tied) out.W(2 * j, j) = static_cast<float>(options.tie);
+    out.W(odd, j) += J;
+    out.W(odd, (j + 1) % m) += J;
+    if (tied) out.W(2 * j, j) = options.tie;
   }
   out.meta = {{"construction", "decimation_1d"},
               {"layout", to_string(options.layout)},
               {"sites", n},
-              {"J", J},
-              {"J_stored", static_cast<double>(w)}};
-  out.meta["tie"] = tied ? nlohmann::json(static_cast<double>(static_cast<float>(options.tie)))
-                         : nlohmann::json(nullptr);
+              {"J", J}};
+  out.meta["tie"] = tied ? nlohmann::json(options.tie) : nlohmann::json(nullptr);
   return out;
 }
 
-double hidden_hamiltonian(const rbm::Rbm& rbm, std::span<const float> h) {
+template <class Real>
+double hidden_hamiltonian(const rbm::BasicRbm<Real>& rbm, std::span<const float> h) {
   if (h.size() != rbm.n_hidden())
     throw ShapeError("hidden configuration has " + std::to_string(h.size()) + " units, the RBM " +
                      std::to_string(rbm.n_hidden()));
@@ -131,7 +127,8 @@ double hidden_hamiltonian(const rbm::Rbm& rbm, std::span<const float> h) {
   return e;
 }
 
-HiddenCouplingFit fit_hidden_coupling(const rbm::Rbm& rbm) {
+template <class Real>
+HiddenCouplingFit fit_hidden_coupling(const rbm::BasicRbm<Real>& rbm) {
   rbm.validate();
   if (rbm.hidden != rbm::Units::spin)
     throw ConfigError("rbm", "reading a ring coupling needs spin hidden units");
@@ -213,9 +210,9 @@ std::vector<DecimationStep> decimation_flow(double J, int steps, const Decimatio
     step.free_energy_constant = kLn2 + step.J_next_formula;
     step.correlation_length = correlation_length(j_formula);
     step.J_rbm = j_rbm;
-    // A coupling that rounds to 0 in float32 is the fixed point J* = 0 as far as an RBM can
-    // hold it: its decimation is 0, with nothing to build.
-    if (static_cast<float>(j_rbm) > 0) {
+    // A coupling that has underflowed to 0 is the fixed point J* = 0: its decimation is 0,
+    // with nothing to build.
+    if (j_rbm > 0) {
       const HiddenCouplingFit fit = fit_hidden_coupling(decimation_rbm(j_rbm, rbm));
       step.J_next_rbm = fit.coupling;
       step.rbm_residual = fit.residual;
@@ -277,5 +274,10 @@ RingCheck decimated_ring_log_z(double J, int sites, int steps) {
   out.difference = out.sum_of_constants + out.coarse_log_z - out.exact_log_z;
   return out;
 }
+
+template double hidden_hamiltonian(const rbm::Rbm&, std::span<const float>);
+template double hidden_hamiltonian(const rbm::Rbm64&, std::span<const float>);
+template HiddenCouplingFit fit_hidden_coupling(const rbm::Rbm&);
+template HiddenCouplingFit fit_hidden_coupling(const rbm::Rbm64&);
 
 }  // namespace deeprg::rg

@@ -73,7 +73,8 @@ double normal(Rng& rng) {
 
 }  // namespace
 
-RbmParams params_from_rbm(const rbm::Rbm& model) {
+template <class Real>
+RbmParams params_from_rbm(const rbm::BasicRbm<Real>& model) {
   model.validate();
   if (model.visible != rbm::Units::spin)
     throw ConfigError("units", "the vrg fit needs spin (±1) visible units");
@@ -86,11 +87,11 @@ RbmParams params_from_rbm(const rbm::Rbm& model) {
   return p;
 }
 
-rbm::Rbm rbm_from_params(const RbmParams& params) {
-  rbm::Rbm out(params.n_visible(), params.n_hidden(), rbm::Units::spin, params.hidden);
-  for (std::size_t k = 0; k < params.W.size(); ++k) out.W.data[k] = float(params.W.data[k]);
-  for (std::size_t i = 0; i < params.a.size(); ++i) out.visible_bias[i] = float(params.a[i]);
-  for (std::size_t j = 0; j < params.b.size(); ++j) out.hidden_bias[j] = float(params.b[j]);
+rbm::Rbm64 rbm_from_params(const RbmParams& params) {
+  rbm::Rbm64 out(0, 0, rbm::Units::spin, params.hidden);
+  out.W = params.W;
+  out.visible_bias = params.a;
+  out.hidden_bias = params.b;
   return out;
 }
 
@@ -238,9 +239,9 @@ std::vector<FitResult> fit_hidden_sweep(const ising::Model& model,
     FitResult r;
     r.n_hidden = nh;
     r.log_z = target.log_z;
-    r.rbm = rbm_from_params(fit_exact_gradient(target, nh, options));
-    // Report the quality of the returned float32 model.
-    const FitQuality q = evaluate_fit(target, params_from_rbm(r.rbm));
+    const RbmParams params = fit_exact_gradient(target, nh, options);
+    r.rbm = rbm_from_params(params);
+    const FitQuality q = evaluate_fit(target, params);
     r.kl_exact_gradient = q.kl;
     r.log_tr_h_exp_t_min = q.log_tr_h_exp_t_min;
     r.log_tr_h_exp_t_max = q.log_tr_h_exp_t_max;
@@ -274,5 +275,8 @@ std::vector<FitResult> fit_hidden_sweep(const ising::Model& model,
   }
   return results;
 }
+
+template RbmParams params_from_rbm(const rbm::Rbm&);
+template RbmParams params_from_rbm(const rbm::Rbm64&);
 
 }  // namespace deeprg::vrg

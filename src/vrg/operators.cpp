@@ -100,7 +100,8 @@ struct VisibleWalk {
   double minus_h() const { return p.K * double(bond) + p.B * double(mag); }
 };
 
-Problem prepare(const ising::Model& model, const rbm::Rbm& rbm) {
+template <class Real>
+Problem prepare(const ising::Model& model, const rbm::BasicRbm<Real>& rbm) {
   model.validate();
   model.lattice.validate();
   rbm.validate();
@@ -255,8 +256,9 @@ HiddenBlock hidden_block(const Problem& p, std::uint64_t item, int bits, double*
 
 }  // namespace
 
-double t_lambda(const ising::Model& model, const rbm::Rbm& rbm, std::span<const std::int8_t> v,
-                std::span<const float> h) {
+template <class Real>
+double t_lambda(const ising::Model& model, const rbm::BasicRbm<Real>& rbm,
+                std::span<const std::int8_t> v, std::span<const float> h) {
   model.validate();
   if (rbm.visible != rbm::Units::spin)
     throw ConfigError("visible",
@@ -269,7 +271,8 @@ double t_lambda(const ising::Model& model, const rbm::Rbm& rbm, std::span<const 
   return t_lambda(-rbm::energy(rbm, vf, h), model.beta() * ising::energy(model, v));
 }
 
-VrgReport evaluate_vrg(const ising::Model& model, const rbm::Rbm& rbm, int threads) {
+template <class Real>
+VrgReport evaluate_vrg(const ising::Model& model, const rbm::BasicRbm<Real>& rbm, int threads) {
   const Problem p = prepare(model, rbm);
   VrgReport r;
   r.n_visible = p.nv;
@@ -326,5 +329,12 @@ nlohmann::json to_json(const VrgReport& r) {
   if (!r.h_rbm.empty()) out["h_rbm"] = r.h_rbm;
   return out;
 }
+
+template double t_lambda(const ising::Model&, const rbm::Rbm&, std::span<const std::int8_t>,
+                         std::span<const float>);
+template double t_lambda(const ising::Model&, const rbm::Rbm64&, std::span<const std::int8_t>,
+                         std::span<const float>);
+template VrgReport evaluate_vrg(const ising::Model&, const rbm::Rbm&, int);
+template VrgReport evaluate_vrg(const ising::Model&, const rbm::Rbm64&, int);
 
 }  // namespace deeprg::vrg

@@ -65,6 +65,11 @@ template <class Real>
 constexpr const char* dtype_name() {
   return std::is_same_v<Real, double> ? "float64" : "float32";
 }
+/// The dtype an RBM is stored in.
+template <class Real>
+constexpr const char* dtype_name(const BasicRbm<Real>&) {
+  return dtype_name<Real>();
+}
 
 /// The same RBM stored as `To`: exact from float32 to float64; from float64 to float32 each
 /// value rounds to nearest. Throws ConfigError("parameters") when a value overflows float32.

@@ -36,10 +36,10 @@
 /// (odd) spin coupled with weight J to its two kept neighbours contributes exactly
 /// ln 2cosh(J(h_j + h_{j+1})) = c + J′ h_j h_{j+1}. See DecimationLayout for the two layouts.
 ///
-/// Precision: Rbm stores float32 weights, so the RBM holds J̃ = float(J), and J′ read off it is
-/// J′(J̃) to ~1e-15 (the mapping is exact), but differs from J′(J) by |tanh 2J|·|J − J̃| ≲
-/// 6e-8·J. The RBM flow (each step's RBM built from the previous step's reading) therefore
-/// tracks the formula flow to float32 precision, not to double precision.
+/// Precision: the RBM is float64 (rbm::Rbm64) and holds J itself, so J′ read off it agrees with
+/// the formula to double precision (~1e-15 relative), and so does the RBM flow (each step's RBM
+/// built from the previous step's reading). A float32 copy (rbm_cast<float>) would hold
+/// J̃ = float(J) and give J′(J̃), off by |tanh 2J|·|J − J̃| ≲ 6e-8·J.
 #include <cstddef>
 #include <span>
 #include <string>
@@ -111,17 +111,18 @@ DecimationLayout parse_decimation_layout(const std::string& name,
                                          const std::string& key = "layout");
 
 /// The RBM of one decimation step of the ring of options.sites spins with coupling J (see
-/// DecimationLayout), spin units on both layers, W stored as float(J) (and float(λ)). meta
-/// records {"construction": "decimation_1d", "layout", "sites", "J", "J_stored", "tie"}.
+/// DecimationLayout), spin units on both layers, float64 weights J (and λ) exactly. meta
+/// records {"construction": "decimation_1d", "layout", "sites", "J", "tie"}.
 /// Throws ConfigError("J") unless J is finite and > 0, ConfigError("sites") unless sites is even
 /// and in [4, 2·kMaxFitHiddenUnits], ConfigError("tie") for a bad λ with the tied layout.
-rbm::Rbm decimation_rbm(double J, const DecimationRbmOptions& options = {});
+rbm::Rbm64 decimation_rbm(double J, const DecimationRbmOptions& options = {});
 
 /// H^RBM(h) = −bᵀh − Σ_i φ_v((a + W h)_i) in double for one hidden configuration (±1 for spin
 /// hidden units, 0/1 for bernoulli), the hidden-layer Hamiltonian of the exact mapping
 /// (Mehta & Schwab 2014): e^{−H^RBM(h)} = Σ_v e^{−E(v,h)}. Throws ShapeError when h has the
 /// wrong length.
-double hidden_hamiltonian(const rbm::Rbm& rbm, std::span<const float> h);
+template <class Real>
+double hidden_hamiltonian(const rbm::BasicRbm<Real>& rbm, std::span<const float> h);
 
 /// A nearest-neighbour ring fitted to H^RBM over all hidden configurations.
 struct HiddenCouplingFit {
@@ -140,7 +141,8 @@ struct HiddenCouplingFit {
 /// certifies the form — any field, longer-range or multi-spin term would leave one. Throws
 /// ConfigError("rbm") unless the hidden units are spins, 2 ≤ M ≤ kMaxFitHiddenUnits, and
 /// ShapeError / ConfigError("parameters") for an invalid RBM.
-HiddenCouplingFit fit_hidden_coupling(const rbm::Rbm& rbm);
+template <class Real>
+HiddenCouplingFit fit_hidden_coupling(const rbm::BasicRbm<Real>& rbm);
 
 /// One step of the flow. Index k: J_k → J_{k+1}.
 struct DecimationStep {
@@ -156,8 +158,8 @@ struct DecimationStep {
 
 /// `steps` decimation steps from J_0 = J: the formula flow (double precision throughout) next to
 /// the RBM flow, where step k builds decimation_rbm(J_rbm_k, rbm) and reads J_rbm_{k+1} off its
-/// hidden-layer Hamiltonian with fit_hidden_coupling. A J_rbm that is 0 in float32 (J ≲ 1e-45)
-/// has reached the fixed point: its step is read as 0 without building an RBM. Throws
+/// hidden-layer Hamiltonian with fit_hidden_coupling. A J_rbm that has underflowed to 0 has
+/// reached the fixed point: its step is read as 0 without building an RBM. Throws
 /// ConfigError("J") unless J > 0 and finite, ConfigError("steps") unless 1 ≤ steps ≤
 /// kMaxDecimationSteps, and as decimation_rbm for bad options.
 std::vector<DecimationStep> decimation_flow(double J, int steps,

@@ -43,9 +43,10 @@ struct RbmParams {
 };
 
 /// Parameters of an RBM (must have spin visible units; ConfigError("units") otherwise).
-RbmParams params_from_rbm(const rbm::Rbm& rbm);
-/// The float32 RBM (spin visible units) of double parameters.
-rbm::Rbm rbm_from_params(const RbmParams& params);
+template <class Real>
+RbmParams params_from_rbm(const rbm::BasicRbm<Real>& rbm);
+/// The float64 RBM (spin visible units) of the parameters, exactly.
+rbm::Rbm64 rbm_from_params(const RbmParams& params);
 
 /// The target: −H(v) = ln P(v) + ln Z for every configuration, index bit i set ⇔ v_i = +1
 /// (the convention of ising::boltzmann_probabilities), and ln Z.
@@ -102,12 +103,12 @@ struct FitOptions {
 /// One hidden-layer size of the sweep.
 struct FitResult {
   std::size_t n_hidden = 0;
-  double kl_exact_gradient = 0;  ///< KL of the exact-gradient fit (of the float32 `rbm`)
+  double kl_exact_gradient = 0;  ///< KL of the exact-gradient fit `rbm`
   double kl_cd = 0;              ///< KL of the CD fit; NaN when compare_cd is off
   double log_tr_h_exp_t_min = 0, log_tr_h_exp_t_max = 0;  ///< of the exact-gradient fit
   double log_z_rbm = 0;                                   ///< ln Z_λ of the exact-gradient fit
   double log_z = 0;                                       ///< ln Z of the Ising model
-  rbm::Rbm rbm;                                           ///< the exact-gradient fit
+  rbm::Rbm64 rbm;  ///< the exact-gradient fit, float64 as the optimiser held it
 };
 
 /// Fits one RBM with `n_hidden` hidden units by the exact gradient (FitOptions) and returns its

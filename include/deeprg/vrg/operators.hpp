@@ -5,7 +5,8 @@
 ///
 ///   H(v) = −K Σ_⟨ij⟩ v_i v_j − B Σ_i v_i,   K = βJ, B = βh,   v_i = ±1,
 ///
-/// and the RBM energy is E(v, h) = −vᵀW h − aᵀv − bᵀh (rbm.hpp; hidden units bernoulli or spin).
+/// and the RBM energy is E(v, h) = −vᵀW h − aᵀv − bᵀh (rbm.hpp; hidden units bernoulli or spin),
+/// its parameters float32 (Rbm) or float64 (Rbm64), used as stored.
 ///
 ///   T_λ(v, h)    = −E(v, h) + H(v)                                   (Eq. 18)
 ///   H^RG_λ(h)    = −ln Tr_v e^{T_λ(v,h) − H(v)}                       (Eqs. 19, 20)
@@ -63,8 +64,9 @@ constexpr double t_lambda(double minus_energy, double hamiltonian) {
 /// (row-major, as ising::energy), h in the RBM's hidden alphabet ({0,1} or ±1). Throws
 /// ConfigError("visible") unless the RBM's visible units are spin, ShapeError when the sizes of
 /// v, h, the lattice and the RBM disagree, and what Model::validate throws.
-double t_lambda(const ising::Model& model, const rbm::Rbm& rbm, std::span<const std::int8_t> v,
-                std::span<const float> h);
+template <class Real>
+double t_lambda(const ising::Model& model, const rbm::BasicRbm<Real>& rbm,
+                std::span<const std::int8_t> v, std::span<const float> h);
 
 /// The quantities of Eqs. 18–22 for one model and one RBM (see the file comment).
 struct VrgReport {
@@ -88,7 +90,9 @@ struct VrgReport {
 /// it. Throws what Model::validate / Lattice::validate / Rbm::validate throw,
 /// ConfigError("visible") unless the RBM's visible units are spin, ShapeError unless
 /// n_visible equals the number of sites, ConfigError("L") when n_v + n_h > kMaxJointUnits.
-VrgReport evaluate_vrg(const ising::Model& model, const rbm::Rbm& rbm, int threads = 0);
+template <class Real>
+VrgReport evaluate_vrg(const ising::Model& model, const rbm::BasicRbm<Real>& rbm,
+                       int threads = 0);
 
 /// {"log_z", "log_z_rbm", "delta_f", "kl", "max_abs_h_rg_minus_h_rbm", "log_tr_h_exp_t_min",
 ///  "log_tr_h_exp_t_max", "n_visible", "n_hidden"} plus "h_rbm" when it was computed.
