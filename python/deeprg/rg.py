@@ -1,7 +1,8 @@
 """Real-space renormalization group: block_spin (majority rule or decimation), flow (observables
 at every scale), mcrg (Swendsen's Monte Carlo RG: y_t, y_h with jackknife errors) - each with
 block spins or any Python callable map(spins, level) -> spins - and the exact decimation of the
-chain (decimated_coupling, decimation_flow, decimation_rbm, fit_hidden_coupling).
+chain (decimated_coupling, decimation_flow, decimation_rbm - an Rbm64 holding J exactly -,
+fit_hidden_coupling, which takes an Rbm or Rbm64).
 """
 from . import _core
 

@@ -1,6 +1,7 @@
 """Mehta & Schwab's variational RG made exact for small systems: evaluate (ln Z, ln Z_lambda,
-Delta F, KL, the exactness range of ln Tr_h e^T, H^RBM), fit_hidden_sweep (RBMs fitted to the
-exact Ising distribution by the exact KL gradient, against CD-1).
+Delta F, KL, the exactness range of ln Tr_h e^T, H^RBM; for an Rbm or Rbm64, in double from the
+parameters as stored), fit_hidden_sweep (RBMs fitted to the exact Ising distribution by the exact
+KL gradient, against CD-1; the fits are Rbm64).
 """
 from . import _core
 

@@ -2,6 +2,8 @@
 // honest estimators (exact ln Z, AIS) and deeprg's .npz model files.
 #include <cstring>
 #include <string>
+#include <type_traits>
+#include <variant>
 
 #include "common.hpp"
 #include "deeprg/core/blas.hpp"
@@ -16,38 +18,47 @@ namespace deeprg::python {
 namespace {
 
 using rbm::Rbm;
+using rbm::Rbm64;
 using rbm::Units;
 
 Units units(const std::string& name, const std::string& key) { return rbm::parse_units(name, key); }
 
-/// A writable numpy view of float storage owned by `owner` (an Rbm held by Python).
-py::array_t<float> view(std::vector<float>& v, std::vector<py::ssize_t> shape, py::handle owner) {
-  return py::array_t<float>(shape, v.data(), owner);
+/// A writable numpy view of storage owned by `owner` (an Rbm or Rbm64 held by Python), in the
+/// storage's dtype.
+template <class Real>
+py::array_t<Real> view(std::vector<Real>& v, std::vector<py::ssize_t> shape, py::handle owner) {
+  return py::array_t<Real>(shape, v.data(), owner);
 }
 
-/// Copies an array into float storage of exactly `shape`.
-void assign(std::vector<float>& dst, py::handle src, const std::vector<py::ssize_t>& shape,
+/// Copies an array (any real dtype, cast to `Real`) into storage of exactly `shape`.
+template <class Real>
+void assign(std::vector<Real>& dst, py::handle src, const std::vector<py::ssize_t>& shape,
             const std::string& name) {
-  auto a = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(src);
+  auto a = py::array_t<Real, py::array::c_style | py::array::forcecast>::ensure(src);
   if (!a) throw py::type_error(name + ": expected a real-valued array");
   const bool fits = a.ndim() == static_cast<py::ssize_t>(shape.size()) &&
                     std::equal(shape.begin(), shape.end(), a.shape());
   if (!fits) {
     std::string want = "(";
-    for (std::size_t i = 0; i < shape.size(); ++i)
-      want += (i ? ", " : "") + std::to_string(shape[i]);
+    for (std::size_t i = 0; i < shape.size(); ++i) {
+      if (i) want += ", ";
+      want += std::to_string(shape[i]);
+    }
     throw ShapeError(name + ": expected shape " + want + (shape.size() == 1 ? ",)" : ")"));
   }
-  std::memcpy(dst.data(), a.data(), dst.size() * sizeof(float));
+  std::memcpy(dst.data(), a.data(), dst.size() * sizeof(Real));
 }
 
-Rbm make_rbm(py::handle W, py::handle visible_bias, py::handle hidden_bias,
-             const std::string& visible, const std::string& hidden, py::handle meta) {
-  auto w = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(W);
+/// Rbm(...) / Rbm64(...): the arrays cast to `Real` (float32 rounds, float64 keeps every bit).
+template <class Real>
+rbm::BasicRbm<Real> make_rbm(py::handle W, py::handle visible_bias, py::handle hidden_bias,
+                             const std::string& visible, const std::string& hidden,
+                             py::handle meta) {
+  auto w = py::array_t<Real, py::array::c_style | py::array::forcecast>::ensure(W);
   if (!w || w.ndim() != 2) throw ShapeError("W: expected a 2-D array (n_visible, n_hidden)");
-  Rbm r(static_cast<std::size_t>(w.shape(0)), static_cast<std::size_t>(w.shape(1)),
-        units(visible, "visible"), units(hidden, "hidden"));
-  std::memcpy(r.W.data.data(), w.data(), r.W.data.size() * sizeof(float));
+  rbm::BasicRbm<Real> r(static_cast<std::size_t>(w.shape(0)), static_cast<std::size_t>(w.shape(1)),
+                        units(visible, "visible"), units(hidden, "hidden"));
+  std::memcpy(r.W.data.data(), w.data(), r.W.data.size() * sizeof(Real));
   if (!visible_bias.is_none()) assign(r.visible_bias, visible_bias, {w.shape(0)}, "visible_bias");
   if (!hidden_bias.is_none()) assign(r.hidden_bias, hidden_bias, {w.shape(1)}, "hidden_bias");
   if (!meta.is_none()) {
@@ -59,7 +70,9 @@ Rbm make_rbm(py::handle W, py::handle visible_bias, py::handle hidden_bias,
 }
 
 /// Data for an RBM's visible layer: float rows in its alphabet, or integer spins (n, ...).
-MatrixF visible_data(const Rbm& r, py::handle v, const std::string& name) {
+/// Data are float32 for either dtype of the model (values in {0, 1} or +-1 are exact).
+template <class Real>
+MatrixF visible_data(const rbm::BasicRbm<Real>& r, py::handle v, const std::string& name) {
   MatrixF m = to_matrix(v, name, r.visible == Units::spin);
   if (m.cols != r.n_visible())
     throw ShapeError(name + ": " + std::to_string(m.cols) + " columns, the model has " +
@@ -67,13 +80,19 @@ MatrixF visible_data(const Rbm& r, py::handle v, const std::string& name) {
   return m;
 }
 
+/// The float32 model that the conditionals, sampling and reconstruction run on: the Rbm itself,
+/// or a rounded copy of an Rbm64 (ConfigError("parameters") when a value overflows float32).
+const Rbm& float32_model(const Rbm& r) { return r; }
+Rbm float32_model(const Rbm64& r) { return rbm::rbm_cast<float>(r); }
+
 py::array_t<double> double_array(std::vector<double>&& x) {
   const auto n = static_cast<py::ssize_t>(x.size());
   return owning_array(std::move(x), {n});
 }
 
-rbm::Dbn dbn_of(const std::vector<Rbm>& layers) {
-  rbm::Dbn d;
+template <class Real>
+rbm::BasicDbn<Real> dbn_of(const std::vector<rbm::BasicRbm<Real>>& layers) {
+  rbm::BasicDbn<Real> d;
   d.layers = layers;
   d.validate();
   return d;
@@ -225,94 +244,253 @@ const char* const kTrainDoc =
     "visible alphabet (probabilities allowed). Releases the GIL; Ctrl-C raises\n"
     "KeyboardInterrupt after the current epoch.";
 
-}  // namespace
+/// The Rbm (float32) or Rbm64 (float64) overloads of the estimators. The docstrings go with the
+/// float32 overloads, the first of each name, and say what holds for both.
+template <class Real>
+void bind_estimators(py::module_& m) {
+  using R = rbm::BasicRbm<Real>;
+  const auto doc = [](const char* text) { return std::is_same_v<Real, float> ? text : nullptr; };
+  m.def(
+      "exact_log_z",
+      [](const R& r, int threads) {
+        py::gil_scoped_release release;
+        return rbm::exact_log_z(r, threads);
+      },
+      py::arg("rbm"), py::kw_only(), py::arg("threads") = 0,
+      doc("ln Z = ln sum_{v,h} exp(-E(v,h)) exactly for an Rbm or Rbm64, enumerating the smaller\n"
+          "layer (at most 30 units) and summing the other in closed form; double precision from\n"
+          "the parameters as stored (an Rbm64's ln Z is exact to double precision), bit-identical\n"
+          "for any threads."));
+  m.def(
+      "ais_log_z",
+      [](const R& r, int chains, int intermediate, std::uint64_t seed, int threads,
+         py::handle base_visible_bias, bool reverse) {
+        const rbm::AisOptions o =
+            ais_options(chains, intermediate, seed, threads, base_visible_bias, reverse);
+        rbm::LogZEstimate z;
+        {
+          py::gil_scoped_release release;
+          z = rbm::ais_log_z(r, o);
+        }
+        return log_z_dict(z);
+      },
+      py::arg("rbm"), py::kw_only(), py::arg("chains") = 256, py::arg("intermediate") = 20000,
+      py::arg("seed") = 1, py::arg("threads") = 0, py::arg("base_visible_bias") = py::none(),
+      py::arg("reverse") = false,
+      doc("Annealed importance sampling (Neal 2001; Salakhutdinov & Murray 2008) of an Rbm or\n"
+          "Rbm64 from the independent-visible base model through `intermediate` inverse\n"
+          "temperatures, `chains` runs: {'log_z', 'error' (delta-method standard error),\n"
+          "'method': 'ais', 'effective_chains' (sum w)^2/sum w^2, and with reverse=True\n"
+          "'reverse_log_z', 'reverse_error'}. A stochastic lower bound on ln Z; trust the error\n"
+          "bar when effective_chains is close to chains. Activations in the model's dtype,\n"
+          "weights in double."));
+  m.def(
+      "log_z",
+      [](const R& r, const std::string& method, int chains, int intermediate, std::uint64_t seed,
+         int threads, std::size_t exact_limit) {
+        const rbm::AisOptions o =
+            ais_options(chains, intermediate, seed, threads, py::none(), false);
+        rbm::LogZEstimate z;
+        {
+          py::gil_scoped_release release;
+          z = rbm::estimate_log_z(r, method, o, exact_limit);
+        }
+        return log_z_dict(z);
+      },
+      py::arg("rbm"), py::arg("method") = "auto", py::kw_only(), py::arg("chains") = 256,
+      py::arg("intermediate") = 20000, py::arg("seed") = 1, py::arg("threads") = 0,
+      py::arg("exact_limit") = 24,
+      doc("ln Z of an Rbm or Rbm64 by method 'exact' (enumeration; the smaller layer <=\n"
+          "exact_limit units), 'ais', or 'auto' (exact when possible): {'log_z', 'error' (0 when\n"
+          "exact), 'method', ...}."));
+  m.def(
+      "log_likelihood",
+      [](const R& r, py::handle v, double log_z) {
+        const MatrixF x = visible_data(r, v, "v");
+        std::vector<double> ll;
+        {
+          py::gil_scoped_release release;
+          const SingleThreadedBlas blas;
+          ll = rbm::log_likelihood(r, x, log_z);
+        }
+        return double_array(std::move(ll));
+      },
+      py::arg("rbm"), py::arg("v"), py::arg("log_z"),
+      doc("ln p(v) = -F(v) - ln Z of each row (float64), nats; F in double from the parameters of\n"
+          "the Rbm or Rbm64 as stored."));
+  m.def(
+      "pseudo_log_likelihood",
+      [](const R& r, py::handle v, std::uint64_t seed, int threads) {
+        const MatrixF x = visible_data(r, v, "v");
+        py::gil_scoped_release release;
+        return rbm::pseudo_log_likelihood(r, x, seed, threads);
+      },
+      py::arg("rbm"), py::arg("v"), py::kw_only(), py::arg("seed") = 1, py::arg("threads") = 1,
+      doc("Mean pseudo-log-likelihood per visible unit, (1/n_v) sum_i ln p(v_i | v_-i), averaged\n"
+          "over rows (nats per spin): every unit of every row when rows x n_v <= 2^20, else one\n"
+          "unit per row drawn from the stream (seed, row) (unbiased; scikit-learn reports n_v\n"
+          "times this). In double from the parameters of the Rbm or Rbm64 as stored."));
+  m.def(
+      "reconstruction_error",
+      [](const R& r, py::handle v, int threads) {
+        const MatrixF x = visible_data(r, v, "v");
+        const auto& f = float32_model(r);
+        py::gil_scoped_release release;
+        return rbm::reconstruction_error(f, x, threads);
+      },
+      py::arg("rbm"), py::arg("v"), py::kw_only(), py::arg("threads") = 1,
+      doc("Mean squared error per visible unit between v and its mean-field reconstruction\n"
+          "E[v | h = E[h | v]]: a training diagnostic with float32 products (an Rbm64 is rounded\n"
+          "to a float32 copy first)."));
+  m.def(
+      "exact_log_likelihood_gradient",
+      [](const R& r, py::handle v, int threads) {
+        const MatrixF x = visible_data(r, v, "v");
+        rbm::Gradient g;
+        {
+          py::gil_scoped_release release;
+          g = rbm::exact_log_likelihood_gradient(r, x, threads);
+        }
+        py::dict d;
+        const auto nv = static_cast<py::ssize_t>(g.visible_bias.size());
+        const auto nh = static_cast<py::ssize_t>(g.hidden_bias.size());
+        d["W"] = matrix_array(std::move(g.W));
+        d["visible_bias"] = owning_array(std::move(g.visible_bias), {nv});
+        d["hidden_bias"] = owning_array(std::move(g.hidden_bias), {nh});
+        return d;
+      },
+      py::arg("rbm"), py::arg("v"), py::kw_only(), py::arg("threads") = 0,
+      doc("Exact gradient of the mean log-likelihood of the rows of v: <v h'>_data - <v h'>_model\n"
+          "etc., model averages by enumeration of the smaller layer, in double from the\n"
+          "parameters of the Rbm or Rbm64 as stored. Dict of float64 arrays."));
+}
 
-void bind_rbm(py::module_& root) {
-  py::module_ m = root.def_submodule(
-      "rbm",
-      "Restricted Boltzmann machines E(v, h) = -v'W h - a'v - b'h with {0,1} (bernoulli) or +-1 "
-      "(spin) units, deep belief networks (lists of RBMs, layer 1 sees the data), training, "
-      "exact and AIS estimates of ln Z, likelihoods, and deeprg's .npz model files.");
+/// Rbm (float32) or Rbm64 (float64) overloads of save and save_dbn; docstrings as for
+/// bind_estimators.
+template <class Real>
+void bind_model_files(py::module_& m, const char* save_doc, const char* save_dbn_doc) {
+  m.def(
+      "save",
+      [](const std::string& path, const rbm::BasicRbm<Real>& r) {
+        py::gil_scoped_release release;
+        rbm::save_rbm(path, r);
+      },
+      py::arg("path"), py::arg("rbm"), save_doc);
+  m.def(
+      "save_dbn",
+      [](const std::string& path, const std::vector<rbm::BasicRbm<Real>>& layers, py::handle meta) {
+        rbm::BasicDbn<Real> d = dbn_of(layers);
+        if (!meta.is_none()) d.meta = to_json(meta);
+        py::gil_scoped_release release;
+        rbm::save_dbn(path, d);
+      },
+      py::arg("path"), py::arg("layers"), py::kw_only(), py::arg("meta") = py::none(),
+      save_dbn_doc);
+}
 
-  py::class_<Rbm>(m, "Rbm",
-                  "An RBM: E(v, h) = -v'W h - a'v - b'h, p(v, h) = exp(-E)/Z.\n\n"
-                  "Rbm(W, visible_bias=None, hidden_bias=None, *, visible='bernoulli',\n"
-                  "    hidden='bernoulli', meta=None) copies W (n_visible x n_hidden) and the\n"
-                  "biases (zero when None) into float32 storage. The attributes W, visible_bias\n"
-                  "(a) and hidden_bias (b) are numpy views of that storage (no copies: writing\n"
-                  "into them changes the model); assigning an array copies it in.\n"
-                  "Free energy F(v) = -a'v - sum_j phi(b_j + (W'v)_j), phi = softplus for\n"
-                  "bernoulli and ln 2cosh for spin hidden units.")
-      .def(py::init(&make_rbm), py::arg("W"), py::arg("visible_bias") = py::none(),
+/// deeprg.rbm.Rbm (float32) or deeprg.rbm.Rbm64 (float64): one binding for both dtypes.
+template <class Real>
+void bind_rbm_class(py::module_& m, const char* name, const char* doc) {
+  using R = rbm::BasicRbm<Real>;
+  const std::string dtype = rbm::dtype_name<Real>();
+  const std::string cls = name;
+  // Real == float: the model itself; double: a rounded copy, said in the docstring.
+  const std::string float32_note =
+      std::is_same_v<Real, float> ? "" : "\nComputed on a float32 copy (astype('float32')).";
+  py::class_<R>(m, name, doc)
+      .def(py::init(&make_rbm<Real>), py::arg("W"), py::arg("visible_bias") = py::none(),
            py::arg("hidden_bias") = py::none(), py::kw_only(), py::arg("visible") = "bernoulli",
            py::arg("hidden") = "bernoulli", py::arg("meta") = py::none())
       .def_static(
           "zeros",
           [](std::size_t n_visible, std::size_t n_hidden, const std::string& visible,
              const std::string& hidden) {
-            return Rbm(n_visible, n_hidden, units(visible, "visible"), units(hidden, "hidden"));
+            return R(n_visible, n_hidden, units(visible, "visible"), units(hidden, "hidden"));
           },
           py::arg("n_visible"), py::arg("n_hidden"), py::kw_only(),
           py::arg("visible") = "bernoulli", py::arg("hidden") = "bernoulli",
           "An RBM with zero weights and biases.")
+      .def_property_readonly(
+          "dtype", [](const R&) { return rbm::dtype_name<Real>(); },
+          ("'" + dtype + "': the dtype of the parameters (and of W, visible_bias, hidden_bias).")
+              .c_str())
+      .def(
+          "astype",
+          [](const R& r, py::handle to) -> py::object {
+            std::string want;
+            try {
+              want = py::str(
+                  py::dtype::from_args(py::reinterpret_borrow<py::object>(to)).attr("name"));
+            } catch (const py::error_already_set&) {
+              want = py::str(to);
+            }
+            if (want == rbm::dtype_name<float>()) return py::cast(rbm::rbm_cast<float>(r));
+            if (want == rbm::dtype_name<double>()) return py::cast(rbm::rbm_cast<double>(r));
+            throw ConfigError("dtype",
+                              "expected 'float32' (Rbm) or 'float64' (Rbm64), got '" + want + "'");
+          },
+          py::arg("dtype"),
+          "The same RBM stored as dtype, a new object: 'float32' (or np.float32) gives an Rbm,\n"
+          "'float64' an Rbm64. float32 -> float64 is exact; float64 -> float32 rounds each value\n"
+          "to nearest and raises ConfigError('parameters') when one overflows float32.")
       .def_property(
           "W",
           [](py::object self) {
-            Rbm& r = self.cast<Rbm&>();
+            R& r = self.cast<R&>();
             return view(r.W.data,
                         {static_cast<py::ssize_t>(r.W.rows), static_cast<py::ssize_t>(r.W.cols)},
                         self);
           },
-          [](Rbm& r, py::handle a) {
+          [](R& r, py::handle a) {
             assign(r.W.data, a,
                    {static_cast<py::ssize_t>(r.W.rows), static_cast<py::ssize_t>(r.W.cols)}, "W");
           },
-          "Weights, float32 (n_visible, n_hidden), a view of the model's storage.")
+          ("Weights, " + dtype + " (n_visible, n_hidden), a view of the model's storage.").c_str())
       .def_property(
           "visible_bias",
           [](py::object self) {
-            Rbm& r = self.cast<Rbm&>();
+            R& r = self.cast<R&>();
             return view(r.visible_bias, {static_cast<py::ssize_t>(r.visible_bias.size())}, self);
           },
-          [](Rbm& r, py::handle a) {
+          [](R& r, py::handle a) {
             assign(r.visible_bias, a, {static_cast<py::ssize_t>(r.visible_bias.size())},
                    "visible_bias");
           },
-          "Visible biases a, float32 (n_visible,).")
+          ("Visible biases a, " + dtype + " (n_visible,).").c_str())
       .def_property(
           "hidden_bias",
           [](py::object self) {
-            Rbm& r = self.cast<Rbm&>();
+            R& r = self.cast<R&>();
             return view(r.hidden_bias, {static_cast<py::ssize_t>(r.hidden_bias.size())}, self);
           },
-          [](Rbm& r, py::handle a) {
+          [](R& r, py::handle a) {
             assign(r.hidden_bias, a, {static_cast<py::ssize_t>(r.hidden_bias.size())},
                    "hidden_bias");
           },
-          "Hidden biases b, float32 (n_hidden,).")
+          ("Hidden biases b, " + dtype + " (n_hidden,).").c_str())
       .def_property(
-          "visible", [](const Rbm& r) { return rbm::to_string(r.visible); },
-          [](Rbm& r, const std::string& u) { r.visible = units(u, "visible"); },
+          "visible", [](const R& r) { return rbm::to_string(r.visible); },
+          [](R& r, const std::string& u) { r.visible = units(u, "visible"); },
           "'bernoulli' or 'spin'.")
       .def_property(
-          "hidden", [](const Rbm& r) { return rbm::to_string(r.hidden); },
-          [](Rbm& r, const std::string& u) { r.hidden = units(u, "hidden"); },
+          "hidden", [](const R& r) { return rbm::to_string(r.hidden); },
+          [](R& r, const std::string& u) { r.hidden = units(u, "hidden"); },
           "'bernoulli' or 'spin'.")
-      .def_property_readonly("n_visible", &Rbm::n_visible)
-      .def_property_readonly("n_hidden", &Rbm::n_hidden)
+      .def_property_readonly("n_visible", &R::n_visible)
+      .def_property_readonly("n_hidden", &R::n_hidden)
       .def_property(
-          "meta", [](const Rbm& r) { return to_python(r.meta); },
-          [](Rbm& r, py::handle meta) {
+          "meta", [](const R& r) { return to_python(r.meta); },
+          [](R& r, py::handle meta) {
             nlohmann::json j = to_json(meta);
             if (!j.is_object()) throw py::type_error("meta: expected a dict");
             r.meta = std::move(j);
           },
           "Provenance (training configuration, ...) as a dict; a copy.")
-      .def("validate", &Rbm::validate,
+      .def("validate", &R::validate,
            "Raises ShapeError when sizes disagree, ConfigError on NaN or Inf.")
       .def(
           "free_energy",
-          [](const Rbm& r, py::handle v) {
+          [](const R& r, py::handle v) {
             const MatrixF x = visible_data(r, v, "v");
             std::vector<double> f;
             {
@@ -322,147 +500,193 @@ void bind_rbm(py::module_& root) {
             }
             return double_array(std::move(f));
           },
-          py::arg("v"), "F(v) of each row (float64): p(v) = exp(-F(v))/Z.")
+          py::arg("v"),
+          ("F(v) of each row (float64): p(v) = exp(-F(v))/Z, in double from the " + dtype +
+           " parameters.")
+              .c_str())
       .def(
           "hidden_mean",
-          [](const Rbm& r, py::handle v) {
+          [](const R& r, py::handle v) {
             const MatrixF x = visible_data(r, v, "v");
+            const auto& f = float32_model(r);
             MatrixF h;
             {
               py::gil_scoped_release release;
               const SingleThreadedBlas blas;
-              rbm::hidden_activation(r, x, h);
-              rbm::mean_from_activation(r.hidden, h);
+              rbm::hidden_activation(f, x, h);
+              rbm::mean_from_activation(f.hidden, h);
             }
             return matrix_array(std::move(h));
           },
           py::arg("v"),
-          "E[h | v] of each row: sigmoid(b + W'v) (bernoulli) or tanh(b + W'v) (spin), float32.")
+          ("E[h | v] of each row: sigmoid(b + W'v) (bernoulli) or tanh(b + W'v) (spin), float32." +
+           float32_note)
+              .c_str())
       .def(
           "visible_mean",
-          [](const Rbm& r, py::handle h) {
+          [](const R& r, py::handle h) {
             const MatrixF x = float_matrix(h, "h", r.n_hidden());
+            const auto& f = float32_model(r);
             MatrixF v;
             {
               py::gil_scoped_release release;
               const SingleThreadedBlas blas;
-              rbm::visible_activation(r, x, v);
-              rbm::mean_from_activation(r.visible, v);
+              rbm::visible_activation(f, x, v);
+              rbm::mean_from_activation(f.visible, v);
             }
             return matrix_array(std::move(v));
           },
-          py::arg("h"), "E[v | h] of each row: sigmoid(a + W h) or tanh(a + W h), float32.")
+          py::arg("h"),
+          ("E[v | h] of each row: sigmoid(a + W h) or tanh(a + W h), float32." + float32_note)
+              .c_str())
       .def(
           "sample_hidden",
-          [](const Rbm& r, py::handle v, std::uint64_t seed) {
+          [](const R& r, py::handle v, std::uint64_t seed) {
             const MatrixF x = visible_data(r, v, "v");
+            const auto& f = float32_model(r);
             MatrixF h;
             {
               py::gil_scoped_release release;
               const SingleThreadedBlas blas;
-              rbm::hidden_activation(r, x, h);
+              rbm::hidden_activation(f, x, h);
               std::vector<Rng> rngs;
               rngs.reserve(h.rows);
               for (std::size_t i = 0; i < h.rows; ++i) rngs.emplace_back(seed, i);
-              rbm::sample_from_activation(r.hidden, h, rngs);
+              rbm::sample_from_activation(f.hidden, h, rngs);
             }
             return matrix_array(std::move(h));
           },
           py::arg("v"), py::kw_only(), py::arg("seed") = 1,
-          "A draw h ~ p(h | v) per row (row i from the stream (seed, i)), float32 in the hidden\n"
-          "alphabet.")
+          ("A draw h ~ p(h | v) per row (row i from the stream (seed, i)), float32 in the hidden\n"
+           "alphabet." +
+           float32_note)
+              .c_str())
       .def(
           "sample_visible",
-          [](const Rbm& r, py::handle h, std::uint64_t seed) {
+          [](const R& r, py::handle h, std::uint64_t seed) {
             const MatrixF x = float_matrix(h, "h", r.n_hidden());
+            const auto& f = float32_model(r);
             MatrixF v;
             {
               py::gil_scoped_release release;
               const SingleThreadedBlas blas;
-              rbm::visible_activation(r, x, v);
+              rbm::visible_activation(f, x, v);
               std::vector<Rng> rngs;
               rngs.reserve(v.rows);
               for (std::size_t i = 0; i < v.rows; ++i) rngs.emplace_back(seed, i);
-              rbm::sample_from_activation(r.visible, v, rngs);
+              rbm::sample_from_activation(f.visible, v, rngs);
             }
             return matrix_array(std::move(v));
           },
           py::arg("h"), py::kw_only(), py::arg("seed") = 1,
-          "A draw v ~ p(v | h) per row (row i from the stream (seed, i)), float32.")
+          ("A draw v ~ p(v | h) per row (row i from the stream (seed, i)), float32." + float32_note)
+              .c_str())
       .def(
           "convert_units",
-          [](const Rbm& r, const std::string& visible, const std::string& hidden) {
+          [](const R& r, const std::string& visible, const std::string& hidden) {
             return rbm::convert_units(r, units(visible, "visible"), units(hidden, "hidden"));
           },
           py::kw_only(), py::arg("visible"), py::arg("hidden"),
-          "The same distribution over (v, h) with other unit types (s = 2u - 1); meta records\n"
-          "the constant c with ln Z_new = ln Z_old + c.")
+          ("The same distribution over (v, h) with other unit types (s = 2u - 1), an " + cls +
+           " (the dtype is kept); meta records the constant c with ln Z_new = ln Z_old + c.")
+              .c_str())
       .def(
-          "copy", [](const Rbm& r) { return Rbm(r); }, "A deep copy.")
-      .def("__copy__", [](const Rbm& r) { return Rbm(r); })
-      .def("__deepcopy__", [](const Rbm& r, py::handle) { return Rbm(r); })
+          "copy", [](const R& r) { return R(r); }, "A deep copy.")
+      .def("__copy__", [](const R& r) { return R(r); })
+      .def("__deepcopy__", [](const R& r, py::handle) { return R(r); })
       .def(py::pickle(
           [](py::object self) {
-            const Rbm& r = self.cast<const Rbm&>();
+            const R& r = self.cast<const R&>();
             return py::make_tuple(
                 self.attr("W").attr("copy")(), self.attr("visible_bias").attr("copy")(),
                 self.attr("hidden_bias").attr("copy")(), rbm::to_string(r.visible),
                 rbm::to_string(r.hidden), r.meta.dump());
           },
-          [](py::tuple t) {
-            if (t.size() != 6) throw py::value_error("invalid Rbm state");
-            Rbm r = make_rbm(t[0], t[1], t[2], t[3].cast<std::string>(), t[4].cast<std::string>(),
-                             py::none());
+          [cls](py::tuple t) {
+            if (t.size() != 6) throw py::value_error("invalid " + cls + " state");
+            R r = make_rbm<Real>(t[0], t[1], t[2], t[3].cast<std::string>(),
+                                 t[4].cast<std::string>(), py::none());
             r.meta = nlohmann::json::parse(t[5].cast<std::string>());
             return r;
           }))
-      .def("__repr__", [](const Rbm& r) {
-        return "<deeprg.rbm.Rbm " + std::to_string(r.n_visible()) + " (" +
+      .def("__repr__", [cls](const R& r) {
+        return "<deeprg.rbm." + cls + " " + std::to_string(r.n_visible()) + " (" +
                rbm::to_string(r.visible) + ") -> " + std::to_string(r.n_hidden()) + " (" +
                rbm::to_string(r.hidden) + ")>";
       });
+}
+
+}  // namespace
+
+void bind_rbm(py::module_& root) {
+  py::module_ m = root.def_submodule(
+      "rbm",
+      "Restricted Boltzmann machines E(v, h) = -v'W h - a'v - b'h with {0,1} (bernoulli) or +-1 "
+      "(spin) units, deep belief networks (lists of RBMs, layer 1 sees the data), training, "
+      "exact and AIS estimates of ln Z, likelihoods, and deeprg's .npz model files.");
+
+  bind_rbm_class<float>(
+      m, "Rbm",
+      "An RBM stored in float32, as training makes it: E(v, h) = -v'W h - a'v - b'h,\n"
+      "p(v, h) = exp(-E)/Z.\n\n"
+      "Rbm(W, visible_bias=None, hidden_bias=None, *, visible='bernoulli',\n"
+      "    hidden='bernoulli', meta=None) copies W (n_visible x n_hidden) and the\n"
+      "biases (zero when None) into float32 storage (float64 arrays round to nearest). The\n"
+      "attributes W, visible_bias (a) and hidden_bias (b) are numpy views of that storage (no\n"
+      "copies: writing into them changes the model); assigning an array copies it in.\n"
+      "Free energy F(v) = -a'v - sum_j phi(b_j + (W'v)_j), phi = softplus for\n"
+      "bernoulli and ln 2cosh for spin hidden units. For parameters given in double precision\n"
+      "use Rbm64: exact quantities computed from an Rbm see the parameters rounded to float32.");
+  bind_rbm_class<double>(
+      m, "Rbm64",
+      "An RBM stored in float64: the same model and interface as Rbm, for exact work on\n"
+      "parameters given in double precision.\n\n"
+      "Rbm64(W, visible_bias=None, hidden_bias=None, *, visible='bernoulli',\n"
+      "      hidden='bernoulli', meta=None) copies W and the biases into float64 storage\n"
+      "(float32 arrays widen exactly); W, visible_bias and hidden_bias are float64 views of it.\n"
+      "Every exact quantity - free_energy, exact_log_z, log_z, ais_log_z, log_likelihood,\n"
+      "pseudo_log_likelihood, exact_log_likelihood_gradient, deeprg.vrg.evaluate,\n"
+      "deeprg.rg.fit_hidden_coupling - is computed in double from the float64 parameters, so\n"
+      "the results are exact to double precision (data rows v are read as float32, exact for\n"
+      "{0, 1} and +-1 states); save() writes float64 arrays and load()\n"
+      "returns an Rbm64 for them. hidden_mean, visible_mean, sample_hidden, sample_visible and\n"
+      "reconstruction_error run on a float32 copy (astype('float32')); training and the DBN\n"
+      "passes take Rbm only. deeprg.rg.decimation_rbm and deeprg.vrg.fit_hidden_sweep return\n"
+      "Rbm64.");
 
   // ---------------------------------------------------------------- files
   m.def(
       "load",
       [](const std::string& path) {
         py::gil_scoped_release release;
-        return rbm::load_rbm(path);
+        return rbm::load_rbm_as_stored(path);
       },
       py::arg("path"),
       "Reads an RBM .npz file (W, visible_bias, hidden_bias, meta: uint8 UTF-8 JSON with the\n"
-      "unit types). Raises OSError naming the file and the member at fault.");
-  m.def(
-      "save",
-      [](const std::string& path, const Rbm& r) {
-        py::gil_scoped_release release;
-        rbm::save_rbm(path, r);
-      },
-      py::arg("path"), py::arg("rbm"),
-      "Writes an RBM .npz file atomically (numpy reads it: np.load(path)['W']).");
+      "unit types) in the dtype it stores: an Rbm64 when any parameter array is float64, else\n"
+      "an Rbm. Raises OSError naming the file and the member at fault.");
+  bind_model_files<float>(
+      m,
+      "Writes an RBM .npz file atomically in the model's dtype (float32 for an Rbm, float64\n"
+      "for an Rbm64; numpy reads it: np.load(path)['W']).",
+      "Writes a DBN directory (layer_1.npz ... layer_N.npz, dbn.json), each file atomically, in\n"
+      "the layers' dtype: a list of Rbm (float32) or of Rbm64 (float64), which dbn.json records\n"
+      "as \"dtype\".");
+  bind_model_files<double>(m, nullptr, nullptr);
   m.def(
       "load_dbn",
       [](const std::string& path) {
-        rbm::Dbn d;
+        rbm::StoredDbn d;
         {
           py::gil_scoped_release release;
-          d = rbm::load_dbn(path);
+          d = rbm::load_dbn_as_stored(path);
         }
-        return d.layers;
+        return std::visit([](auto& dbn) { return py::cast(std::move(dbn.layers)); }, d);
       },
       py::arg("path"),
       "Reads a DBN (a directory of layer_K.npz + dbn.json, or one archive with layer_K/ keys)\n"
-      "as a list of Rbm, layer 1 first.");
-  m.def(
-      "save_dbn",
-      [](const std::string& path, const std::vector<Rbm>& layers, py::handle meta) {
-        rbm::Dbn d = dbn_of(layers);
-        if (!meta.is_none()) d.meta = to_json(meta);
-        py::gil_scoped_release release;
-        rbm::save_dbn(path, d);
-      },
-      py::arg("path"), py::arg("layers"), py::kw_only(), py::arg("meta") = py::none(),
-      "Writes a DBN directory (layer_1.npz ... layer_N.npz, dbn.json), each file atomically.");
+      "as a list of layers, layer 1 first, in the dtype the files store: Rbm64 layers when any\n"
+      "layer stores a float64 array, else Rbm.");
 
   // ---------------------------------------------------------------- training
   m.def(
@@ -647,112 +871,8 @@ void bind_rbm(py::module_& root) {
       "n_hidden, visible, hidden) and returns the new state dict.");
 
   // ---------------------------------------------------------------- estimators
-  m.def(
-      "exact_log_z",
-      [](const Rbm& r, int threads) {
-        py::gil_scoped_release release;
-        return rbm::exact_log_z(r, threads);
-      },
-      py::arg("rbm"), py::kw_only(), py::arg("threads") = 0,
-      "ln Z = ln sum_{v,h} exp(-E(v,h)) exactly, enumerating the smaller layer (at most 30\n"
-      "units) and summing the other in closed form; double precision, bit-identical for any\n"
-      "threads.");
-  m.def(
-      "ais_log_z",
-      [](const Rbm& r, int chains, int intermediate, std::uint64_t seed, int threads,
-         py::handle base_visible_bias, bool reverse) {
-        const rbm::AisOptions o =
-            ais_options(chains, intermediate, seed, threads, base_visible_bias, reverse);
-        rbm::LogZEstimate z;
-        {
-          py::gil_scoped_release release;
-          z = rbm::ais_log_z(r, o);
-        }
-        return log_z_dict(z);
-      },
-      py::arg("rbm"), py::kw_only(), py::arg("chains") = 256, py::arg("intermediate") = 20000,
-      py::arg("seed") = 1, py::arg("threads") = 0, py::arg("base_visible_bias") = py::none(),
-      py::arg("reverse") = false,
-      "Annealed importance sampling (Neal 2001; Salakhutdinov & Murray 2008) from the\n"
-      "independent-visible base model through `intermediate` inverse temperatures, `chains`\n"
-      "runs: {'log_z', 'error' (delta-method standard error), 'method': 'ais',\n"
-      "'effective_chains' (sum w)^2/sum w^2, and with reverse=True 'reverse_log_z',\n"
-      "'reverse_error'}. A stochastic lower bound on ln Z; trust the error bar when\n"
-      "effective_chains is close to chains.");
-  m.def(
-      "log_z",
-      [](const Rbm& r, const std::string& method, int chains, int intermediate, std::uint64_t seed,
-         int threads, std::size_t exact_limit) {
-        const rbm::AisOptions o =
-            ais_options(chains, intermediate, seed, threads, py::none(), false);
-        rbm::LogZEstimate z;
-        {
-          py::gil_scoped_release release;
-          z = rbm::estimate_log_z(r, method, o, exact_limit);
-        }
-        return log_z_dict(z);
-      },
-      py::arg("rbm"), py::arg("method") = "auto", py::kw_only(), py::arg("chains") = 256,
-      py::arg("intermediate") = 20000, py::arg("seed") = 1, py::arg("threads") = 0,
-      py::arg("exact_limit") = 24,
-      "ln Z by method 'exact' (enumeration; the smaller layer <= exact_limit units), 'ais', or\n"
-      "'auto' (exact when possible): {'log_z', 'error' (0 when exact), 'method', ...}.");
-  m.def(
-      "log_likelihood",
-      [](const Rbm& r, py::handle v, double log_z) {
-        const MatrixF x = visible_data(r, v, "v");
-        std::vector<double> ll;
-        {
-          py::gil_scoped_release release;
-          const SingleThreadedBlas blas;
-          ll = rbm::log_likelihood(r, x, log_z);
-        }
-        return double_array(std::move(ll));
-      },
-      py::arg("rbm"), py::arg("v"), py::arg("log_z"),
-      "ln p(v) = -F(v) - ln Z of each row (float64), nats.");
-  m.def(
-      "pseudo_log_likelihood",
-      [](const Rbm& r, py::handle v, std::uint64_t seed, int threads) {
-        const MatrixF x = visible_data(r, v, "v");
-        py::gil_scoped_release release;
-        return rbm::pseudo_log_likelihood(r, x, seed, threads);
-      },
-      py::arg("rbm"), py::arg("v"), py::kw_only(), py::arg("seed") = 1, py::arg("threads") = 1,
-      "Mean pseudo-log-likelihood per visible unit, (1/n_v) sum_i ln p(v_i | v_-i), averaged\n"
-      "over rows (nats per spin): every unit of every row when rows x n_v <= 2^20, else one\n"
-      "unit per row drawn from the stream (seed, row) (unbiased; scikit-learn reports n_v\n"
-      "times this).");
-  m.def(
-      "reconstruction_error",
-      [](const Rbm& r, py::handle v, int threads) {
-        const MatrixF x = visible_data(r, v, "v");
-        py::gil_scoped_release release;
-        return rbm::reconstruction_error(r, x, threads);
-      },
-      py::arg("rbm"), py::arg("v"), py::kw_only(), py::arg("threads") = 1,
-      "Mean squared error per visible unit between v and its mean-field reconstruction\n"
-      "E[v | h = E[h | v]].");
-  m.def(
-      "exact_log_likelihood_gradient",
-      [](const Rbm& r, py::handle v, int threads) {
-        const MatrixF x = visible_data(r, v, "v");
-        rbm::Gradient g;
-        {
-          py::gil_scoped_release release;
-          g = rbm::exact_log_likelihood_gradient(r, x, threads);
-        }
-        py::dict d;
-        const auto nv = static_cast<py::ssize_t>(g.visible_bias.size());
-        const auto nh = static_cast<py::ssize_t>(g.hidden_bias.size());
-        d["W"] = matrix_array(std::move(g.W));
-        d["visible_bias"] = owning_array(std::move(g.visible_bias), {nv});
-        d["hidden_bias"] = owning_array(std::move(g.hidden_bias), {nh});
-        return d;
-      },
-      py::arg("rbm"), py::arg("v"), py::kw_only(), py::arg("threads") = 0,
-      "Exact gradient of the mean log-likelihood of the rows of v: <v h'>_data - <v h'>_model\n"
-      "etc., model averages by enumeration of the smaller layer. Dict of float64 arrays.");
+  bind_estimators<float>(m);
+  bind_estimators<double>(m);
 
   // ---------------------------------------------------------------- DBN passes
   m.def(
@@ -772,7 +892,8 @@ void bind_rbm(py::module_& root) {
       },
       py::arg("layers"), py::arg("v"), py::arg("to_layer") = py::none(), py::kw_only(),
       py::arg("propagation") = "mean-field", py::arg("seed") = 1,
-      "Up pass of a DBN (list of Rbm) from the data to layer to_layer (default: the top):\n"
+      "Up pass of a DBN (list of Rbm; float32 only: convert Rbm64 layers with\n"
+      "astype('float32')) from the data to layer to_layer (default: the top):\n"
       "h_l = E[h | h_(l-1)] ('mean-field') or a sample ('samples'), float32.");
   m.def(
       "down_pass",

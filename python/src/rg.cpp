@@ -67,6 +67,24 @@ py::list level_list(const std::vector<rg::LevelObservables>& levels) {
   return out;
 }
 
+/// The Rbm (float32) or Rbm64 (float64) overload of fit_hidden_coupling; `doc` goes with the
+/// first.
+template <class Real>
+void bind_fit_hidden_coupling(py::module_& m, const char* doc) {
+  m.def(
+      "fit_hidden_coupling",
+      [](const rbm::BasicRbm<Real>& model) {
+        const rg::HiddenCouplingFit f = rg::fit_hidden_coupling(model);
+        py::dict d;
+        d["coupling"] = f.coupling;
+        d["constant"] = f.constant;
+        d["residual"] = f.residual;
+        d["states"] = f.states;
+        return d;
+      },
+      py::arg("rbm"), doc);
+}
+
 }  // namespace
 
 void bind_rg(py::module_& root) {
@@ -254,22 +272,15 @@ void bind_rg(py::module_& root) {
       "The RBM of one decimation step of the ring of `sites` spins with coupling J: hidden\n"
       "units are the kept spins; layout 'ring' (visible = the decimated spins, E(v,h) = H(s)\n"
       "exactly) or 'tied' (visible = all spins, each kept one tied to its hidden copy with\n"
-      "weight `tie`). A deeprg.rbm.Rbm with spin units.");
-  m.def(
-      "fit_hidden_coupling",
-      [](const rbm::Rbm& model) {
-        const rg::HiddenCouplingFit f = rg::fit_hidden_coupling(model);
-        py::dict d;
-        d["coupling"] = f.coupling;
-        d["constant"] = f.constant;
-        d["residual"] = f.residual;
-        d["states"] = f.states;
-        return d;
-      },
-      py::arg("rbm"),
+      "weight `tie`). A deeprg.rbm.Rbm64 with spin units: float64, holding J (and the tie)\n"
+      "exactly, so that J' read off it agrees with decimated_coupling(J) to double precision.");
+  bind_fit_hidden_coupling<float>(
+      m,
       "Least-squares fit of the hidden-layer Hamiltonian H^RBM(h) = -ln sum_v e^-E(v,h) to\n"
       "E0 - J' sum_j h_j h_j+1 over all 2^M hidden states (spin hidden units, M <= 20):\n"
-      "{'coupling': J', 'constant': E0, 'residual': max deviation, 'states': 2^M}.");
+      "{'coupling': J', 'constant': E0, 'residual': max deviation, 'states': 2^M}. In double\n"
+      "from the parameters of the Rbm or Rbm64 as stored.");
+  bind_fit_hidden_coupling<double>(m, nullptr);
 }
 
 }  // namespace deeprg::python

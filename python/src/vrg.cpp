@@ -9,15 +9,14 @@
 
 namespace deeprg::python {
 
-void bind_vrg(py::module_& root) {
-  py::module_ m = root.def_submodule(
-      "vrg",
-      "Mehta & Schwab's mapping between variational RG and RBMs (arXiv:1410.3831), evaluated "
-      "exactly by enumeration for a small Ising system.");
+namespace {
 
+/// The Rbm (float32) or Rbm64 (float64) overload of evaluate; `doc` goes with the first.
+template <class Real>
+void bind_evaluate(py::module_& m, const char* doc) {
   m.def(
       "evaluate",
-      [](const rbm::Rbm& model, int L, const std::string& lattice, std::optional<int> Ly,
+      [](const rbm::BasicRbm<Real>& model, int L, const std::string& lattice, std::optional<int> Ly,
          std::optional<double> T, std::optional<double> K, double J, double h, int threads) {
         const ising::Model ising = make_model(lattice, L, Ly, T, K, J, h);
         vrg::VrgReport r;
@@ -34,10 +33,23 @@ void bind_vrg(py::module_& root) {
       },
       py::arg("rbm"), py::kw_only(), py::arg("L"), py::arg("model") = "ising1d",
       py::arg("Ly") = py::none(), py::arg("T") = py::none(), py::arg("K") = py::none(),
-      py::arg("J") = 1.0, py::arg("h") = 0.0, py::arg("threads") = 0,
+      py::arg("J") = 1.0, py::arg("h") = 0.0, py::arg("threads") = 0, doc);
+}
+
+}  // namespace
+
+void bind_vrg(py::module_& root) {
+  py::module_ m = root.def_submodule(
+      "vrg",
+      "Mehta & Schwab's mapping between variational RG and RBMs (arXiv:1410.3831), evaluated "
+      "exactly by enumeration for a small Ising system.");
+
+  bind_evaluate<float>(
+      m,
       "The quantities of Eqs. 18-22 for an RBM with spin visible units (one per site) and the\n"
       "Ising model H(v) = -K sum_<ij> v_i v_j - B sum_i v_i (K = J/T, B = h/T), by enumeration\n"
-      "(n_visible + n_hidden <= 26), in nats:\n"
+      "(n_visible + n_hidden <= 26), in nats, in double from the parameters of the Rbm or Rbm64\n"
+      "as stored (an Rbm64's are exact to double precision):\n"
       "  log_z      ln Z = ln Tr_v e^-H(v)\n"
       "  log_z_rbm  ln Z_lambda = ln Tr_h e^-H^RBM(h)\n"
       "  delta_f    ln Z - ln Z_lambda\n"
@@ -48,6 +60,7 @@ void bind_vrg(py::module_& root) {
       "             exact iff both are 0 (KL = 0 and delta_f = 0 together)\n"
       "  h_rbm      H^RBM(h) for all 2^n_hidden states (n_hidden <= 16), float64 array\n"
       "The same dict as `deeprg vrg --json`.");
+  bind_evaluate<double>(m, nullptr);
 
   m.def(
       "fit_hidden_sweep",
@@ -103,7 +116,8 @@ void bind_vrg(py::module_& root) {
       "`iterations` full-batch steps at `learning_rate`, cosine decay over the second half),\n"
       "and, with compare_cd, one trained by CD-1 on cd_samples exact draws. One dict per size:\n"
       "'n_hidden', 'kl_exact_gradient', 'kl_cd' (NaN without compare_cd), 'log_tr_h_exp_t_min',\n"
-      "'log_tr_h_exp_t_max', 'log_z_rbm', 'log_z', and 'rbm' (the exact-gradient fit).");
+      "'log_tr_h_exp_t_max', 'log_z_rbm', 'log_z', and 'rbm' (the exact-gradient fit, an Rbm64:\n"
+      "float64 as the optimiser held it).");
 }
 
 }  // namespace deeprg::python

@@ -42,3 +42,4 @@ def test_fit_hidden_sweep_gets_closer_with_more_units():
     assert fits[1]["kl_exact_gradient"] < 0.01
     assert np.isnan(fits[0]["kl_cd"])
     assert fits[1]["rbm"].n_hidden == 3
+    assert fits[1]["rbm"].dtype == "float64"  # as the optimiser held it
