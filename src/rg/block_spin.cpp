@@ -25,26 +25,6 @@ void check_b(int b) {
   if (b < 2) throw ConfigError("b", "block size must be at least 2, got " + std::to_string(b));
 }
 
-// The coarse lattice, or ShapeError explaining why there is none.
-ising::Lattice coarse_lattice(const ising::Lattice& lattice, int b) {
-  check_b(b);
-  const std::string bs = std::to_string(b);
-  if (lattice.dim == 1) {
-    if (lattice.lx % b != 0)
-      throw ShapeError(shape_string(lattice) + " is not divisible into blocks of b=" + bs);
-    if (lattice.lx / b < 2)
-      throw ShapeError(shape_string(lattice) + " with b=" + bs + " would leave a chain of length " +
-                       std::to_string(lattice.lx / b) + " (at least 2 needed)");
-    return ising::Lattice::chain(lattice.lx / b);
-  }
-  if (lattice.lx % b != 0 || lattice.ly % b != 0)
-    throw ShapeError(shape_string(lattice) + " is not divisible into " + bs + "×" + bs + " blocks");
-  if (lattice.lx / b < 2 || lattice.ly / b < 2)
-    throw ShapeError(shape_string(lattice) + " with b=" + bs + " would leave a " +
-                     std::to_string(lattice.ly / b) + "×" + std::to_string(lattice.lx / b) +
-                     " lattice (sides of at least 2 needed)");
-  return ising::Lattice::square(lattice.lx / b, lattice.ly / b);
-}
 
 // Majority rule on one 2D (or, with ly = 1, 1D) configuration. Block sums are accumulated row
 // by row so the inner loop runs over contiguous memory.
@@ -86,6 +66,26 @@ void decimation(const ising::Lattice& fine, const ising::Lattice& coarse, int b,
 }
 
 }  // namespace
+
+ising::Lattice coarse_lattice(const ising::Lattice& lattice, int b) {
+  check_b(b);
+  const std::string bs = std::to_string(b);
+  if (lattice.dim == 1) {
+    if (lattice.lx % b != 0)
+      throw ShapeError(shape_string(lattice) + " is not divisible into blocks of b=" + bs);
+    if (lattice.lx / b < 2)
+      throw ShapeError(shape_string(lattice) + " with b=" + bs + " would leave a chain of length " +
+                       std::to_string(lattice.lx / b) + " (at least 2 needed)");
+    return ising::Lattice::chain(lattice.lx / b);
+  }
+  if (lattice.lx % b != 0 || lattice.ly % b != 0)
+    throw ShapeError(shape_string(lattice) + " is not divisible into " + bs + "×" + bs + " blocks");
+  if (lattice.lx / b < 2 || lattice.ly / b < 2)
+    throw ShapeError(shape_string(lattice) + " with b=" + bs + " would leave a " +
+                     std::to_string(lattice.ly / b) + "×" + std::to_string(lattice.lx / b) +
+                     " lattice (sides of at least 2 needed)");
+  return ising::Lattice::square(lattice.lx / b, lattice.ly / b);
+}
 
 std::string to_string(BlockRule rule) {
   return rule == BlockRule::majority ? "majority" : "decimation";

@@ -35,6 +35,11 @@ struct BlockSpinOptions {
   int threads = 0;
 };
 
+/// The lattice after one coarse-graining by b: sides divided by b. Throws ShapeError explaining
+/// why there is none (a side not divisible by b, or a coarse side < 2), ConfigError("b") for
+/// b < 2.
+ising::Lattice coarse_lattice(const ising::Lattice& lattice, int b);
+
 /// How many successive coarse-grainings by b the lattice allows: the largest n such that every
 /// side stays divisible by b for n steps and the coarsest side is ≥ 2 (e.g. 32×32, b = 2 → 4;
 /// 24×24, b = 2 → 3, since 3 is not divisible by 2; 30×30, b = 4 → 0). Throws ConfigError("b")
