@@ -25,6 +25,7 @@ struct McrgFlags {
   int blocks = 20;
   int threads = 0;
   bool json = false;
+  LearnedMapFlags map;
 };
 
 std::string join(const std::vector<std::string>& names) {
@@ -58,6 +59,7 @@ void add_mcrg_command(CLI::App& app) {
       "Errors: jackknife over --blocks contiguous blocks of samples. At the 2D Ising critical\n"
       "point the exact values are y_t = 1, y_h = 15/8; deeper levels are closer to the fixed\n"
       "point, so read the deepest level. The coarsest lattice keeps sides of at least 4.\n"
+      "--map judges a learned local map (deeprg learn-map) the same way, on the same samples.\n"
       "Example: deeprg mcrg samples.npy --levels 4 --json");
   auto f = std::make_shared<McrgFlags>();
   cmd->add_option("file", f->file, "Spin file (.npy, int8 ±1), equilibrium samples")->required();
@@ -74,7 +76,8 @@ void add_mcrg_command(CLI::App& app) {
   cmd->add_option("--blocks", f->blocks, "Jackknife blocks")->capture_default_str();
   cmd->add_option("--threads", f->threads, "Threads (0 = all cores)")->capture_default_str();
   cmd->add_flag("--json", f->json, "Print JSON");
-  cmd->callback([f] {
+  f->map.add_to(*cmd);
+  cmd->callback([f, cmd] {
     rg::BlockSpinOptions block;
     block.rule = rg::parse_block_rule(f->rule);
     block.ties = rg::parse_ties(f->ties);
@@ -90,18 +93,26 @@ void add_mcrg_command(CLI::App& app) {
     options.jackknife_blocks = f->blocks;
     options.threads = f->threads;
     const auto couplings = rg::parse_couplings(options.couplings, dim);
+    // A learned map brings its own b; the block rule's flags then stay unused.
+    nlohmann::json map_description;
+    rg::CoarseGraining map;
+    if (f->map.given()) {
+      map = f->map.resolve(*cmd, dim, f->seed, f->threads, block.b, map_description);
+    }
     if (f->levels) {
       options.levels = *f->levels;
     } else {
-      options.levels = rg::max_mcrg_levels(samples.lattice, f->b, couplings);
+      options.levels = rg::max_mcrg_levels(samples.lattice, block.b, couplings);
       if (options.levels < 1)
         throw ShapeError(
-            f->file + ": the lattice allows no MCRG step with b=" + std::to_string(f->b) +
+            f->file + ": the lattice allows no MCRG step with b=" + std::to_string(block.b) +
             " (divisible sides, coarse sides >= " + std::to_string(rg::min_mcrg_side(couplings)) +
             " needed)");
     }
     block.threads = f->threads;
-    const std::vector<rg::McrgLevel> levels = rg::mcrg(samples, block, options);
+    const std::vector<rg::McrgLevel> levels =
+        map ? rg::mcrg(samples, map, options) : rg::mcrg(samples, block, options);
+    const std::string rule_name = map ? "learned map " + f->map.file : rg::to_string(block.rule);
 
     if (f->json) {
       nlohmann::json out{
@@ -119,14 +130,19 @@ void add_mcrg_command(CLI::App& app) {
           {"levels", rg::to_json(levels)},
           {"deeprg_version", kVersion}};
       if (dim == 2) out["Ly"] = samples.lattice.ly;
+      if (map) {
+        out.erase("ties");
+        out["rule"] = "learned_map";
+        out["learned_map"] = map_description;
+      }
       std::cout << out.dump(2) << "\n";
       return;
     }
     const std::string shape =
         dim == 1 ? "chain of " + std::to_string(samples.lattice.lx)
                  : std::to_string(samples.lattice.ly) + "x" + std::to_string(samples.lattice.lx);
-    std::printf("%s: %zu samples, %s, %s rule b=%d\n", f->file.c_str(), samples.count,
-                shape.c_str(), rg::to_string(block.rule).c_str(), block.b);
+    std::printf("%s: %zu samples, %s, %s%s b=%d\n", f->file.c_str(), samples.count, shape.c_str(),
+                rule_name.c_str(), map ? "" : " rule", block.b);
     std::printf("couplings: even %s; odd %s; jackknife over %d blocks\n",
                 join(levels.front().even_couplings).c_str(),
                 join(levels.front().odd_couplings).c_str(), f->blocks);

@@ -10,7 +10,9 @@
 
 #include "deeprg/core/error.hpp"
 #include "deeprg/rbm/dbn_ops.hpp"
+#include "deeprg/rbm/model_file.hpp"
 #include "deeprg/rg/block_spin.hpp"
+#include "deeprg/rg/learned_map.hpp"
 
 namespace deeprg::cli {
 
@@ -199,6 +201,31 @@ void check_block_flags(const std::string& file, const ising::Lattice& lattice, i
     throw ConfigError(rg::max_block_levels(lattice, b) == 0 ? "--b" : "--levels",
                       file + ": " + e.what());
   }
+}
+
+void LearnedMapFlags::add_to(CLI::App& app) {
+  app.add_option("--map", file,
+                 "Learned local map (an RBM .npz from deeprg learn-map) instead of --rule/--b");
+  app.add_option("--readout", readout, "With --map: sign | sample (the coarse spin)")
+      ->capture_default_str();
+}
+
+rg::CoarseGraining LearnedMapFlags::resolve(const CLI::App& app, int dim, std::uint64_t seed,
+                                            int threads, int& b,
+                                            nlohmann::json& description) const {
+  for (const char* flag : {"--rule", "--b", "--ties"})
+    if (app.count(flag) > 0)
+      throw ConfigError("--map",
+                        std::string("a learned map replaces the block rule: drop ") + flag);
+  const rg::Readout how = rg::parse_readout(readout, "--readout");
+  rbm::Rbm map = rbm::load_rbm(file);
+  try {
+    b = rg::block_side(map, dim);
+  } catch (const ConfigError& e) {
+    throw ConfigError("--map", file + ": " + std::string(e.what()).substr(e.key().size() + 2));
+  }
+  description = {{"map", file}, {"readout", rg::to_string(how)}, {"b", b}};
+  return rg::block_rbm_map(std::move(map), how, seed, threads);
 }
 
 }  // namespace deeprg::cli

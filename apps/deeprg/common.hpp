@@ -13,6 +13,7 @@
 #include "deeprg/core/json.hpp"
 #include "deeprg/ising/model.hpp"
 #include "deeprg/mc/statistics.hpp"
+#include "deeprg/rg/block_spin.hpp"
 
 namespace deeprg::cli {
 
@@ -101,5 +102,21 @@ std::vector<std::size_t> parse_sizes(const std::string& flag, const std::string&
 /// A lattice that does not allow `levels` coarse-grainings by b is the flags' fault (the file
 /// is fine): throws ConfigError naming --b when not even one level fits, else --levels.
 void check_block_flags(const std::string& file, const ising::Lattice& lattice, int b, int levels);
+
+/// --map FILE and --readout: a learned local coarse-graining map (a block RBM written by
+/// `deeprg learn-map`) in place of the block rule's --rule, --b and --ties.
+struct LearnedMapFlags {
+  std::string file;
+  std::string readout = "sign";
+
+  void add_to(CLI::App& app);
+  bool given() const { return !file.empty(); }
+  /// The map for a lattice of dimension `dim`, the same at every level; sets `b` to its block
+  /// side and `description` to {"map": FILE, "readout", "b"}. Throws ConfigError naming --map
+  /// (not a local map, or given together with --rule, --b or --ties on `app`) or --readout, and
+  /// IoError for an unreadable file.
+  rg::CoarseGraining resolve(const CLI::App& app, int dim, std::uint64_t seed, int threads, int& b,
+                             nlohmann::json& description) const;
+};
 
 }  // namespace deeprg::cli

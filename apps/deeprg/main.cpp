@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   deeprg::cli::add_coarse_grain_command(app);
   deeprg::cli::add_flow_command(app);
   deeprg::cli::add_mcrg_command(app);
+  deeprg::cli::add_learn_map_command(app);
   deeprg::cli::add_decimate_1d_command(app);
   deeprg::cli::add_vrg_command(app);
   deeprg::cli::add_vrg_fit_command(app);

@@ -66,6 +66,50 @@ TEST_F(McrgCli, TablePrintsOneRowPerLevel) {
   EXPECT_NE(r.output.find("15/8"), std::string::npos) << r.output;
 }
 
+TEST_F(McrgCli, LearnedMapIsTrainedAndJudgedOnTheSameSamples) {
+  CliResult r = run_cli("learn-map " + path("data.npy") +
+                            " --b 2 --epochs 3 --seed 2 --json --out " + path("map.npz"),
+                        false);
+  ASSERT_EQ(r.code, 0) << r.output;
+  const auto learned = nlohmann::json::parse(r.output);
+  EXPECT_EQ(learned["b"], 2);
+  EXPECT_EQ(learned["weights"].size(), 4u);
+  // At T_c the learned block spin is majority rule wherever majority is defined.
+  EXPECT_GT(learned["majority_agreement"].get<double>(), 0.99);
+  EXPECT_EQ(learned["blocks_used"], 2000 * 64);
+
+  r = run_cli("mcrg " + path("data.npy") + " --map " + path("map.npz") + " --json", false);
+  ASSERT_EQ(r.code, 0) << r.output;
+  const auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["rule"], "learned_map");
+  EXPECT_EQ(j["learned_map"]["readout"], "sign");
+  EXPECT_EQ(j["b"], 2);
+  ASSERT_EQ(j["levels"].size(), 2u);
+  for (const auto& level : j["levels"]) EXPECT_TRUE(level["y_h"].is_number()) << level;
+  r = run_cli("mcrg " + path("data.npy") + " --map " + path("map.npz"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("learned map"), std::string::npos) << r.output;
+
+  // Refusals name the flag: a map with the block rule's flags, a map that is not local.
+  const std::pair<std::string, std::string> cases[] = {
+      {"mcrg " + path("data.npy") + " --map " + path("map.npz") + " --rule majority", "--map"},
+      {"mcrg " + path("data.npy") + " --map " + path("map.npz") + " --readout mean", "--readout"},
+      {"learn-map " + path("data.npy") + " --b 3 --out " + path("m3.npz"), "--b"},
+      {"learn-map " + path("data.npy") + " --out " + path("data.npy"), "--out"},
+  };
+  for (const auto& [args, needle] : cases) {
+    const CliResult e = run_cli(args);
+    EXPECT_EQ(e.code, 2) << args << "\n" << e.output;
+    EXPECT_NE(e.output.find(needle), std::string::npos) << args << "\n" << e.output;
+  }
+  r = run_cli("train --data " + path("data.npy") + " --hidden 3 --epochs 1 --out " +
+              path("wide.npz"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = run_cli("mcrg " + path("data.npy") + " --map " + path("wide.npz"));
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("--map"), std::string::npos) << r.output;
+}
+
 TEST_F(McrgCli, ErrorsNameTheProblem) {
   struct Case {
     std::string args;
