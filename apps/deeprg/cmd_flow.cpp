@@ -29,6 +29,7 @@ struct FlowFlags {
   bool json = false;
   std::string plot;
   std::string plot_quantity = "nn";
+  LearnedMapFlags map;
 };
 
 /// The temperature recorded for a file: its sidecar's T, or for a coarse-grained file the T of
@@ -116,6 +117,7 @@ void add_flow_command(CLI::App& app) {
       "T is read from each file's sidecar. --plot draws --plot-quantity against the level, one\n"
       "line per file: files at several temperatures around T_c show the critical fixed point as\n"
       "the line of <s_i s_j> that stays flat between lines that run away.\n"
+      "--map follows a learned local map (deeprg learn-map) instead of a block rule.\n"
       "Example: deeprg flow t1.8.npy t2.269.npy t3.5.npy --b 2 --levels 3 --plot flow.png");
   auto f = std::make_shared<FlowFlags>();
   cmd->add_option("files", f->files, "Spin files (.npy, int8 ±1)")->required();
@@ -135,7 +137,8 @@ void add_flow_command(CLI::App& app) {
   cmd->add_option("--plot", f->plot, "Write a PNG of --plot-quantity against the level");
   cmd->add_option("--plot-quantity", f->plot_quantity, "nn | binder | xi-over-L | abs-m")
       ->capture_default_str();
-  cmd->callback([f] {
+  f->map.add_to(*cmd);
+  cmd->callback([f, cmd] {
     rg::BlockSpinOptions options;
     options.rule = rg::parse_block_rule(f->rule);
     options.ties = rg::parse_ties(f->ties);
@@ -168,13 +171,18 @@ void add_flow_command(CLI::App& app) {
       check_outputs(files, {{"--plot", f->plot}});
     }
     std::vector<Input> inputs;
+    rg::CoarseGraining map;  // a learned map, loaded for the first file's dimension
+    nlohmann::json map_description;
     for (const std::string& file : f->files) {
       Input in{file, io::read_spins(file), temperature(io::read_sidecar(file)), 0};
+      if (f->map.given() && !map)
+        map = f->map.resolve(*cmd, in.samples.lattice.dim, f->seed, f->threads, options.b,
+                             map_description);
       // By default as deep as the lattice allows, but at least one level: a b that does not fit
       // the lattice at all is an error, not a flow of length zero.
       in.levels =
-          f->levels ? *f->levels : std::max(1, rg::max_block_levels(in.samples.lattice, f->b));
-      check_block_flags(file, in.samples.lattice, f->b, in.levels);
+          f->levels ? *f->levels : std::max(1, rg::max_block_levels(in.samples.lattice, options.b));
+      check_block_flags(file, in.samples.lattice, options.b, in.levels);
       if (static_cast<std::size_t>(f->blocks) > in.samples.count)
         throw ConfigError("--blocks", "at most one block per sample; " + file + " holds " +
                                           std::to_string(in.samples.count) + " samples");
@@ -186,13 +194,20 @@ void add_flow_command(CLI::App& app) {
                        {"b", options.b},
                        {"blocks", f->blocks},
                        {"files", nlohmann::json::array()}};
-    if (options.rule == rg::BlockRule::majority && options.b % 2 == 0) {
+    if (map) {
+      out["rule"] = "learned_map";
+      out["learned_map"] = map_description;
+      if (map_description["readout"] == "sample") out["seed"] = options.seed;
+    } else if (options.rule == rg::BlockRule::majority && options.b % 2 == 0) {
       out["ties"] = rg::to_string(options.ties);
       if (options.ties == rg::Ties::random) out["seed"] = options.seed;
     }
+    const std::string rule_name =
+        map ? "learned map " + f->map.file : rg::to_string(options.rule) + " rule";
     std::vector<std::vector<rg::LevelObservables>> results;
     for (const Input& in : inputs) {
-      results.push_back(rg::flow(in.samples, options, in.levels, f->blocks));
+      results.push_back(map ? rg::flow(in.samples, map, in.levels, f->blocks, f->threads)
+                            : rg::flow(in.samples, options, in.levels, f->blocks));
       out["files"].push_back({{"file", in.file},
                               {"T", in.t},
                               {"samples", in.samples.count},
@@ -201,8 +216,7 @@ void add_flow_command(CLI::App& app) {
 
     if (!f->plot.empty()) {
       report::LinePlot plot;
-      plot.title = "Block-spin RG flow (" + rg::to_string(options.rule) +
-                   " rule, b = " + std::to_string(options.b) + ")";
+      plot.title = "RG flow (" + rule_name + ", b = " + std::to_string(options.b) + ")";
       plot.x_label = "RG level n (lattice side L/bⁿ)";
       plot.y_label = quantity->axis;
       plot.x_tick = 1;
@@ -227,8 +241,7 @@ void add_flow_command(CLI::App& app) {
       std::cout << out.dump(2) << "\n";
       return;
     }
-    std::printf("block-spin flow: %s rule, b=%d%s\n", rg::to_string(options.rule).c_str(),
-                options.b,
+    std::printf("RG flow: %s, b=%d%s\n", rule_name.c_str(), options.b,
                 out.contains("ties") ? (", ties " + out["ties"].get<std::string>()).c_str() : "");
     for (std::size_t i = 0; i < inputs.size(); ++i)
       print_table(inputs[i].file, inputs[i].t, results[i]);

@@ -89,6 +89,12 @@ TEST_F(McrgCli, LearnedMapIsTrainedAndJudgedOnTheSameSamples) {
   r = run_cli("mcrg " + path("data.npy") + " --map " + path("map.npz"));
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("learned map"), std::string::npos) << r.output;
+  // flow follows the same map: levels 0 … 3 (16 → 8 → 4 → 2).
+  r = run_cli("flow " + path("data.npy") + " --map " + path("map.npz") + " --json", false);
+  ASSERT_EQ(r.code, 0) << r.output;
+  const auto flow = nlohmann::json::parse(r.output);
+  EXPECT_EQ(flow["rule"], "learned_map");
+  EXPECT_EQ(flow["files"][0]["levels"].size(), 4u);
 
   // Refusals name the flag: a map with the block rule's flags, a map that is not local.
   const std::pair<std::string, std::string> cases[] = {
