@@ -44,6 +44,11 @@ Readout parse_readout(const std::string& name, const std::string& key) {
   throw ConfigError(key, "unknown readout '" + name + "' (sign or sample)");
 }
 
+bool read_out(Readout readout, double x, double p, Rng& rng) {
+  const double p_up = readout == Readout::sign ? (x > 0 ? 1.0 : x < 0 ? 0.0 : 0.5) : p;
+  return p_up >= 1.0 || (p_up > 0.0 && rng.uniform() < p_up);
+}
+
 rbm::Rbm train_block_rbm(const io::SpinSamples& samples, int b, const rbm::TrainOptions& options,
                          std::size_t max_rows) {
   if (max_rows < 1) throw ConfigError("max_rows", "must be at least 1");
@@ -88,8 +93,8 @@ int block_side(const rbm::Rbm& map, int dim) {
                           std::to_string(map.n_visible()) + " " + rbm::to_string(map.visible) +
                           " visible and " + std::to_string(map.n_hidden()) + " " +
                           rbm::to_string(map.hidden) + " hidden units");
-  const auto b = static_cast<int>(dim == 1 ? double(map.n_visible())
-                                           : std::lround(std::sqrt(double(map.n_visible()))));
+  const int b = dim == 1 ? static_cast<int>(map.n_visible())
+                         : static_cast<int>(std::lround(std::sqrt(double(map.n_visible()))));
   if (b < 2 || std::size_t(dim == 1 ? b : b * b) != map.n_visible())
     throw ConfigError("map", "a map for a " + std::to_string(dim) + "D lattice needs b^" +
                                  std::to_string(dim) + " visible units with b >= 2, this one has " +
@@ -125,12 +130,7 @@ io::SpinSamples apply_block_rbm(const io::SpinSamples& samples, const rbm::Rbm& 
           gather_block(fine, b, s, cy, cx, v.data());
           double x = c;
           for (std::size_t k = 0; k < width; ++k) x += double(map.W.data[k]) * v[k];
-          const double p_up = readout == Readout::sign ? (x > 0   ? 1.0
-                                                          : x < 0 ? 0.0
-                                                                  : 0.5)
-                                                       : 1 / (1 + std::exp(-2 * x));
-          // Draw only when there is a choice, so that sign readouts without ties use no numbers.
-          const bool up = p_up == 1.0 || (p_up > 0.0 && rng.uniform() < p_up);
+          const bool up = read_out(readout, x, 1 / (1 + std::exp(-2 * x)), rng);
           dst[std::size_t(cy) * coarse.lx + cx] = up ? 1 : -1;
         }
     }

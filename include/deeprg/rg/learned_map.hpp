@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <string>
 
+#include "deeprg/core/rng.hpp"
 #include "deeprg/io/spin_file.hpp"
 #include "deeprg/rbm/rbm.hpp"
 #include "deeprg/rbm/train.hpp"
@@ -25,6 +26,11 @@ enum class Readout {
   sign,    ///< s'_I = sign(x_I), the most probable hidden state (x_I = 0: a random sign)
   sample,  ///< s'_I = +1 with probability σ(2 x_I): a draw of the RBM's conditional
 };
+
+/// Whether the coarse spin of a hidden unit with field x is up, given p = p(h = up | v): for
+/// Readout::sign when x > 0 (x = 0: a fair coin), for Readout::sample with probability p. Draws
+/// from `rng` only when there is a choice, so a sign readout without ties uses no numbers.
+bool read_out(Readout readout, double x, double p, Rng& rng);
 
 /// "sign" or "sample".
 std::string to_string(Readout readout);
