@@ -37,8 +37,7 @@ void check_flags(const DecimateFlags& f) {
     throw ConfigError("--sites", "the RBM's ring needs an even number of spins between 4 and " +
                                      std::to_string(2 * rg::kMaxFitHiddenUnits));
   const auto layout = rg::parse_decimation_layout(f.layout, "--layout");
-  if (layout == rg::DecimationLayout::tied &&
-      !(std::isfinite(f.tie) && f.tie > 0))
+  if (layout == rg::DecimationLayout::tied && !(std::isfinite(f.tie) && f.tie > 0))
     throw ConfigError("--tie", "the tie coupling must be finite and > 0");
 }
 

@@ -171,18 +171,23 @@ void add_flow_command(CLI::App& app) {
       check_outputs(files, {{"--plot", f->plot}});
     }
     std::vector<Input> inputs;
-    rg::CoarseGraining map;  // a learned map, loaded for the first file's dimension
-    nlohmann::json map_description;
+    LearnedMapFlags::Resolved learned;  // a learned map, loaded for the first file's lattice
+    const rg::CoarseGraining& map = learned.map;
     for (const std::string& file : f->files) {
       Input in{file, io::read_spins(file), temperature(io::read_sidecar(file)), 0};
-      if (f->map.given() && !map)
-        map = f->map.resolve(*cmd, in.samples.lattice.dim, f->seed, f->threads, options.b,
-                             map_description);
+      if (f->map.given() && !map) {
+        learned = f->map.resolve(*cmd, in.samples.lattice, f->seed, f->threads);
+        options.b = learned.b;
+      }
       // By default as deep as the lattice allows, but at least one level: a b that does not fit
       // the lattice at all is an error, not a flow of length zero.
-      in.levels =
-          f->levels ? *f->levels : std::max(1, rg::max_block_levels(in.samples.lattice, options.b));
-      check_block_flags(file, in.samples.lattice, options.b, in.levels);
+      if (f->levels)
+        in.levels = *f->levels;
+      else if (learned.levels > 0)
+        in.levels = learned.levels;  // a DBN: as many levels as it maps
+      else
+        in.levels = std::max(1, rg::max_block_levels(in.samples.lattice, options.b));
+      if (learned.levels == 0) check_block_flags(file, in.samples.lattice, options.b, in.levels);
       if (static_cast<std::size_t>(f->blocks) > in.samples.count)
         throw ConfigError("--blocks", "at most one block per sample; " + file + " holds " +
                                           std::to_string(in.samples.count) + " samples");
@@ -196,8 +201,8 @@ void add_flow_command(CLI::App& app) {
                        {"files", nlohmann::json::array()}};
     if (map) {
       out["rule"] = "learned_map";
-      out["learned_map"] = map_description;
-      if (map_description["readout"] == "sample") out["seed"] = options.seed;
+      out["learned_map"] = learned.description;
+      if (learned.description["readout"] == "sample") out["seed"] = options.seed;
     } else if (options.rule == rg::BlockRule::majority && options.b % 2 == 0) {
       out["ties"] = rg::to_string(options.ties);
       if (options.ties == rg::Ties::random) out["seed"] = options.seed;

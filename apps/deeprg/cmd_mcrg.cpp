@@ -93,14 +93,17 @@ void add_mcrg_command(CLI::App& app) {
     options.jackknife_blocks = f->blocks;
     options.threads = f->threads;
     const auto couplings = rg::parse_couplings(options.couplings, dim);
-    // A learned map brings its own b; the block rule's flags then stay unused.
-    nlohmann::json map_description;
-    rg::CoarseGraining map;
+    // A learned map brings its own b (and a DBN its number of levels).
+    LearnedMapFlags::Resolved learned;
     if (f->map.given()) {
-      map = f->map.resolve(*cmd, dim, f->seed, f->threads, block.b, map_description);
+      learned = f->map.resolve(*cmd, samples.lattice, f->seed, f->threads);
+      block.b = learned.b;
     }
+    const rg::CoarseGraining& map = learned.map;
     if (f->levels) {
       options.levels = *f->levels;
+    } else if (learned.levels > 0) {
+      options.levels = learned.levels;
     } else {
       options.levels = rg::max_mcrg_levels(samples.lattice, block.b, couplings);
       if (options.levels < 1)
@@ -133,7 +136,7 @@ void add_mcrg_command(CLI::App& app) {
       if (map) {
         out.erase("ties");
         out["rule"] = "learned_map";
-        out["learned_map"] = map_description;
+        out["learned_map"] = learned.description;
       }
       std::cout << out.dump(2) << "\n";
       return;

@@ -29,8 +29,8 @@ void run_vrg(const VrgFlags& f) {
   const rbm::StoredRbm machine = rbm::load_rbm_as_stored(f.rbm);
   vrg::VrgReport report;
   try {
-    report = std::visit([&](const auto& r) { return vrg::evaluate_vrg(model, r, f.threads); },
-                        machine);
+    report =
+        std::visit([&](const auto& r) { return vrg::evaluate_vrg(model, r, f.threads); }, machine);
   } catch (const ConfigError& e) {
     // The lattice size is the flags' fault (exit 2); the unit type is the file's (exit 1).
     if (e.key() == "L") throw ConfigError("--L", std::string(e.what()).substr(e.key().size() + 2));
@@ -46,12 +46,11 @@ void run_vrg(const VrgFlags& f) {
     std::cout << out.dump(2) << "\n";
     return;
   }
-  std::printf(
-      "%s  L=%d%s  J=%g  h=%g  T=%.10g  (K=%.10g)   RBM %s: %zu visible, %zu hidden, %s\n",
-      model.name().c_str(), model.lattice.lx,
-      model.lattice.dim == 2 ? (" Ly=" + std::to_string(model.lattice.ly)).c_str() : "", model.J,
-      model.h, model.T, model.K(), f.rbm.c_str(), report.n_visible, report.n_hidden,
-      out["dtype"].get<std::string>().c_str());
+  std::printf("%s  L=%d%s  J=%g  h=%g  T=%.10g  (K=%.10g)   RBM %s: %zu visible, %zu hidden, %s\n",
+              model.name().c_str(), model.lattice.lx,
+              model.lattice.dim == 2 ? (" Ly=" + std::to_string(model.lattice.ly)).c_str() : "",
+              model.J, model.h, model.T, model.K(), f.rbm.c_str(), report.n_visible,
+              report.n_hidden, out["dtype"].get<std::string>().c_str());
   auto row = [](const char* name, double value, const char* note) {
     std::printf("  %-34s %22.15g   %s\n", name, value, note);
   };

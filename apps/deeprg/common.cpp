@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "deeprg/analysis/layer_map.hpp"
 #include "deeprg/core/error.hpp"
 #include "deeprg/rbm/dbn_ops.hpp"
 #include "deeprg/rbm/model_file.hpp"
@@ -205,27 +206,54 @@ void check_block_flags(const std::string& file, const ising::Lattice& lattice, i
 
 void LearnedMapFlags::add_to(CLI::App& app) {
   app.add_option("--map", file,
-                 "Learned local map (an RBM .npz from deeprg learn-map) instead of --rule/--b");
+                 "Learned map instead of --rule/--b: a local map (deeprg learn-map) or a DBN");
   app.add_option("--readout", readout, "With --map: sign | sample (the coarse spin)")
       ->capture_default_str();
 }
 
-rg::CoarseGraining LearnedMapFlags::resolve(const CLI::App& app, int dim, std::uint64_t seed,
-                                            int threads, int& b,
-                                            nlohmann::json& description) const {
+LearnedMapFlags::Resolved LearnedMapFlags::resolve(const CLI::App& app,
+                                                   const ising::Lattice& lattice,
+                                                   std::uint64_t seed, int threads) const {
   for (const char* flag : {"--rule", "--b", "--ties"})
     if (app.count(flag) > 0)
       throw ConfigError("--map",
                         std::string("a learned map replaces the block rule: drop ") + flag);
   const rg::Readout how = rg::parse_readout(readout, "--readout");
-  rbm::Rbm map = rbm::load_rbm(file);
+  rbm::Dbn dbn = rbm::load_dbn(file);
+  Resolved r;
+  r.description = {{"map", file}, {"readout", rg::to_string(how)}};
+  const rbm::Rbm& first = dbn.layers.front();
+  const bool local =
+      dbn.layers.size() == 1 && first.n_hidden() == 1 && first.n_visible() != lattice.sites();
   try {
-    b = rg::block_side(map, dim);
+    if (local) {
+      r.b = rg::block_side(first, lattice.dim);
+      r.description["kind"] = "local";
+      r.description["b"] = r.b;
+      r.map = rg::block_rbm_map(first, how, seed, threads);
+      return r;
+    }
+    const auto sites = analysis::mapped_layers(dbn, lattice);
+    nlohmann::json layers = nlohmann::json::array();
+    for (const auto& s : sites)
+      layers.push_back({{"layer", s.layer},
+                        {"b", s.b},
+                        {"L", s.coarse.lx},
+                        {"left_over", s.left_over},
+                        {"flipped", s.flipped},
+                        {"mean_distance", s.mean_distance},
+                        {"max_distance", s.max_distance}});
+    r.b = sites.front().b;
+    r.levels = static_cast<int>(sites.size());
+    r.map = analysis::dbn_map(std::move(dbn), lattice, how, seed, threads);
+    r.description["kind"] = "dbn";
+    r.description["layers"] = layers;
+    return r;
   } catch (const ConfigError& e) {
     throw ConfigError("--map", file + ": " + std::string(e.what()).substr(e.key().size() + 2));
+  } catch (const ShapeError& e) {
+    throw ConfigError("--map", file + ": " + e.what());
   }
-  description = {{"map", file}, {"readout", rg::to_string(how)}, {"b", b}};
-  return rg::block_rbm_map(std::move(map), how, seed, threads);
 }
 
 }  // namespace deeprg::cli

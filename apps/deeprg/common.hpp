@@ -103,20 +103,27 @@ std::vector<std::size_t> parse_sizes(const std::string& flag, const std::string&
 /// is fine): throws ConfigError naming --b when not even one level fits, else --levels.
 void check_block_flags(const std::string& file, const ising::Lattice& lattice, int b, int levels);
 
-/// --map FILE and --readout: a learned local coarse-graining map (a block RBM written by
-/// `deeprg learn-map`) in place of the block rule's --rule, --b and --ties.
+/// --map FILE and --readout: a learned coarse-graining map in place of the block rule's --rule,
+/// --b and --ties: a local block RBM (deeprg learn-map) or a trained DBN (analysis/layer_map.hpp).
 struct LearnedMapFlags {
   std::string file;
   std::string readout = "sign";
 
+  /// A map ready for a lattice.
+  struct Resolved {
+    rg::CoarseGraining map;
+    int b = 0;       ///< rescaling factor of the first step
+    int levels = 0;  ///< levels it can make; 0: as many as the lattice allows (a local map)
+    nlohmann::json description;  ///< {"map": FILE, "kind": "local" | "dbn", "readout", ...}
+  };
+
   void add_to(CLI::App& app);
   bool given() const { return !file.empty(); }
-  /// The map for a lattice of dimension `dim`, the same at every level; sets `b` to its block
-  /// side and `description` to {"map": FILE, "readout", "b"}. Throws ConfigError naming --map
-  /// (not a local map, or given together with --rule, --b or --ties on `app`) or --readout, and
-  /// IoError for an unreadable file.
-  rg::CoarseGraining resolve(const CLI::App& app, int dim, std::uint64_t seed, int threads, int& b,
-                             nlohmann::json& description) const;
+  /// The map for samples on `lattice`. Throws ConfigError naming --map (neither a local map nor
+  /// a DBN for this lattice, or given together with --rule, --b or --ties on `app`) or
+  /// --readout, and IoError for an unreadable file.
+  Resolved resolve(const CLI::App& app, const ising::Lattice& lattice, std::uint64_t seed,
+                   int threads) const;
 };
 
 }  // namespace deeprg::cli

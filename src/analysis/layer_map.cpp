@@ -95,10 +95,9 @@ std::vector<std::size_t> assign(const std::vector<double>& cost, std::size_t row
 /// Value of unit type `u` for an oriented spin s = ±1.
 float in_alphabet(rbm::Units u, int s) { return u == rbm::Units::spin ? float(s) : s > 0; }
 
-}  // namespace
-
-std::vector<LayerSites> layer_sites(const rbm::Dbn& dbn, const ising::Lattice& lattice,
-                                    std::size_t layers) {
+/// layer_sites; with `until_left_over`, stops after the first layer that leaves units over.
+std::vector<LayerSites> place(const rbm::Dbn& dbn, const ising::Lattice& lattice,
+                              std::size_t layers, bool until_left_over) {
   if (layers < 1 || layers > dbn.layers.size())
     throw ConfigError("layers", "must be between 1 and the DBN's " +
                                     std::to_string(dbn.layers.size()) + " layers, got " +
@@ -115,6 +114,7 @@ std::vector<LayerSites> layer_sites(const rbm::Dbn& dbn, const ising::Lattice& l
   std::vector<std::int8_t> orientation(lattice.sites(), 1);
   for (std::size_t l = 1; l <= layers; ++l) {
     const rbm::Rbm& layer = dbn.layers[l - 1];
+    if (l > 1 && out.back().left_over > 0 && until_left_over) break;
     if (l > 1 && out.back().left_over > 0)
       throw ShapeError("layer " + std::to_string(l - 1) + " left " +
                        std::to_string(out.back().left_over) + " units without a site: layer " +
@@ -174,13 +174,20 @@ std::vector<LayerSites> layer_sites(const rbm::Dbn& dbn, const ising::Lattice& l
   return out;
 }
 
+}  // namespace
+
+std::vector<LayerSites> layer_sites(const rbm::Dbn& dbn, const ising::Lattice& lattice,
+                                    std::size_t layers) {
+  return place(dbn, lattice, layers, false);
+}
+
+std::vector<LayerSites> mapped_layers(const rbm::Dbn& dbn, const ising::Lattice& lattice) {
+  return place(dbn, lattice, dbn.layers.size(), true);
+}
+
 rg::CoarseGraining dbn_map(rbm::Dbn dbn, const ising::Lattice& lattice, rg::Readout readout,
                            std::uint64_t seed, int threads) {
-  // Iterating needs every layer but the last to leave nothing over: place as many as allow it.
-  std::size_t depth = 1;
-  std::vector<LayerSites> levels = layer_sites(dbn, lattice, 1);
-  while (depth < dbn.layers.size() && levels.back().left_over == 0)
-    levels = layer_sites(dbn, lattice, ++depth);
+  std::vector<LayerSites> levels = mapped_layers(dbn, lattice);
   return [dbn = std::move(dbn), levels = std::move(levels), lattice, readout, seed, threads](
              const io::SpinSamples& samples, int level) {
     if (level < 0 || std::size_t(level) >= levels.size())

@@ -116,6 +116,31 @@ TEST_F(McrgCli, LearnedMapIsTrainedAndJudgedOnTheSameSamples) {
   EXPECT_NE(r.output.find("--map"), std::string::npos) << r.output;
 }
 
+TEST_F(McrgCli, ATrainedDbnIsJudgedLayerByLayer) {
+  // 16×16 → 64 → 16 units: coarse lattices 8×8 and 4×4, two MCRG levels.
+  CliResult r = run_cli("train --data " + path("data.npy") +
+                        " --hidden 64,16 --epochs 2 --seed 3 --out " + path("dbn"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = run_cli("mcrg " + path("data.npy") + " --map " + path("dbn") + " --json", false);
+  ASSERT_EQ(r.code, 0) << r.output;
+  const auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["learned_map"]["kind"], "dbn");
+  const auto& layers = j["learned_map"]["layers"];
+  ASSERT_EQ(layers.size(), 2u);
+  EXPECT_EQ(layers[0]["L"], 8);
+  EXPECT_EQ(layers[1]["L"], 4);
+  EXPECT_EQ(layers[0]["left_over"], 0);
+  ASSERT_EQ(j["levels"].size(), 2u);
+  EXPECT_EQ(j["levels"][1]["L"], 4);
+  // A DBN for another lattice is refused, naming the flag.
+  r = run_cli("train --data " + path("data.npy") + " --hidden 3 --epochs 1 --out " +
+              path("narrow.npz"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = run_cli("mcrg " + path("data.npy") + " --map " + path("narrow.npz"));
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("--map"), std::string::npos) << r.output;
+}
+
 TEST_F(McrgCli, ErrorsNameTheProblem) {
   struct Case {
     std::string args;

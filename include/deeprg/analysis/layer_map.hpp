@@ -50,8 +50,13 @@ struct LayerSites {
 std::vector<LayerSites> layer_sites(const rbm::Dbn& dbn, const ising::Lattice& lattice,
                                     std::size_t layers);
 
-/// The DBN as a coarse-graining map: level k → k + 1 runs layer k + 1 (sites from layer_sites
-/// over all layers). Random choices of sample i at level k come from Rng(seed, stream_id("dmap",
+/// The layers a map iterates through: layer_sites of layers 1 … k, where k is the DBN's depth
+/// or the first layer that leaves units over (nothing above it can be fed). Throws as
+/// layer_sites.
+std::vector<LayerSites> mapped_layers(const rbm::Dbn& dbn, const ising::Lattice& lattice);
+
+/// The DBN as a coarse-graining map: level k → k + 1 runs layer k + 1 (sites from
+/// mapped_layers). Random choices of sample i at level k come from Rng(seed, stream_id("dmap",
 /// k, i)); the output does not depend on `threads`. Throws as layer_sites; the map throws
 /// ConfigError("levels") for a level beyond the DBN and ShapeError for samples of another
 /// lattice than the level expects.
