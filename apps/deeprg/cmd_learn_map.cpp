@@ -19,51 +19,55 @@ namespace {
 struct LearnMapFlags {
   std::string file;
   std::string out;
-  int b = 2;
-  std::size_t max_blocks = rg::kMaxBlockRows;
-  rbm::TrainOptions train;
+  rg::BlockRbmOptions options;
+  bool keep_biases = false;
   bool json = false;
 };
 
 void learn_map(const LearnMapFlags& f, const CLI::App& cmd) {
-  if (f.b < 2)
-    throw ConfigError("--b", "block side must be at least 2, got " + std::to_string(f.b));
-  if (f.max_blocks < 1) throw ConfigError("--max-blocks", "must be at least 1");
-  if (f.train.threads < 0) throw ConfigError("--threads", "must be 0 (all cores) or positive");
+  rg::BlockRbmOptions options = f.options;
+  options.spin_flip_symmetric = !f.keep_biases;
+  const int b = options.b;
+  if (b < 2) throw ConfigError("--b", "block side must be at least 2, got " + std::to_string(b));
+  if (options.max_rows < 1) throw ConfigError("--max-blocks", "must be at least 1");
+  if (options.train.threads < 0)
+    throw ConfigError("--threads", "must be 0 (all cores) or positive");
   check_outputs({{"input file", f.file}}, {{"--out", f.out}});
   const io::SpinSamples samples = io::read_spins(f.file);
-  check_block_flags(f.file, samples.lattice, f.b, 1);
+  check_block_flags(f.file, samples.lattice, b, 1);
   rbm::Rbm map;
   with_flag_names(cmd, {{"k", "--cd-k"}, {"learning_rate", "--lr"}},
-                  [&] { map = rg::train_block_rbm(samples, f.b, f.train, f.max_blocks); });
+                  [&] { map = rg::train_block_rbm(samples, options); });
   map.meta["source"] = f.file;
   map.meta["deeprg_version"] = kVersion;
   const double agreement = rg::majority_agreement(samples, map);
   rbm::save_rbm(f.out, map);
 
-  nlohmann::json out{{"file", f.file},
-                     {"out", f.out},
-                     {"b", f.b},
-                     {"weights", map.W.data},
-                     {"visible_bias", map.visible_bias},
-                     {"hidden_bias", map.hidden_bias[0]},
-                     {"majority_agreement", number_or_null(agreement)},
-                     {"blocks_used", map.meta["blocks_used"]},
-                     {"samples_used", map.meta["samples_used"]},
-                     {"seed", f.train.seed},
-                     {"deeprg_version", kVersion}};
+  const nlohmann::json out{{"file", f.file},
+                           {"out", f.out},
+                           {"b", b},
+                           {"weights", map.W.data},
+                           {"visible_bias", map.visible_bias},
+                           {"hidden_bias", map.hidden_bias[0]},
+                           {"spin_flip_symmetric", options.spin_flip_symmetric},
+                           {"majority_agreement", number_or_null(agreement)},
+                           {"blocks_used", map.meta["blocks_used"]},
+                           {"samples_used", map.meta["samples_used"]},
+                           {"seed", options.train.seed},
+                           {"deeprg_version", kVersion}};
   if (f.json) {
     std::cout << out.dump(2) << "\n";
     return;
   }
   std::printf("%s: local map b=%d trained on %zu blocks of %zu samples; wrote %s\n", f.file.c_str(),
-              f.b, map.meta["blocks_used"].get<std::size_t>(),
+              b, map.meta["blocks_used"].get<std::size_t>(),
               map.meta["samples_used"].get<std::size_t>(), f.out.c_str());
-  const int rows = samples.lattice.dim == 1 ? 1 : f.b;
-  std::printf("  filter w (block layout), hidden bias c = %+.4f:\n", map.hidden_bias[0]);
+  std::printf("  filter w (block layout), hidden bias c = %+.4f%s:\n", map.hidden_bias[0],
+              options.spin_flip_symmetric ? " (spin-flip symmetric: biases set to 0)" : "");
+  const int rows = samples.lattice.dim == 1 ? 1 : b;
   for (int y = 0; y < rows; ++y) {
     std::printf("   ");
-    for (int x = 0; x < f.b; ++x) std::printf(" %+8.4f", map.W.data[std::size_t(y * f.b + x)]);
+    for (int x = 0; x < b; ++x) std::printf(" %+8.4f", map.W.data[std::size_t(y * b + x)]);
     std::printf("\n");
   }
   std::printf("  agreement of sign(c + w.v) with majority rule (untied blocks): %.4f\n", agreement);
@@ -79,27 +83,32 @@ void add_learn_map_command(CLI::App& app) {
       "its filter shared over the lattice with stride b (Koch-Janusz & Ringel 2018's local\n"
       "setting): trained by contrastive divergence on every block of (up to --max-blocks\n"
       "blocks of evenly spaced) samples, oriented so that the coarse spin follows the block.\n"
-      "Prints the filter and how often sign(c + w.v) agrees with majority rule. The map file\n"
-      "is an RBM .npz; mcrg and flow use it with --map.\n"
+      "For spin-flip symmetric data (h = 0) the biases are set to 0, their exact value: trained\n"
+      "ones are noise that breaks the symmetry on tied blocks and spoils y_t. Prints the filter\n"
+      "and how often sign(c + w.v) agrees with majority rule. The map file is an RBM .npz;\n"
+      "mcrg and flow use it with --map.\n"
       "Example: deeprg learn-map tc.npy --b 2 --out map.npz && deeprg mcrg tc.npy --map map.npz");
   auto f = std::make_shared<LearnMapFlags>();
-  f->train.epochs = 20;
-  f->train.learning_rate = 0.05;
-  f->train.precision = "fp32";  // a b^d → 1 product gains nothing from bf16
+  rbm::TrainOptions& train = f->options.train;
+  train.epochs = 20;
+  train.learning_rate = 0.05;
+  train.precision = "fp32";  // a b^d → 1 product gains nothing from bf16
   cmd->add_option("file", f->file, "Spin file (.npy, int8 ±1), equilibrium samples")->required();
   cmd->add_option("--out,-o", f->out, "Map file to write (.npz)")->required();
-  cmd->add_option("--b", f->b, "Block side")->capture_default_str();
-  cmd->add_option("--max-blocks", f->max_blocks, "At most this many training blocks")
+  cmd->add_option("--b", f->options.b, "Block side")->capture_default_str();
+  cmd->add_option("--max-blocks", f->options.max_rows, "At most this many training blocks")
       ->capture_default_str();
-  cmd->add_option("--epochs", f->train.epochs, "Epochs")->capture_default_str();
-  cmd->add_option("--batch-size", f->train.batch_size, "Mini-batch size")->capture_default_str();
-  cmd->add_option("--lr", f->train.learning_rate, "Learning rate")->capture_default_str();
-  cmd->add_option("--cd-k", f->train.k, "Gibbs steps of contrastive divergence")
+  cmd->add_flag("--keep-biases", f->keep_biases,
+                "Keep the trained biases (data in a field); by default they are set to 0");
+  cmd->add_option("--epochs", train.epochs, "Epochs")->capture_default_str();
+  cmd->add_option("--batch-size", train.batch_size, "Mini-batch size")->capture_default_str();
+  cmd->add_option("--lr", train.learning_rate, "Learning rate")->capture_default_str();
+  cmd->add_option("--cd-k", train.k, "Gibbs steps of contrastive divergence")
       ->capture_default_str();
-  cmd->add_option("--seed", f->train.seed, "Random seed")
+  cmd->add_option("--seed", train.seed, "Random seed")
       ->transform(whole_number())
       ->capture_default_str();
-  cmd->add_option("--threads", f->train.threads, "Threads (0 = all cores)")->capture_default_str();
+  cmd->add_option("--threads", train.threads, "Threads (0 = all cores)")->capture_default_str();
   cmd->add_flag("--json", f->json, "Print JSON");
   cmd->callback([f, cmd] { learn_map(*f, *cmd); });
 }

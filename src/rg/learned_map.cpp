@@ -49,8 +49,9 @@ bool read_out(Readout readout, double x, double p, Rng& rng) {
   return p_up >= 1.0 || (p_up > 0.0 && rng.uniform() < p_up);
 }
 
-rbm::Rbm train_block_rbm(const io::SpinSamples& samples, int b, const rbm::TrainOptions& options,
-                         std::size_t max_rows) {
+rbm::Rbm train_block_rbm(const io::SpinSamples& samples, const BlockRbmOptions& options) {
+  const int b = options.b;
+  const std::size_t max_rows = options.max_rows;
   if (max_rows < 1) throw ConfigError("max_rows", "must be at least 1");
   check_samples(samples);
   const ising::Lattice& fine = samples.lattice;
@@ -69,7 +70,11 @@ rbm::Rbm train_block_rbm(const io::SpinSamples& samples, int b, const rbm::Train
         gather_block(fine, b, s, cy, cx,
                      data.row(u * per_sample + std::size_t(cy) * coarse.lx + cx).data());
   }
-  rbm::Rbm map = rbm::train_rbm(data, 1, rbm::Units::spin, rbm::Units::spin, options);
+  rbm::Rbm map = rbm::train_rbm(data, 1, rbm::Units::spin, rbm::Units::spin, options.train);
+  if (options.spin_flip_symmetric) {
+    std::fill(map.visible_bias.begin(), map.visible_bias.end(), 0.0f);
+    map.hidden_bias[0] = 0;
+  }
   double sum = 0;
   for (const float w : map.W.data) sum += w;
   if (sum < 0) {
@@ -81,6 +86,7 @@ rbm::Rbm train_block_rbm(const io::SpinSamples& samples, int b, const rbm::Train
   map.meta["dim"] = fine.dim;
   map.meta["blocks_used"] = data.rows;
   map.meta["samples_used"] = used;
+  map.meta["spin_flip_symmetric"] = options.spin_flip_symmetric;
   return map;
 }
 

@@ -98,12 +98,13 @@ TEST(LearnedMap, TrainingOnUniformBlocksLearnsTheBlockSpin) {
       for (int x = 0; x < 16; ++x)
         fine.spins[i * 256 + std::size_t(y) * 16 + x] =
             coarse.spins[i * 64 + std::size_t(y / 2) * 8 + x / 2];
-  rbm::TrainOptions options;
-  options.epochs = 5;
-  options.learning_rate = 0.05;
-  options.seed = 7;
-  options.threads = 1;
-  const rbm::Rbm map = train_block_rbm(fine, 2, options, 10000);
+  BlockRbmOptions options;
+  options.max_rows = 10000;
+  options.train.epochs = 5;
+  options.train.learning_rate = 0.05;
+  options.train.seed = 7;
+  options.train.threads = 1;
+  const rbm::Rbm map = train_block_rbm(fine, options);
   EXPECT_EQ(map.meta["map"], "block_rbm");
   EXPECT_EQ(map.meta["b"], 2);
   // 10000 rows fit 156 samples of 64 blocks: every 4th sample is used.
@@ -112,7 +113,14 @@ TEST(LearnedMap, TrainingOnUniformBlocksLearnsTheBlockSpin) {
   for (const float w : map.W.data) EXPECT_GT(w, 0.5f);
   EXPECT_EQ(apply_block_rbm(fine, map, Readout::sign, 1).spins, coarse.spins);
   // Deterministic for a seed.
-  EXPECT_EQ(train_block_rbm(fine, 2, options, 10000).W, map.W);
+  EXPECT_EQ(train_block_rbm(fine, options).W, map.W);
+  // Spin-flip symmetric data: the biases are zero unless asked to keep them.
+  EXPECT_EQ(map.hidden_bias[0], 0.0f);
+  EXPECT_EQ(map.meta["spin_flip_symmetric"], true);
+  options.spin_flip_symmetric = false;
+  const rbm::Rbm kept = train_block_rbm(fine, options);
+  EXPECT_EQ(kept.W, map.W);
+  EXPECT_NE(kept.hidden_bias[0], 0.0f);
 }
 
 TEST(LearnedMap, SampleReadoutDrawsTheConditional) {
@@ -149,7 +157,9 @@ TEST(LearnedMap, RefusesMapsThatAreNotLocalBlockMaps) {
   // A lattice the blocks do not tile.
   EXPECT_THROW(apply_block_rbm(in, block_map(std::vector<float>(25, 1)), Readout::sign, 1),
                ShapeError);
-  EXPECT_THROW(train_block_rbm(in, 5, rbm::TrainOptions{}), ShapeError);
+  BlockRbmOptions five;
+  five.b = 5;
+  EXPECT_THROW(train_block_rbm(in, five), ShapeError);
   EXPECT_THROW(parse_readout("mean"), ConfigError);
 }
 

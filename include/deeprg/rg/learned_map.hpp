@@ -37,20 +37,34 @@ std::string to_string(Readout readout);
 /// Inverse of to_string; throws ConfigError(key) otherwise.
 Readout parse_readout(const std::string& name, const std::string& key = "readout");
 
-/// Largest number of blocks train_block_rbm trains on: all blocks of evenly spaced samples.
+/// Largest number of blocks train_block_rbm trains on by default: all blocks of evenly spaced
+/// samples.
 inline constexpr std::size_t kMaxBlockRows = std::size_t{1} << 18;
 
+/// How train_block_rbm trains.
+struct BlockRbmOptions {
+  int b = 2;                             ///< block side
+  std::size_t max_rows = kMaxBlockRows;  ///< at most this many blocks (≥ 1)
+  /// Data with the spin-flip symmetry s → −s (the Ising model at h = 0): the biases' maximum-
+  /// likelihood values are then zero, and the trained ones are sampling noise. Noise that
+  /// matters: a tied block (Σ v = 0) with |wᵀv| < |c| maps v and −v to the same sign(c), which
+  /// breaks the symmetry on the coarse lattice and spoils y_t. So the biases are set to zero
+  /// after training. Off for data in a field.
+  bool spin_flip_symmetric = true;
+  rbm::TrainOptions train;
+};
+
 /// Trains the local map on the b-blocks of `samples` (spin units on both layers, one hidden
-/// unit) with rbm::train_rbm and `options`. When the samples hold more than `max_rows` blocks,
-/// every block of every k-th sample is used (k the smallest stride that fits), so that the rows
-/// are whole configurations spread over the file. The result is oriented so that Σ_k w_k ≥ 0:
-/// (w, c) → (−w, −c) is the same distribution, and this choice makes the coarse spin follow the
-/// block rather than its opposite. meta: the training provenance plus {"map": "block_rbm",
-/// "b", "dim", "blocks_used", "samples_used"}. Throws ConfigError("b") for b < 2, ShapeError
-/// when the lattice is not divisible into b-blocks (as coarse_lattice), ConfigError("max_rows")
-/// for max_rows < 1, and what train_rbm throws.
-rbm::Rbm train_block_rbm(const io::SpinSamples& samples, int b, const rbm::TrainOptions& options,
-                         std::size_t max_rows = kMaxBlockRows);
+/// unit) with rbm::train_rbm and options.train. When the samples hold more than max_rows
+/// blocks, every block of every k-th sample is used (k the smallest stride that fits), so that
+/// the rows are whole configurations spread over the file. The result is oriented so that
+/// Σ_k w_k ≥ 0: (w, c) → (−w, −c) is the same distribution, and this choice makes the coarse
+/// spin follow the block rather than its opposite. meta: the training provenance plus
+/// {"map": "block_rbm", "b", "dim", "blocks_used", "samples_used", "spin_flip_symmetric"}.
+/// Throws ConfigError("b") for b < 2, ShapeError when the lattice is not divisible into
+/// b-blocks (as coarse_lattice), ConfigError("max_rows") for max_rows < 1, and what train_rbm
+/// throws.
+rbm::Rbm train_block_rbm(const io::SpinSamples& samples, const BlockRbmOptions& options);
 
 /// The block side b of a local map for a lattice of dimension `dim`: n_visible = b^dim. Throws
 /// ConfigError("map") unless the RBM has spin units on both layers, one hidden unit and
