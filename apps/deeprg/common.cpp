@@ -235,14 +235,7 @@ LearnedMapFlags::Resolved LearnedMapFlags::resolve(const CLI::App& app,
     }
     const auto sites = analysis::mapped_layers(dbn, lattice);
     nlohmann::json layers = nlohmann::json::array();
-    for (const auto& s : sites)
-      layers.push_back({{"layer", s.layer},
-                        {"b", s.b},
-                        {"L", s.coarse.lx},
-                        {"left_over", s.left_over},
-                        {"flipped", s.flipped},
-                        {"mean_distance", s.mean_distance},
-                        {"max_distance", s.max_distance}});
+    for (const auto& s : sites) layers.push_back(analysis::to_json(s));
     r.b = sites.front().b;
     r.levels = static_cast<int>(sites.size());
     r.map = analysis::dbn_map(std::move(dbn), lattice, how, seed, threads);

@@ -185,6 +185,16 @@ std::vector<LayerSites> mapped_layers(const rbm::Dbn& dbn, const ising::Lattice&
   return place(dbn, lattice, dbn.layers.size(), true);
 }
 
+nlohmann::json to_json(const LayerSites& s) {
+  return {{"layer", s.layer},
+          {"b", s.b},
+          {"L", s.coarse.lx},
+          {"left_over", s.left_over},
+          {"flipped", s.flipped},
+          {"mean_distance", s.mean_distance},
+          {"max_distance", s.max_distance}};
+}
+
 rg::CoarseGraining dbn_map(rbm::Dbn dbn, const ising::Lattice& lattice, rg::Readout readout,
                            std::uint64_t seed, int threads) {
   std::vector<LayerSites> levels = mapped_layers(dbn, lattice);

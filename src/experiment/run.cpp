@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "deeprg/analysis/block_overlap.hpp"
+#include "deeprg/analysis/layer_map.hpp"
 #include "deeprg/core/blas.hpp"
 #include "deeprg/core/error.hpp"
 #include "deeprg/core/json.hpp"
@@ -23,10 +24,59 @@
 #include "deeprg/rbm/model_file.hpp"
 #include "deeprg/rg/block_spin.hpp"
 #include "deeprg/rg/flow.hpp"
+#include "deeprg/rg/mcrg.hpp"
 #include "deeprg/version.hpp"
 #include "stages.hpp"
 
 namespace deeprg::experiment {
+
+namespace {
+
+/// RG's own yardstick for the network: Swendsen's MCRG with its layers as the coarse-graining
+/// map (analysis/layer_map.hpp, sign readout), next to majority rule with b = 2 on the same
+/// samples, for as many levels as the network maps and MCRG's smallest lattice allows. A
+/// network that cannot be placed on coarse lattices gets its reason instead of numbers.
+nlohmann::json mcrg_comparison(const rbm::Dbn& dbn, const io::SpinSamples& samples,
+                               std::uint64_t seed, int threads) {
+  const ising::Lattice& lattice = samples.lattice;
+  rg::McrgOptions options;
+  options.couplings = rg::default_couplings(lattice.dim);
+  options.jackknife_blocks = static_cast<int>(std::min<std::size_t>(20, samples.count));
+  options.threads = threads;
+  const int min_side = rg::min_mcrg_side(rg::parse_couplings(options.couplings, lattice.dim));
+  nlohmann::json out{{"samples", samples.count}, {"readout", "sign"}};
+  int network_levels = 0;
+  try {
+    const std::vector<analysis::LayerSites> sites = analysis::mapped_layers(dbn, lattice);
+    out["placement"] = nlohmann::json::array();
+    for (const auto& s : sites) {
+      out["placement"].push_back(analysis::to_json(s));
+      const int side = lattice.dim == 1 ? s.coarse.lx : std::min(s.coarse.lx, s.coarse.ly);
+      if (side < min_side) break;
+      ++network_levels;
+    }
+  } catch (const Error& e) {
+    out["network_error"] = e.what();
+  }
+  const int majority_levels =
+      rg::max_mcrg_levels(lattice, 2, rg::parse_couplings(options.couplings, lattice.dim));
+  if (majority_levels < 1 || samples.count < 2) {
+    out["error"] = "the lattice or the sample count allows no MCRG step";
+    return out;
+  }
+  rg::BlockSpinOptions block;
+  block.seed = seed;
+  options.levels = network_levels > 0 ? std::min(network_levels, majority_levels) : majority_levels;
+  out["majority"] = rg::to_json(rg::mcrg(samples, block, options));
+  if (network_levels > 0) {
+    options.levels = network_levels;
+    out["network"] = rg::to_json(rg::mcrg(
+        samples, analysis::dbn_map(dbn, lattice, rg::Readout::sign, seed, threads), options));
+  }
+  return out;
+}
+
+}  // namespace
 
 namespace detail {
 
@@ -427,6 +477,8 @@ void analyse_stage(ExperimentResult& run, const RunDirectory& dir) {
     for (std::size_t k = 0; k < shown; ++k)
       result.reconstructions[l].emplace_back(r.row(k).begin(), r.row(k).end());
   }
+
+  a["mcrg"] = mcrg_comparison(run.dbn, subset, c.seed, threads);
 
   a["claims"] = to_json(claims(a));
   io::write_file_atomic(dir.analysis(), a.dump(2) + "\n");

@@ -84,6 +84,17 @@ TEST_F(ExperimentRun, ReturnsEveryStageAndReportsThroughTheObserver) {
   EXPECT_EQ(file, r.analysis.to_json());
   EXPECT_EQ(file["claims"], to_json(claims(file)));
   EXPECT_TRUE(fs::exists(dir_ / "report.html"));
+  // MCRG with the network as the map against majority rule: 8 → 4 for both (the network's
+  // second level, 4 → 2, is below MCRG's smallest lattice).
+  const auto& m = file["mcrg"];
+  ASSERT_EQ(m["majority"].size(), 1u) << m;
+  ASSERT_EQ(m["network"].size(), 1u) << m;
+  EXPECT_EQ(m["placement"].size(), 2u);
+  EXPECT_EQ(m["placement"][0]["L"], 4);
+  EXPECT_EQ(m["network"][0]["L"], 4);
+  EXPECT_TRUE(m["network"][0]["y_h"].is_number()) << m;
+  EXPECT_NE(io::read_file(dir_ / "report.html").find("Is the network doing RG?"),
+            std::string::npos);
 
   // Stages in order, each announced once to the observer.
   std::vector<std::string> names;

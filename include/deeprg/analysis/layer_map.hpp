@@ -20,6 +20,7 @@
 /// Level l's input to layer l + 1 is the coarse lattice read back into unit order (left-over
 /// units: none) and into layer l + 1's visible alphabet, so the map iterates through the stack.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "deeprg/ising/model.hpp"
@@ -49,6 +50,9 @@ struct LayerSites {
 /// the DBN's depth.
 std::vector<LayerSites> layer_sites(const rbm::Dbn& dbn, const ising::Lattice& lattice,
                                     std::size_t layers);
+
+/// {"layer", "b", "L" (coarse side), "left_over", "flipped", "mean_distance", "max_distance"}.
+nlohmann::json to_json(const LayerSites& sites);
 
 /// The layers a map iterates through: layer_sites of layers 1 … k, where k is the DBN's depth
 /// or the first layer that leaves units over (nothing above it can be fed). Throws as
