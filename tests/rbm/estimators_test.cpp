@@ -8,17 +8,20 @@
 #include <random>
 #include <vector>
 
+#include "brute_force.hpp"
 #include "deeprg/core/error.hpp"
 #include "deeprg/core/rng.hpp"
 
 namespace deeprg::rbm {
 namespace {
 
+using testing::log_sum_exp;
+using testing::minus_energy;
+using testing::unit_value;
+
 constexpr Units kB = Units::bernoulli;
 constexpr Units kS = Units::spin;
 const Units kUnitPairs[4][2] = {{kB, kB}, {kB, kS}, {kS, kB}, {kS, kS}};
-
-double unit_value(Units u, std::uint64_t bit) { return bit ? 1.0 : (u == kS ? -1.0 : 0.0); }
 
 Rbm random_rbm(std::size_t nv, std::size_t nh, Units uv, Units uh, double w_scale,
                double bias_scale, std::uint64_t seed, double visible_shift = 0) {
@@ -39,27 +42,6 @@ Rbm swapped(const Rbm& rbm) {
   t.visible_bias = rbm.hidden_bias;
   t.hidden_bias = rbm.visible_bias;
   return t;
-}
-
-/// −E(v, h) for the states whose bits give the units' values (written independently of rbm.cpp).
-long double minus_energy(const Rbm& rbm, std::uint64_t vbits, std::uint64_t hbits) {
-  long double s = 0;
-  for (std::size_t i = 0; i < rbm.n_visible(); ++i) {
-    const double vi = unit_value(rbm.visible, (vbits >> i) & 1);
-    s += rbm.visible_bias[i] * vi;
-    for (std::size_t j = 0; j < rbm.n_hidden(); ++j)
-      s += static_cast<long double>(rbm.W(i, j)) * vi * unit_value(rbm.hidden, (hbits >> j) & 1);
-  }
-  for (std::size_t j = 0; j < rbm.n_hidden(); ++j)
-    s += rbm.hidden_bias[j] * unit_value(rbm.hidden, (hbits >> j) & 1);
-  return s;
-}
-
-long double log_sum_exp(const std::vector<long double>& x) {
-  const long double m = *std::max_element(x.begin(), x.end());
-  long double s = 0;
-  for (const long double v : x) s += std::exp(v - m);
-  return m + std::log(s);
 }
 
 /// ln Z by the double loop over every visible and every hidden state.

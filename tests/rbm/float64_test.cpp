@@ -3,9 +3,9 @@
 // double over every joint state (written independently of the library).
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <algorithm>
 #include <cmath>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -13,6 +13,7 @@
 #include <variant>
 #include <vector>
 
+#include "brute_force.hpp"
 #include "deeprg/core/error.hpp"
 #include "deeprg/core/rng.hpp"
 #include "deeprg/ising/model.hpp"
@@ -23,10 +24,12 @@
 namespace deeprg::rbm {
 namespace {
 
+using testing::log_sum_exp;
+using testing::minus_energy;
+using testing::unit_value;
+
 constexpr Units kB = Units::bernoulli;
 constexpr Units kS = Units::spin;
-
-double unit_value(Units u, std::uint64_t bit) { return bit ? 1.0 : (u == kS ? -1.0 : 0.0); }
 
 /// Parameters that are not float32 numbers: N(0, w_scale²) weights, N(0, b_scale²) biases.
 Rbm64 random_rbm64(std::size_t nv, std::size_t nh, Units uv, Units uh, double w_scale,
@@ -38,26 +41,6 @@ Rbm64 random_rbm64(std::size_t nv, std::size_t nh, Units uv, Units uh, double w_
   for (auto& a : rbm.visible_bias) a = b_scale * normal(rng);
   for (auto& b : rbm.hidden_bias) b = b_scale * normal(rng);
   return rbm;
-}
-
-long double minus_energy(const Rbm64& rbm, std::uint64_t vbits, std::uint64_t hbits) {
-  long double s = 0;
-  for (std::size_t i = 0; i < rbm.n_visible(); ++i) {
-    const long double vi = unit_value(rbm.visible, (vbits >> i) & 1);
-    s += rbm.visible_bias[i] * vi;
-    for (std::size_t j = 0; j < rbm.n_hidden(); ++j)
-      s += static_cast<long double>(rbm.W(i, j)) * vi * unit_value(rbm.hidden, (hbits >> j) & 1);
-  }
-  for (std::size_t j = 0; j < rbm.n_hidden(); ++j)
-    s += rbm.hidden_bias[j] * unit_value(rbm.hidden, (hbits >> j) & 1);
-  return s;
-}
-
-long double log_sum_exp(const std::vector<long double>& x) {
-  const long double m = *std::max_element(x.begin(), x.end());
-  long double s = 0;
-  for (const long double v : x) s += std::exp(v - m);
-  return m + std::log(s);
 }
 
 /// −F(v) = ln Σ_h e^{−E(v,h)} for every visible state v (index bit i = unit i high).
