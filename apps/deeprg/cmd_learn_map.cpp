@@ -40,7 +40,9 @@ void learn_map(const LearnMapFlags& f, const CLI::App& cmd) {
                   [&] { map = rg::train_block_rbm(samples, options); });
   map.meta["source"] = f.file;
   map.meta["deeprg_version"] = kVersion;
-  const double agreement = rg::majority_agreement(samples, map);
+  const double agreement = rg::majority_agreement(
+      samples, rg::apply_block_rbm(samples, map, rg::Readout::sign, options.train.seed, 0,
+                                   options.train.threads));
   rbm::save_rbm(f.out, map);
 
   const nlohmann::json out{{"file", f.file},

@@ -137,6 +137,9 @@ void add_mcrg_command(CLI::App& app) {
         out.erase("ties");
         out["rule"] = "learned_map";
         out["learned_map"] = learned.description;
+        out["learned_map"]["majority_agreement"] = nlohmann::json::array();
+        for (const double x : rg::majority_agreement(samples, map, options.levels))
+          out["learned_map"]["majority_agreement"].push_back(number_or_null(x));
       }
       std::cout << out.dump(2) << "\n";
       return;

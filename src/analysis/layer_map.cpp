@@ -196,10 +196,24 @@ nlohmann::json to_json(const LayerSites& s) {
 }
 
 rg::CoarseGraining dbn_map(rbm::Dbn dbn, const ising::Lattice& lattice, rg::Readout readout,
-                           std::uint64_t seed, int threads) {
+                           std::uint64_t seed, int threads, bool spin_flip_symmetric) {
   std::vector<LayerSites> levels = mapped_layers(dbn, lattice);
-  return [dbn = std::move(dbn), levels = std::move(levels), lattice, readout, seed, threads](
-             const io::SpinSamples& samples, int level) {
+  // Per layer and unit, the part of the field that does not change when every input spin
+  // flips: b_j, plus ½ Σ_i W_ij for bernoulli inputs (v = (s + 1)/2).
+  std::vector<std::vector<double>> even(levels.size());
+  for (std::size_t l = 0; l < levels.size(); ++l) {
+    const rbm::Rbm& layer = dbn.layers[l];
+    even[l].assign(layer.n_hidden(), 0.0);
+    if (!spin_flip_symmetric) continue;
+    for (std::size_t j = 0; j < layer.n_hidden(); ++j) {
+      double half_sum = 0;
+      if (layer.visible == rbm::Units::bernoulli)
+        for (std::size_t i = 0; i < layer.n_visible(); ++i) half_sum += 0.5 * layer.W(i, j);
+      even[l][j] = layer.hidden_bias[j] + half_sum;
+    }
+  }
+  return [dbn = std::move(dbn), levels = std::move(levels), even = std::move(even), lattice,
+          readout, seed, threads](const io::SpinSamples& samples, int level) {
     if (level < 0 || std::size_t(level) >= levels.size())
       throw ConfigError("levels", "the DBN maps " + std::to_string(levels.size()) +
                                       " level(s), level " + std::to_string(level + 1) +
@@ -234,7 +248,8 @@ rg::CoarseGraining dbn_map(rbm::Dbn dbn, const ising::Lattice& lattice, rg::Read
         Rng rng(seed, stream_id(kMapTag, static_cast<std::uint64_t>(level), first + r));
         std::int8_t* dst = out.spins.data() + (first + r) * n_to;
         for (std::size_t site = 0; site < n_to; ++site) {
-          const double field = x(r, to.unit_of_site[site]);
+          const std::size_t unit = to.unit_of_site[site];
+          const double field = x(r, unit) - even[std::size_t(level)][unit];
           const bool up =
               rg::read_out(readout, field, 1 / (1 + std::exp(-(spin_hidden ? 2 : 1) * field)), rng);
           dst[site] = static_cast<std::int8_t>(to.orientation[site] * (up ? 1 : -1));

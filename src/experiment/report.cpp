@@ -370,6 +370,14 @@ void add_mcrg(report::Section& s, const nlohmann::json& m) {
   if (m.contains("network_error"))
     placement = "the network could not be placed on coarse lattices: " +
                 m["network_error"].get<std::string>() + "; ";
+  if (m.contains("network_majority_agreement")) {
+    placement +=
+        "each level's coarse spins agree with the majority of their block (untied "
+        "blocks) in";
+    for (const auto& x : m["network_majority_agreement"])
+      placement += " " + (x.is_number() ? fixed(x.get<double>(), 3) : std::string("–"));
+    placement += " of the cases (majority rule: 1; an unrelated spin: 0.5); ";
+  }
   if (!placement.empty()) {
     placement.replace(placement.size() - 2, 2, ".");
     s.blocks.push_back(Paragraph{"Placement of the units: " + placement});

@@ -70,8 +70,12 @@ nlohmann::json mcrg_comparison(const rbm::Dbn& dbn, const io::SpinSamples& sampl
   out["majority"] = rg::to_json(rg::mcrg(samples, block, options));
   if (network_levels > 0) {
     options.levels = network_levels;
-    out["network"] = rg::to_json(rg::mcrg(
-        samples, analysis::dbn_map(dbn, lattice, rg::Readout::sign, seed, threads), options));
+    const rg::CoarseGraining map =
+        analysis::dbn_map(dbn, lattice, rg::Readout::sign, seed, threads);
+    out["network"] = rg::to_json(rg::mcrg(samples, map, options));
+    out["network_majority_agreement"] = nlohmann::json::array();
+    for (const double x : rg::majority_agreement(samples, map, network_levels))
+      out["network_majority_agreement"].push_back(number_or_null(x));
   }
   return out;
 }

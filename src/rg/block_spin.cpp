@@ -1,6 +1,7 @@
 #include "deeprg/rg/block_spin.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 
 #include "deeprg/core/error.hpp"
@@ -24,7 +25,6 @@ std::string shape_string(const ising::Lattice& lattice) {
 void check_b(int b) {
   if (b < 2) throw ConfigError("b", "block size must be at least 2, got " + std::to_string(b));
 }
-
 
 // Majority rule on one 2D (or, with ly = 1, 1D) configuration. Block sums are accumulated row
 // by row so the inner loop runs over contiguous memory.
@@ -182,6 +182,50 @@ std::vector<io::SpinSamples> block_spin_levels(const io::SpinSamples& samples,
   out.reserve(static_cast<std::size_t>(levels) + 1);
   out.push_back(samples);
   for (int k = 0; k < levels; ++k) out.push_back(block_spin(out.back(), options, k));
+  return out;
+}
+
+double majority_agreement(const io::SpinSamples& fine, const io::SpinSamples& coarse) {
+  const ising::Lattice& f = fine.lattice;
+  const int b = coarse.lattice.lx > 0 ? f.lx / coarse.lattice.lx : 0;
+  const bool fits = b >= 2 && coarse.lattice.dim == f.dim && coarse.count == fine.count &&
+                    coarse.lattice.lx * b == f.lx &&
+                    (f.dim == 1 || coarse.lattice.ly * b == f.ly) &&
+                    fine.spins.size() == fine.count * f.sites() &&
+                    coarse.spins.size() == coarse.count * coarse.lattice.sites();
+  if (!fits)
+    throw ShapeError("majority agreement: " + shape_string(coarse.lattice) +
+                     " is not the coarse lattice of a " + shape_string(f) + " with the same " +
+                     "number of samples");
+  const int by = f.dim == 1 ? 1 : b;
+  const ising::Lattice& c = coarse.lattice;
+  std::size_t agree = 0, counted = 0;
+  for (std::size_t i = 0; i < fine.count; ++i) {
+    const std::int8_t* in = fine.spins.data() + i * f.sites();
+    const std::int8_t* out = coarse.spins.data() + i * c.sites();
+    for (int cy = 0; cy < c.ly; ++cy)
+      for (int cx = 0; cx < c.lx; ++cx) {
+        int sum = 0;
+        for (int dy = 0; dy < by; ++dy)
+          for (int dx = 0; dx < b; ++dx) sum += in[std::size_t(cy * by + dy) * f.lx + cx * b + dx];
+        if (sum == 0) continue;
+        ++counted;
+        agree += (sum > 0) == (out[std::size_t(cy) * c.lx + cx] > 0);
+      }
+  }
+  return counted == 0 ? std::nan("") : double(agree) / double(counted);
+}
+
+std::vector<double> majority_agreement(const io::SpinSamples& samples, const CoarseGraining& map,
+                                       int levels) {
+  if (levels < 1) throw ConfigError("levels", "must be at least 1, got " + std::to_string(levels));
+  std::vector<double> out;
+  io::SpinSamples current = samples;
+  for (int k = 0; k < levels; ++k) {
+    io::SpinSamples next = map(current, k);
+    out.push_back(majority_agreement(current, next));
+    current = std::move(next);
+  }
   return out;
 }
 

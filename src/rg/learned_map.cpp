@@ -144,29 +144,6 @@ io::SpinSamples apply_block_rbm(const io::SpinSamples& samples, const rbm::Rbm& 
   return out;
 }
 
-double majority_agreement(const io::SpinSamples& samples, const rbm::Rbm& map) {
-  check_samples(samples);
-  const ising::Lattice& fine = samples.lattice;
-  const int b = block_side(map, fine.dim);
-  const ising::Lattice coarse = coarse_lattice(fine, b);
-  std::vector<float> v(map.n_visible());
-  std::size_t agree = 0, counted = 0;
-  for (std::size_t i = 0; i < samples.count; ++i)
-    for (int cy = 0; cy < coarse.ly; ++cy)
-      for (int cx = 0; cx < coarse.lx; ++cx) {
-        gather_block(fine, b, samples.sample(i).data(), cy, cx, v.data());
-        double x = map.hidden_bias[0], sum = 0;
-        for (std::size_t k = 0; k < v.size(); ++k) {
-          x += double(map.W.data[k]) * v[k];
-          sum += v[k];
-        }
-        if (sum == 0) continue;
-        ++counted;
-        agree += (x > 0) == (sum > 0) && x != 0;
-      }
-  return counted == 0 ? std::nan("") : double(agree) / double(counted);
-}
-
 CoarseGraining block_rbm_map(rbm::Rbm map, Readout readout, std::uint64_t seed, int threads) {
   return [map = std::move(map), readout, seed, threads](const io::SpinSamples& samples, int level) {
     return apply_block_rbm(samples, map, readout, seed, level, threads);

@@ -132,6 +132,7 @@ TEST_F(McrgCli, ATrainedDbnIsJudgedLayerByLayer) {
   EXPECT_EQ(layers[0]["left_over"], 0);
   ASSERT_EQ(j["levels"].size(), 2u);
   EXPECT_EQ(j["levels"][1]["L"], 4);
+  EXPECT_EQ(j["learned_map"]["majority_agreement"].size(), 2u);
   // A DBN for another lattice is refused, naming the flag.
   r = run_cli("train --data " + path("data.npy") + " --hidden 3 --epochs 1 --out " +
               path("narrow.npz"));

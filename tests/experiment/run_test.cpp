@@ -93,6 +93,9 @@ TEST_F(ExperimentRun, ReturnsEveryStageAndReportsThroughTheObserver) {
   EXPECT_EQ(m["placement"][0]["L"], 4);
   EXPECT_EQ(m["network"][0]["L"], 4);
   EXPECT_TRUE(m["network"][0]["y_h"].is_number()) << m;
+  ASSERT_EQ(m["network_majority_agreement"].size(), 1u);
+  EXPECT_GE(m["network_majority_agreement"][0].get<double>(), 0.0);
+  EXPECT_LE(m["network_majority_agreement"][0].get<double>(), 1.0);
   EXPECT_NE(io::read_file(dir_ / "report.html").find("Is the network doing RG?"),
             std::string::npos);
 

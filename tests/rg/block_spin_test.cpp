@@ -229,4 +229,28 @@ TEST(BlockSpin, NamesRoundTrip) {
   }
 }
 
+TEST(MajorityAgreement, CountsUntiedBlocksThatFollowTheirMajority) {
+  SpinSamples fine;
+  fine.lattice = Lattice::square(4, 4);
+  fine.count = 2;
+  fine.spins.assign(32, 1);
+  for (int x : {0, 1, 4}) fine.spins[std::size_t(x)] = -1;  // block (0, 0): 3 down, 1 up
+  for (int x : {2, 6}) fine.spins[std::size_t(x)] = -1;     // block (0, 1): tied
+  rg::BlockSpinOptions majority;
+  majority.ties = rg::Ties::top_left;
+  SpinSamples coarse = rg::block_spin(fine, majority);
+  EXPECT_EQ(rg::majority_agreement(fine, coarse), 1.0);  // 7 untied blocks, all followed
+  coarse.spins[0] = 1;                                   // against its majority
+  coarse.spins[1] = -1;                                  // a tied block: not counted
+  EXPECT_DOUBLE_EQ(rg::majority_agreement(fine, coarse), 6.0 / 7.0);
+  // Per level through a map: majority rule agrees with itself at every level.
+  const rg::CoarseGraining map = [&](const SpinSamples& s, int level) {
+    return rg::block_spin(s, majority, level);
+  };
+  EXPECT_EQ(rg::majority_agreement(fine, map, 1), std::vector<double>{1.0});
+  SpinSamples wrong = coarse;
+  wrong.count = 1;
+  EXPECT_THROW(rg::majority_agreement(fine, wrong), ShapeError);
+}
+
 }  // namespace

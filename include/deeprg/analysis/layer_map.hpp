@@ -60,11 +60,16 @@ nlohmann::json to_json(const LayerSites& sites);
 std::vector<LayerSites> mapped_layers(const rbm::Dbn& dbn, const ising::Lattice& lattice);
 
 /// The DBN as a coarse-graining map: level k → k + 1 runs layer k + 1 (sites from
-/// mapped_layers). Random choices of sample i at level k come from Rng(seed, stream_id("dmap",
+/// mapped_layers). With `spin_flip_symmetric` (data with the symmetry s → −s, the Ising model at
+/// h = 0), each unit is read from the odd part of its field, x_j − e_j with e_j = b_j (+ ½ Σ_i
+/// W_ij for bernoulli inputs, v = (s + 1)/2) the part that does not change when every input
+/// spin flips: a learned bias whose threshold does not split the block and its flipped copy
+/// gives the coarse lattice a field that symmetric data do not have (as for the local map,
+/// learned_map.hpp). Random choices of sample i at level k come from Rng(seed, stream_id("dmap",
 /// k, i)); the output does not depend on `threads`. Throws as layer_sites; the map throws
 /// ConfigError("levels") for a level beyond the DBN and ShapeError for samples of another
 /// lattice than the level expects.
 rg::CoarseGraining dbn_map(rbm::Dbn dbn, const ising::Lattice& lattice, rg::Readout readout,
-                           std::uint64_t seed, int threads = 0);
+                           std::uint64_t seed, int threads = 0, bool spin_flip_symmetric = true);
 
 }  // namespace deeprg::analysis

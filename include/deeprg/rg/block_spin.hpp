@@ -68,7 +68,19 @@ io::SpinSamples block_spin(const io::SpinSamples& samples, const BlockSpinOption
 std::vector<io::SpinSamples> block_spin_levels(const io::SpinSamples& samples,
                                                const BlockSpinOptions& options, int levels);
 
+/// How closely a coarse-graining follows majority rule: the fraction of blocks without a tie
+/// (Σ s ≠ 0 over the block) whose coarse spin in `coarse` equals sign(Σ s); NaN when every block
+/// is tied. b = fine side / coarse side. Throws ShapeError unless `coarse` holds as many samples
+/// as `fine` on its lattice divided by one integer b ≥ 2.
+double majority_agreement(const io::SpinSamples& fine, const io::SpinSamples& coarse);
+
 /// A coarse-graining map (level → samples at level + 1).
 using CoarseGraining = std::function<io::SpinSamples(const io::SpinSamples&, int level)>;
+
+/// majority_agreement of `map` at each of its first `levels` steps: step k compares
+/// map(level k, k) with the blocks of level k itself (level k + 1 = map(level k, k)). Throws
+/// ConfigError("levels") for levels < 1, plus what `map` and majority_agreement throw.
+std::vector<double> majority_agreement(const io::SpinSamples& samples, const CoarseGraining& map,
+                                       int levels);
 
 }  // namespace deeprg::rg

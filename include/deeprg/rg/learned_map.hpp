@@ -80,11 +80,6 @@ io::SpinSamples apply_block_rbm(const io::SpinSamples& samples, const rbm::Rbm& 
                                 Readout readout, std::uint64_t seed, int level = 0,
                                 int threads = 0);
 
-/// How close a local map is to majority rule on `samples`: the fraction of blocks without a
-/// majority tie (Σ v ≠ 0) whose sign readout sign(x) equals the majority sign(Σ v); NaN when
-/// every block is tied. Throws as apply_block_rbm.
-double majority_agreement(const io::SpinSamples& samples, const rbm::Rbm& map);
-
 /// The same local map at every level, as the CoarseGraining that mcrg takes.
 CoarseGraining block_rbm_map(rbm::Rbm map, Readout readout, std::uint64_t seed, int threads = 0);
 
