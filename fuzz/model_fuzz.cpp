@@ -1,5 +1,5 @@
-// Model files: an archive that parses is read as an RBM and as a DBN, which either succeed or
-// throw deeprg's errors (IoError naming the file, ShapeError, ConfigError).
+// Model files: an archive that parses is read as an RBM and as a DBN, in both precisions, which
+// either succeed or throw deeprg's errors (IoError naming the file, ShapeError, ConfigError).
 #include "deeprg/io/npz.hpp"
 #include "deeprg/rbm/model_file.hpp"
 #include "fuzz_input.hpp"
@@ -9,7 +9,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto archive =
       attempt([&] { return deeprg::io::parse_npz(deeprg::fuzz::bytes_of(data, size), "m.npz"); });
   if (!archive) return 0;
-  attempt<deeprg::Error>([&] { return deeprg::rbm::rbm_from_npz(*archive, "m.npz"); });
-  attempt<deeprg::Error>([&] { return deeprg::rbm::dbn_from_npz(*archive, "m.npz"); });
+  // Both precisions: float32 (float64 arrays rounded, overflow refused) and float64 (kept).
+  attempt<deeprg::Error>([&] { return deeprg::rbm::rbm_from_npz<float>(*archive, "m.npz"); });
+  attempt<deeprg::Error>([&] { return deeprg::rbm::rbm_from_npz<double>(*archive, "m.npz"); });
+  attempt<deeprg::Error>([&] { return deeprg::rbm::dbn_from_npz<float>(*archive, "m.npz"); });
+  attempt<deeprg::Error>([&] { return deeprg::rbm::dbn_from_npz<double>(*archive, "m.npz"); });
   return 0;
 }
