@@ -611,21 +611,21 @@ std::string generic_check(const C& config, const Field& field) {
       field);
 }
 
-/// Where TOML text holds a byte ≥ 0x80 outside a string or a comment: {line, column}, both
-/// 1-based, or {0, 0}. TOML allows non-ASCII characters only inside strings and comments, so such
-/// text is invalid anyway; checked before parsing because toml++ 3.3.0 reaches
-/// __builtin_unreachable() on most of them where it expects whitespace (undefined behaviour,
-/// marzer/tomlplusplus#295).
-std::pair<std::size_t, std::size_t> non_ascii_outside_strings(std::string_view text) {
+/// Where TOML text holds a byte ≥ 0x80 outside a comment: {line, column}, both 1-based, or
+/// {0, 0}. Every key and value of deeprg's configuration is ASCII, and toml++ 3.3.0 reaches
+/// __builtin_unreachable() (undefined behaviour, marzer/tomlplusplus#295) on many non-ASCII
+/// characters outside comments: where it expects whitespace, and after a backslash in a string.
+/// So such text is refused before it is parsed; comments may hold anything.
+std::pair<std::size_t, std::size_t> non_ascii_outside_comments(std::string_view text) {
   std::size_t line = 1, column = 0;
   enum { plain, comment, basic, literal, multi_basic, multi_literal } state = plain;
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     ++column;
     const auto next = [&](std::string_view s) { return text.substr(i, s.size()) == s; };
+    if (state != comment && static_cast<unsigned char>(c) >= 0x80) return {line, column};
     switch (state) {
       case plain:
-        if (static_cast<unsigned char>(c) >= 0x80) return {line, column};
         if (c == '#')
           state = comment;
         else if (next("\"\"\""))
@@ -697,10 +697,10 @@ ExperimentConfig preset(const std::string& name) {
 }
 
 void apply_toml(ExperimentConfig& config, const std::string& text, const std::string& origin) {
-  if (const auto [line, column] = non_ascii_outside_strings(text); line > 0)
+  if (const auto [line, column] = non_ascii_outside_comments(text); line > 0)
     throw IoError(origin + ":" + std::to_string(line) + ":" + std::to_string(column) +
-                  ": invalid TOML (line " + std::to_string(line) + ", column " +
-                  std::to_string(column) + "): a non-ASCII character outside a string or comment");
+                  ": a non-ASCII character outside a comment (line " + std::to_string(line) +
+                  ", column " + std::to_string(column) + "): deeprg's keys and values are ASCII");
   toml::table document;
   try {
     document = toml::parse(std::string_view(text), std::string_view(origin));
@@ -741,10 +741,9 @@ void apply_override(ExperimentConfig& config, const std::string& assignment) {
   }
   if (value.empty()) throw ConfigError(key, "missing value after '='" + where);
 
-  if (non_ascii_outside_strings(value).first > 0)
-    throw ConfigError(key, "cannot read \"" + value +
-                               "\" as a TOML value: a non-ASCII character outside a string" +
-                               where);
+  if (non_ascii_outside_comments(value).first > 0)
+    throw ConfigError(key,
+                      "cannot read \"" + value + "\" as a TOML value: values are ASCII" + where);
   toml::table document;
   try {
     const std::string text = "v = " + value;
