@@ -48,8 +48,7 @@ void require_ndim(const io::NpyArray& a, std::size_t ndim, const std::string& na
 /// float64 → float32 rounded), rejecting anything a model cannot contain: NaN, Inf, and a
 /// float64 value beyond float32's range, which would silently become Inf.
 template <class Real>
-std::vector<Real> to_reals(const io::NpyArray& a, const std::string& name,
-                           const std::string& key) {
+std::vector<Real> to_reals(const io::NpyArray& a, const std::string& name, const std::string& key) {
   const std::size_t n = a.size();
   std::vector<Real> out(n);
   if (a.descr == "<f4") {
@@ -129,9 +128,12 @@ json dbn_document(const std::vector<BasicRbm<Real>>& layers, const json& dbn_met
   }
   json meta = dbn_meta.is_null() ? json::object() : dbn_meta;
   if (!meta.is_object()) throw ConfigError("meta", "a DBN's meta must be a JSON object");
-  return json{{"format", "deeprg-dbn"}, {"version", 1},
-              {"layers", layers.size()}, {"sizes", sizes},
-              {"units", units},          {"dtype", dtype_name<Real>()},
+  return json{{"format", "deeprg-dbn"},
+              {"version", 1},
+              {"layers", layers.size()},
+              {"sizes", sizes},
+              {"units", units},
+              {"dtype", dtype_name<Real>()},
               {"meta", meta}};
 }
 
@@ -197,7 +199,8 @@ fs::path layer_path(const fs::path& dir, std::size_t k) {
 /// True when any parameter array of the RBM under `prefix` is stored as float64.
 bool stores_float64(const io::NpzArchive& archive, const std::string& prefix) {
   for (const char* key : {"W", "visible_bias", "hidden_bias"})
-    if (const auto it = archive.find(prefix + key); it != archive.end() && it->second.descr == "<f8")
+    if (const auto it = archive.find(prefix + key);
+        it != archive.end() && it->second.descr == "<f8")
       return true;
   return false;
 }
@@ -278,8 +281,7 @@ BasicDbn<Real> read_dbn_archive(const io::NpzArchive& archive, const std::string
     dbn.layers.push_back(read_rbm<Real>(
         archive, name, std::string(kLayerPrefix) + std::to_string(k) + "/", any_float64));
   if (const auto it = archive.find("meta"); it != archive.end())
-    apply_document(json_from_bytes(it->second, name, "meta"), dbn, name,
-                   stored_dtype(any_float64));
+    apply_document(json_from_bytes(it->second, name, "meta"), dbn, name, stored_dtype(any_float64));
   validate_dbn(dbn, name);
   return dbn;
 }
@@ -410,15 +412,15 @@ void save_dbn(const fs::path& dir, const BasicDbn<Real>& dbn) {
     fs::remove(layer_path(dir, k), ec);
 }
 
-#define DEEPRG_MODEL_FILE_INSTANTIATE(Real)                                                     \
-  template BasicRbm<Real> rbm_from_npz<Real>(const io::NpzArchive&, const std::string&,         \
-                                             const std::string&);                               \
-  template io::NpzArchive rbm_to_npz(const BasicRbm<Real>&, const std::string&);                \
-  template BasicRbm<Real> load_rbm<Real>(const fs::path&);                                      \
-  template void save_rbm(const fs::path&, const BasicRbm<Real>&);                               \
-  template BasicDbn<Real> dbn_from_npz<Real>(const io::NpzArchive&, const std::string&);        \
-  template io::NpzArchive dbn_to_npz(const BasicDbn<Real>&);                                    \
-  template BasicDbn<Real> load_dbn<Real>(const fs::path&);                                      \
+#define DEEPRG_MODEL_FILE_INSTANTIATE(Real)                                              \
+  template BasicRbm<Real> rbm_from_npz<Real>(const io::NpzArchive&, const std::string&,  \
+                                             const std::string&);                        \
+  template io::NpzArchive rbm_to_npz(const BasicRbm<Real>&, const std::string&);         \
+  template BasicRbm<Real> load_rbm<Real>(const fs::path&);                               \
+  template void save_rbm(const fs::path&, const BasicRbm<Real>&);                        \
+  template BasicDbn<Real> dbn_from_npz<Real>(const io::NpzArchive&, const std::string&); \
+  template io::NpzArchive dbn_to_npz(const BasicDbn<Real>&);                             \
+  template BasicDbn<Real> load_dbn<Real>(const fs::path&);                               \
   template void save_dbn(const fs::path&, const BasicDbn<Real>&);
 DEEPRG_MODEL_FILE_INSTANTIATE(float)
 DEEPRG_MODEL_FILE_INSTANTIATE(double)

@@ -63,9 +63,10 @@ TEST_F(Float64Cli, EvaluateAndVrgKeepTheFilesPrecision) {
 }
 
 TEST_F(Float64Cli, VrgFitWritesFloat64Models) {
-  const CliResult r = run_cli("vrg-fit --model ising1d --L 4 --K 0.4 --hidden 2 --no-cd "
-                              "--iterations 50 --out " +
-                              path("fits"));
+  const CliResult r = run_cli(
+      "vrg-fit --model ising1d --L 4 --K 0.4 --hidden 2 --no-cd "
+      "--iterations 50 --out " +
+      path("fits"));
   ASSERT_EQ(r.code, 0) << r.output;
   const auto stored = rbm::load_rbm_as_stored(path("fits/rbm_h2.npz"));
   EXPECT_TRUE(std::holds_alternative<rbm::Rbm64>(stored));

@@ -5,8 +5,8 @@
 ///
 /// Everything here works for both unit types on both layers, and for RBMs stored in float32
 /// (Rbm) or float64 (Rbm64): the exact quantities are computed in double from the parameters
-/// as stored, so a float64 model's results are exact to double precision. With φ_u(x) = ln Σ_{s∈u} e^{s x}
-/// (softplus(x) for bernoulli {0, 1}, ln 2cosh x for spin ±1):
+/// as stored, so a float64 model's results are exact to double precision. With φ_u(x) = ln Σ_{s∈u}
+/// e^{s x} (softplus(x) for bernoulli {0, 1}, ln 2cosh x for spin ±1):
 ///
 ///   ln Z = ln Σ_h e^{bᵀh + Σ_i φ_v((a + W h)_i)} = ln Σ_v e^{aᵀv + Σ_j φ_h((b + Wᵀv)_j)}.
 #include <cstdint>

@@ -49,7 +49,10 @@ struct BasicRbm {
   /// Zero weights and biases.
   BasicRbm(std::size_t n_visible = 0, std::size_t n_hidden = 0, Units v = Units::bernoulli,
            Units h = Units::bernoulli)
-      : visible(v), hidden(h), W(n_visible, n_hidden), visible_bias(n_visible),
+      : visible(v),
+        hidden(h),
+        W(n_visible, n_hidden),
+        visible_bias(n_visible),
         hidden_bias(n_hidden) {}
   std::size_t n_visible() const { return W.rows; }
   std::size_t n_hidden() const { return W.cols; }

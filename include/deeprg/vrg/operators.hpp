@@ -91,8 +91,7 @@ struct VrgReport {
 /// ConfigError("visible") unless the RBM's visible units are spin, ShapeError unless
 /// n_visible equals the number of sites, ConfigError("L") when n_v + n_h > kMaxJointUnits.
 template <class Real>
-VrgReport evaluate_vrg(const ising::Model& model, const rbm::BasicRbm<Real>& rbm,
-                       int threads = 0);
+VrgReport evaluate_vrg(const ising::Model& model, const rbm::BasicRbm<Real>& rbm, int threads = 0);
 
 /// {"log_z", "log_z_rbm", "delta_f", "kl", "max_abs_h_rg_minus_h_rbm", "log_tr_h_exp_t_min",
 ///  "log_tr_h_exp_t_max", "n_visible", "n_hidden"} plus "h_rbm" when it was computed.
