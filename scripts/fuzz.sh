@@ -7,9 +7,9 @@
 # New inputs go to build/fuzz/corpus/<target>/ (kept between runs, the committed seeds stay as
 # they are); a crash, leak, timeout or sanitizer report is saved as
 # build/fuzz/artifacts/<target>/crash-* (reproduce: build/fuzz/fuzz/fuzz_<target> FILE) and
-# makes the script exit 1 after the remaining targets have run. Needs the Debian packages clang
-# and libclang-rt-14-dev. DEEPRG_FUZZ_BUILD overrides the build directory, DEEPRG_FUZZ_JOBS the
-# build's parallelism.
+# makes the script exit 1 after the remaining targets have run. Targets run one per core at a
+# time (DEEPRG_FUZZ_PARALLEL overrides). Needs the Debian packages clang and libclang-rt-14-dev.
+# DEEPRG_FUZZ_BUILD overrides the build directory, DEEPRG_FUZZ_JOBS the build's parallelism.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -39,20 +39,31 @@ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DDEEPRG_BUILD_PYTHON=OFF >/dev/null
 cmake --build "$build" -j "${DEEPRG_FUZZ_JOBS:-$(nproc)}" --target "${targets[@]/#/fuzz_}"
 
+# One target per core at a time (each fuzzer is single-threaded); each reports when it ends.
+fuzz_one() {
+  local target=$1 corpus=$build/corpus/$1 artifacts=$build/artifacts/$1
+  local log=$build/fuzz_$1.log
+  mkdir -p "$corpus" "$artifacts"
+  # -rss_limit_mb: the readers must refuse what would need more; -timeout: and refuse it fast.
+  if "$build/fuzz/fuzz_$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+      -print_final_stats=1 -artifact_prefix="$artifacts/" "$corpus" \
+      "$root/fuzz/corpus/$target" 2>"$log"; then
+    echo "== fuzz_$target for ${seconds}s: clean"
+  else
+    echo "== fuzz_$target for ${seconds}s: FAILED, see $log and $artifacts/" >&2
+    touch "$build/fuzz_$target.failed"
+  fi
+  grep -E "^#[0-9]+[[:space:]]+DONE|stat::number_of_executed_units|stat::peak_rss_mb" "$log" || true
+}
+parallel=${DEEPRG_FUZZ_PARALLEL:-$(nproc)}
+for target in "${targets[@]}"; do
+  rm -f "$build/fuzz_$target.failed"
+  while [ "$(jobs -rp | wc -l)" -ge "$parallel" ]; do wait -n || true; done
+  fuzz_one "$target" &
+done
+wait
 status=0
 for target in "${targets[@]}"; do
-  corpus=$build/corpus/$target
-  artifacts=$build/artifacts/$target
-  mkdir -p "$corpus" "$artifacts"
-  echo "== fuzz_$target for ${seconds}s"
-  # -rss_limit_mb: the readers must refuse what would need more; -timeout: and refuse it fast.
-  if ! "$build/fuzz/fuzz_$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-      -print_final_stats=1 -artifact_prefix="$artifacts/" "$corpus" \
-      "$root/fuzz/corpus/$target" 2>"$build/fuzz_$target.log"; then
-    echo "fuzz_$target: FAILED, see $build/fuzz_$target.log and $artifacts/" >&2
-    status=1
-  fi
-  grep -E "^#[0-9]+[[:space:]]+DONE|stat::number_of_executed_units|stat::peak_rss_mb" \
-    "$build/fuzz_$target.log" || true
+  [ -e "$build/fuzz_$target.failed" ] && status=1
 done
 exit $status

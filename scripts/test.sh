@@ -4,7 +4,7 @@
 # crash the library fails here and not only in a long fuzzing run.
 # `scripts/test.sh sanitize` runs the same suite under ASan + UBSan.
 # DEEPRG_FUZZ_SECONDS sets the seconds per fuzz target: the default, 10, keeps the fuzz step
-# (sanitizer build and 8 targets) to about 3.5 minutes on 2 cores; 0 skips it.
+# (sanitizer build, then 8 targets two at a time) to about 3 minutes on 2 cores; 0 skips it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 preset="${1:-release}"
