@@ -50,8 +50,11 @@ class EpochLog {
     const double total = static_cast<double>(epochs_) * static_cast<double>(layers_);
     const double left = std::max(0.0, total - static_cast<double>(file_.size()));
     const double eta = elapsed / reported_ * left;
-    std::fprintf(stderr, "layer %zu epoch %d/%d  recon %.5f  pll/spin %.5f", m.layer + 1, m.epoch,
-                 epochs_, m.reconstruction_error, m.pseudo_log_likelihood);
+    std::fprintf(stderr, "layer %zu epoch %d/%d  recon %.5f", m.layer + 1, m.epoch, epochs_,
+                 m.reconstruction_error);
+    // Pseudo-likelihood needs states; an upper layer's data are probabilities (NaN, no column).
+    if (!std::isnan(m.pseudo_log_likelihood))
+      std::fprintf(stderr, "  pll/spin %.5f", m.pseudo_log_likelihood);
     if (m.log_likelihood) std::fprintf(stderr, "  loglik %.5f", *m.log_likelihood);
     std::fprintf(stderr, "  %.2fs  ETA %.0fs\n", m.seconds, eta);
   }
