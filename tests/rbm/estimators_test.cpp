@@ -25,13 +25,7 @@ const Units kUnitPairs[4][2] = {{kB, kB}, {kB, kS}, {kS, kB}, {kS, kS}};
 
 Rbm random_rbm(std::size_t nv, std::size_t nh, Units uv, Units uh, double w_scale,
                double bias_scale, std::uint64_t seed, double visible_shift = 0) {
-  Rbm rbm(nv, nh, uv, uh);
-  Rng rng(seed);
-  std::normal_distribution<double> normal;
-  for (auto& w : rbm.W.data) w = static_cast<float>(w_scale * normal(rng));
-  for (auto& a : rbm.visible_bias) a = static_cast<float>(visible_shift + bias_scale * normal(rng));
-  for (auto& b : rbm.hidden_bias) b = static_cast<float>(bias_scale * normal(rng));
-  return rbm;
+  return testing::random_rbm<float>(nv, nh, uv, uh, w_scale, bias_scale, seed, visible_shift);
 }
 
 /// The same joint distribution with the layers' roles swapped.

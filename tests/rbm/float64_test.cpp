@@ -31,16 +31,10 @@ using testing::unit_value;
 constexpr Units kB = Units::bernoulli;
 constexpr Units kS = Units::spin;
 
-/// Parameters that are not float32 numbers: N(0, w_scale²) weights, N(0, b_scale²) biases.
+/// Parameters that are not float32 numbers.
 Rbm64 random_rbm64(std::size_t nv, std::size_t nh, Units uv, Units uh, double w_scale,
                    double b_scale, std::uint64_t seed) {
-  Rbm64 rbm(nv, nh, uv, uh);
-  Rng rng(seed);
-  std::normal_distribution<double> normal;
-  for (auto& w : rbm.W.data) w = w_scale * normal(rng);
-  for (auto& a : rbm.visible_bias) a = b_scale * normal(rng);
-  for (auto& b : rbm.hidden_bias) b = b_scale * normal(rng);
-  return rbm;
+  return testing::random_rbm<double>(nv, nh, uv, uh, w_scale, b_scale, seed);
 }
 
 /// −F(v) = ln Σ_h e^{−E(v,h)} for every visible state v (index bit i = unit i high).
