@@ -99,7 +99,10 @@ void add_mcrg_command(CLI::App& app) {
       learned = f->map.resolve(*cmd, samples.lattice, f->seed, f->threads);
       block.b = learned.b;
     }
-    const rg::CoarseGraining& map = learned.map;
+    // The map records its agreement with majority rule as MCRG runs it.
+    std::vector<double> agreement;
+    const rg::CoarseGraining map =
+        learned.map ? rg::recording_majority_agreement(learned.map, agreement) : nullptr;
     if (f->levels) {
       options.levels = *f->levels;
     } else if (learned.levels > 0) {
@@ -138,7 +141,7 @@ void add_mcrg_command(CLI::App& app) {
         out["rule"] = "learned_map";
         out["learned_map"] = learned.description;
         out["learned_map"]["majority_agreement"] = nlohmann::json::array();
-        for (const double x : rg::majority_agreement(samples, map, options.levels))
+        for (const double x : agreement)
           out["learned_map"]["majority_agreement"].push_back(number_or_null(x));
       }
       std::cout << out.dump(2) << "\n";

@@ -238,7 +238,7 @@ LearnedMapFlags::Resolved LearnedMapFlags::resolve(const CLI::App& app,
     for (const auto& s : sites) layers.push_back(analysis::to_json(s));
     r.b = sites.front().b;
     r.levels = static_cast<int>(sites.size());
-    r.map = analysis::dbn_map(std::move(dbn), lattice, how, seed, threads);
+    r.map = analysis::dbn_map(std::move(dbn), sites, lattice, how, seed, threads);
     r.description["kind"] = "dbn";
     r.description["layers"] = layers;
     return r;

@@ -197,7 +197,21 @@ nlohmann::json to_json(const LayerSites& s) {
 
 rg::CoarseGraining dbn_map(rbm::Dbn dbn, const ising::Lattice& lattice, rg::Readout readout,
                            std::uint64_t seed, int threads, bool spin_flip_symmetric) {
-  std::vector<LayerSites> levels = mapped_layers(dbn, lattice);
+  std::vector<LayerSites> sites = mapped_layers(dbn, lattice);
+  return dbn_map(std::move(dbn), std::move(sites), lattice, readout, seed, threads,
+                 spin_flip_symmetric);
+}
+
+rg::CoarseGraining dbn_map(rbm::Dbn dbn, std::vector<LayerSites> levels,
+                           const ising::Lattice& lattice, rg::Readout readout, std::uint64_t seed,
+                           int threads, bool spin_flip_symmetric) {
+  if (levels.empty() || levels.size() > dbn.layers.size())
+    throw ConfigError("sites", "expected the sites of 1 to " + std::to_string(dbn.layers.size()) +
+                                   " layers, got " + std::to_string(levels.size()));
+  for (const LayerSites& s : levels)
+    if (s.unit_of_site.size() != s.coarse.sites() || s.orientation.size() != s.coarse.sites())
+      throw ConfigError(
+          "sites", "layer " + std::to_string(s.layer) + "'s sites do not fill its coarse lattice");
   // Per layer and unit, the part of the field that does not change when every input spin
   // flips: b_j, plus ½ Σ_i W_ij for bernoulli inputs (v = (s + 1)/2).
   std::vector<std::vector<double>> even(levels.size());
@@ -250,8 +264,7 @@ rg::CoarseGraining dbn_map(rbm::Dbn dbn, const ising::Lattice& lattice, rg::Read
         for (std::size_t site = 0; site < n_to; ++site) {
           const std::size_t unit = to.unit_of_site[site];
           const double field = x(r, unit) - even[std::size_t(level)][unit];
-          const bool up =
-              rg::read_out(readout, field, 1 / (1 + std::exp(-(spin_hidden ? 2 : 1) * field)), rng);
+          const bool up = rg::read_out(readout, field, spin_hidden ? 2 : 1, rng);
           dst[site] = static_cast<std::int8_t>(to.orientation[site] * (up ? 1 : -1));
         }
       }

@@ -43,11 +43,13 @@ nlohmann::json mcrg_comparison(const rbm::Dbn& dbn, const io::SpinSamples& sampl
   options.couplings = rg::default_couplings(lattice.dim);
   options.jackknife_blocks = static_cast<int>(std::min<std::size_t>(20, samples.count));
   options.threads = threads;
-  const int min_side = rg::min_mcrg_side(rg::parse_couplings(options.couplings, lattice.dim));
+  const std::vector<rg::Coupling> couplings = rg::parse_couplings(options.couplings, lattice.dim);
+  const int min_side = rg::min_mcrg_side(couplings);
+  std::vector<analysis::LayerSites> sites;
   nlohmann::json out{{"samples", samples.count}, {"readout", "sign"}};
   int network_levels = 0;
   try {
-    const std::vector<analysis::LayerSites> sites = analysis::mapped_layers(dbn, lattice);
+    sites = analysis::mapped_layers(dbn, lattice);
     out["placement"] = nlohmann::json::array();
     for (const auto& s : sites) {
       out["placement"].push_back(analysis::to_json(s));
@@ -58,8 +60,7 @@ nlohmann::json mcrg_comparison(const rbm::Dbn& dbn, const io::SpinSamples& sampl
   } catch (const Error& e) {
     out["network_error"] = e.what();
   }
-  const int majority_levels =
-      rg::max_mcrg_levels(lattice, 2, rg::parse_couplings(options.couplings, lattice.dim));
+  const int majority_levels = rg::max_mcrg_levels(lattice, 2, couplings);
   if (majority_levels < 1 || samples.count < 2) {
     out["error"] = "the lattice or the sample count allows no MCRG step";
     return out;
@@ -70,12 +71,13 @@ nlohmann::json mcrg_comparison(const rbm::Dbn& dbn, const io::SpinSamples& sampl
   out["majority"] = rg::to_json(rg::mcrg(samples, block, options));
   if (network_levels > 0) {
     options.levels = network_levels;
-    const rg::CoarseGraining map =
-        analysis::dbn_map(dbn, lattice, rg::Readout::sign, seed, threads);
+    std::vector<double> agreement;
+    const rg::CoarseGraining map = rg::recording_majority_agreement(
+        analysis::dbn_map(dbn, std::move(sites), lattice, rg::Readout::sign, seed, threads),
+        agreement);
     out["network"] = rg::to_json(rg::mcrg(samples, map, options));
     out["network_majority_agreement"] = nlohmann::json::array();
-    for (const double x : rg::majority_agreement(samples, map, network_levels))
-      out["network_majority_agreement"].push_back(number_or_null(x));
+    for (const double x : agreement) out["network_majority_agreement"].push_back(number_or_null(x));
   }
   return out;
 }

@@ -216,17 +216,14 @@ double majority_agreement(const io::SpinSamples& fine, const io::SpinSamples& co
   return counted == 0 ? std::nan("") : double(agree) / double(counted);
 }
 
-std::vector<double> majority_agreement(const io::SpinSamples& samples, const CoarseGraining& map,
-                                       int levels) {
-  if (levels < 1) throw ConfigError("levels", "must be at least 1, got " + std::to_string(levels));
-  std::vector<double> out;
-  io::SpinSamples current = samples;
-  for (int k = 0; k < levels; ++k) {
-    io::SpinSamples next = map(current, k);
-    out.push_back(majority_agreement(current, next));
-    current = std::move(next);
-  }
-  return out;
+CoarseGraining recording_majority_agreement(CoarseGraining map, std::vector<double>& agreement) {
+  return [map = std::move(map), &agreement](const io::SpinSamples& samples, int level) {
+    io::SpinSamples next = map(samples, level);
+    const auto k = static_cast<std::size_t>(level);
+    if (agreement.size() <= k) agreement.resize(k + 1, std::nan(""));
+    agreement[k] = majority_agreement(samples, next);
+    return next;
+  };
 }
 
 }  // namespace deeprg::rg

@@ -44,8 +44,11 @@ Readout parse_readout(const std::string& name, const std::string& key) {
   throw ConfigError(key, "unknown readout '" + name + "' (sign or sample)");
 }
 
-bool read_out(Readout readout, double x, double p, Rng& rng) {
-  const double p_up = readout == Readout::sign ? (x > 0 ? 1.0 : x < 0 ? 0.0 : 0.5) : p;
+bool read_out(Readout readout, double x, double kappa, Rng& rng) {
+  const double p_up = readout == Readout::sign ? (x > 0   ? 1.0
+                                                  : x < 0 ? 0.0
+                                                          : 0.5)
+                                               : 1 / (1 + std::exp(-kappa * x));
   return p_up >= 1.0 || (p_up > 0.0 && rng.uniform() < p_up);
 }
 
@@ -136,7 +139,7 @@ io::SpinSamples apply_block_rbm(const io::SpinSamples& samples, const rbm::Rbm& 
           gather_block(fine, b, s, cy, cx, v.data());
           double x = c;
           for (std::size_t k = 0; k < width; ++k) x += double(map.W.data[k]) * v[k];
-          const bool up = read_out(readout, x, 1 / (1 + std::exp(-2 * x)), rng);
+          const bool up = read_out(readout, x, 2, rng);
           dst[std::size_t(cy) * coarse.lx + cx] = up ? 1 : -1;
         }
     }

@@ -133,6 +133,8 @@ TEST(LayerMap, RefusesWhatCannotBeALattice) {
   EXPECT_THROW(layer_sites(dbn, ising::Lattice::square(10, 10), 1), ShapeError);
   EXPECT_THROW(layer_sites(dbn, ising::Lattice::square(8, 8), 1), ShapeError);  // 64 ≠ 100
   EXPECT_THROW(layer_sites(dbn, ising::Lattice::square(10, 10), 2), ConfigError);
+  // Sites that cannot be mapped_layers' are refused.
+  EXPECT_THROW(dbn_map(dbn, {}, ising::Lattice::square(10, 10), rg::Readout::sign, 1), ConfigError);
 }
 
 }  // namespace

@@ -243,11 +243,16 @@ TEST(MajorityAgreement, CountsUntiedBlocksThatFollowTheirMajority) {
   coarse.spins[0] = 1;                                   // against its majority
   coarse.spins[1] = -1;                                  // a tied block: not counted
   EXPECT_DOUBLE_EQ(rg::majority_agreement(fine, coarse), 6.0 / 7.0);
-  // Per level through a map: majority rule agrees with itself at every level.
-  const rg::CoarseGraining map = [&](const SpinSamples& s, int level) {
-    return rg::block_spin(s, majority, level);
-  };
-  EXPECT_EQ(rg::majority_agreement(fine, map, 1), std::vector<double>{1.0});
+  // Recorded per step as a map runs: majority rule agrees with itself, the map's output is
+  // unchanged, and each level lands in its own slot.
+  std::vector<double> agreement;
+  const rg::CoarseGraining map = rg::recording_majority_agreement(
+      [&](const SpinSamples& s, int level) { return rg::block_spin(s, majority, level); },
+      agreement);
+  EXPECT_EQ(map(fine, 1).spins, rg::block_spin(fine, majority, 1).spins);
+  ASSERT_EQ(agreement.size(), 2u);
+  EXPECT_TRUE(std::isnan(agreement[0]));  // level 0 was not run
+  EXPECT_EQ(agreement[1], 1.0);
   SpinSamples wrong = coarse;
   wrong.count = 1;
   EXPECT_THROW(rg::majority_agreement(fine, wrong), ShapeError);

@@ -79,8 +79,13 @@ TEST(LearnedMap, MajorityAsALearnedMapGivesMajorityExponents) {
   BlockSpinOptions majority;
   majority.b = 3;
   const auto expected = mcrg(samples, majority, options);
-  const auto learned = mcrg(
-      samples, block_rbm_map(block_map(std::vector<float>(9, 2.0f)), Readout::sign, 9), options);
+  std::vector<double> agreement;
+  const auto learned =
+      mcrg(samples,
+           recording_majority_agreement(
+               block_rbm_map(block_map(std::vector<float>(9, 2.0f)), Readout::sign, 9), agreement),
+           options);
+  EXPECT_EQ(agreement, std::vector<double>{1.0});  // recorded once, as MCRG ran the map
   ASSERT_EQ(learned.size(), 1u);
   EXPECT_EQ(learned[0].y_t.value, expected[0].y_t.value);
   EXPECT_EQ(learned[0].y_t.error, expected[0].y_t.error);

@@ -72,4 +72,12 @@ std::vector<LayerSites> mapped_layers(const rbm::Dbn& dbn, const ising::Lattice&
 rg::CoarseGraining dbn_map(rbm::Dbn dbn, const ising::Lattice& lattice, rg::Readout readout,
                            std::uint64_t seed, int threads = 0, bool spin_flip_symmetric = true);
 
+/// The same map for sites already placed, `sites` = mapped_layers(dbn, lattice), so that a
+/// caller that reports the placement does not solve the assignment problem twice. Throws
+/// ConfigError("sites") when `sites` cannot be that (no layer, more layers than the DBN, or a
+/// layer whose sites do not fill its coarse lattice).
+rg::CoarseGraining dbn_map(rbm::Dbn dbn, std::vector<LayerSites> sites,
+                           const ising::Lattice& lattice, rg::Readout readout, std::uint64_t seed,
+                           int threads = 0, bool spin_flip_symmetric = true);
+
 }  // namespace deeprg::analysis

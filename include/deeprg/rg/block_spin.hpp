@@ -77,10 +77,10 @@ double majority_agreement(const io::SpinSamples& fine, const io::SpinSamples& co
 /// A coarse-graining map (level → samples at level + 1).
 using CoarseGraining = std::function<io::SpinSamples(const io::SpinSamples&, int level)>;
 
-/// majority_agreement of `map` at each of its first `levels` steps: step k compares
-/// map(level k, k) with the blocks of level k itself (level k + 1 = map(level k, k)). Throws
-/// ConfigError("levels") for levels < 1, plus what `map` and majority_agreement throw.
-std::vector<double> majority_agreement(const io::SpinSamples& samples, const CoarseGraining& map,
-                                       int levels);
+/// `map` itself, recording as it goes: each step k it makes also stores
+/// majority_agreement(level k, level k + 1) in agreement[k] (grown as needed), so that MCRG or a
+/// flow run through it yields the diagnostic without running the map a second time.
+/// `agreement` must outlive the returned map.
+CoarseGraining recording_majority_agreement(CoarseGraining map, std::vector<double>& agreement);
 
 }  // namespace deeprg::rg

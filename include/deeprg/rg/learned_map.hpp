@@ -27,10 +27,11 @@ enum class Readout {
   sample,  ///< s'_I = +1 with probability σ(2 x_I): a draw of the RBM's conditional
 };
 
-/// Whether the coarse spin of a hidden unit with field x is up, given p = p(h = up | v): for
-/// Readout::sign when x > 0 (x = 0: a fair coin), for Readout::sample with probability p. Draws
-/// from `rng` only when there is a choice, so a sign readout without ties uses no numbers.
-bool read_out(Readout readout, double x, double p, Rng& rng);
+/// Whether the coarse spin of a hidden unit with field x is up: for Readout::sign when x > 0
+/// (x = 0: a fair coin), for Readout::sample with probability p(h = up | v) = σ(κ x) (κ = 2 for a
+/// spin unit, 1 for a bernoulli one). Draws from `rng` only when there is a choice, so a sign
+/// readout without ties uses no numbers and no exponential.
+bool read_out(Readout readout, double x, double kappa, Rng& rng);
 
 /// "sign" or "sample".
 std::string to_string(Readout readout);
