@@ -54,3 +54,27 @@ if(NOT PLPLOT_FOUND)
   message(FATAL_ERROR "deeprg: PLplot not found. Install it with: "
                       "sudo apt-get install libplplot-dev plplot-driver-cairo pkg-config")
 endif()
+
+# MPI (Open MPI from Debian): `mpirun -np N deeprg run --seeds …` spreads an ensemble's members
+# over ranks. Optional: without it (or with -DDEEPRG_WITH_MPI=OFF) an ensemble runs its members
+# one after another in one process. Only the command-line tool links MPI (apps/deeprg/mpi_world.cpp
+# is the one file that includes mpi.h); the libraries and the Python module never do.
+if(DEEPRG_WITH_MPI)
+  set(MPI_DETERMINE_LIBRARY_VERSION TRUE)  # the library's name for --version
+  find_package(MPI QUIET COMPONENTS CXX)
+endif()
+if(DEEPRG_WITH_MPI AND MPI_CXX_FOUND)
+  set(DEEPRG_HAVE_MPI ON)
+  # "Open MPI v4.1.4, package: …" → "Open MPI v4.1.4"
+  string(REGEX REPLACE "[,\n].*" "" DEEPRG_MPI_NAME "${MPI_CXX_LIBRARY_VERSION_STRING}")
+  if(NOT DEEPRG_MPI_NAME)
+    set(DEEPRG_MPI_NAME "MPI ${MPI_CXX_VERSION}")
+  endif()
+  message(STATUS "deeprg: MPI: ${DEEPRG_MPI_NAME} (${MPIEXEC_EXECUTABLE}): ensembles spread over "
+                 "ranks")
+else()
+  set(DEEPRG_HAVE_MPI OFF)
+  set(DEEPRG_MPI_NAME "")
+  message(STATUS "deeprg: MPI: not used (apt-get install libopenmpi-dev openmpi-bin, or "
+                 "DEEPRG_WITH_MPI=OFF): ensembles run their members in one process")
+endif()

@@ -1,4 +1,5 @@
-// deeprg run: Mehta & Schwab's experiment in one command, a shell over experiment::run.
+// deeprg run: Mehta & Schwab's experiment in one command, a shell over experiment::run; with
+// --seeds an ensemble of such runs (experiment::run_ensemble), spread over MPI ranks under mpirun.
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -8,7 +9,10 @@
 #include "common.hpp"
 #include "deeprg/core/error.hpp"
 #include "deeprg/experiment/config.hpp"
+#include "deeprg/experiment/ensemble.hpp"
+#include "deeprg/experiment/ensemble_summary.hpp"
 #include "deeprg/experiment/run.hpp"
+#include "mpi_world.hpp"
 
 namespace deeprg::cli {
 
@@ -42,10 +46,82 @@ struct RunFlags {
   std::string config_file;
   std::vector<std::string> overrides;
   std::optional<std::uint64_t> seed;
+  std::optional<std::string> seeds;
   std::optional<int> threads;
   bool fresh = false;
   bool print_config = false;
 };
+
+void run_ensemble_command(const RunFlags& f, const CLI::App& cmd, Communicator& world,
+                          const experiment::ExperimentConfig& config) {
+  if (f.seed)
+    throw ConfigError("--seed", "give either --seed (one run) or --seeds (an ensemble), not both");
+  if (f.fresh)
+    throw ConfigError("--fresh",
+                      "not with --seeds: an ensemble reruns only what is missing; delete its "
+                      "directory (or one member's) to start that over");
+  const std::vector<std::uint64_t> seeds = experiment::parse_seeds(*f.seeds);
+  experiment::EnsembleOptions options;
+  options.directory = cmd.count("--out") > 0 ? f.out : std::string("deeprg-ensemble");
+  options.preset = f.preset;
+  options.base = config;
+  TerminalObserver observer;
+  experiment::EnsembleResult result;
+  with_flag_names(cmd, {{"directory", "--out"}}, [&] {
+    result =
+        experiment::run_ensemble(experiment::seed_members(config, seeds), options, world, observer);
+  });
+  if (world.rank() != 0) {
+    if (result.failed > 0) throw Error("members failed");  // rank 0 says which
+    return;
+  }
+  std::printf("\nEnsemble of %zu members (%zu finished): mean ± standard error over seeds\n%s",
+              result.members.size(), result.members.size() - result.failed,
+              experiment::headline_table(result.summary).c_str());
+  std::printf("  open %s\n", (options.directory / "ensemble.html").c_str());
+  std::fflush(stdout);
+  if (result.failed == 0) return;
+  std::string names;
+  for (const auto& m : result.members) {
+    if (m.status != experiment::MemberOutcome::Status::failed) continue;
+    std::fprintf(stderr, "deeprg: member %s (seed %llu) failed: %s\n", m.name.c_str(),
+                 static_cast<unsigned long long>(m.seed), m.error.c_str());
+    names += (names.empty() ? "" : ", ") + m.name;
+  }
+  throw Error(std::to_string(result.failed) + " of " + std::to_string(result.members.size()) +
+              " members failed (" + names + "); the others' results are in " +
+              (options.directory / "ensemble.json").string() +
+              "; rerun the same command to retry only what is missing");
+}
+
+void run_command(const RunFlags& f, const CLI::App& cmd, Communicator& world) {
+  experiment::ExperimentConfig config = experiment::preset(f.preset);
+  if (!f.config_file.empty()) experiment::apply_toml_file(config, f.config_file);
+  for (const std::string& assignment : f.overrides) experiment::apply_override(config, assignment);
+  if (f.seed) config.seed = *f.seed;
+  if (f.threads) {
+    if (*f.threads < 0) throw ConfigError("--threads", "must be 0 (all cores) or positive");
+    config.threads = *f.threads;
+  }
+  experiment::validate(config);
+  if (f.print_config) {
+    if (world.rank() == 0) std::cout << experiment::to_toml(config);
+    return;
+  }
+  if (f.seeds) return run_ensemble_command(f, cmd, world, config);
+  if (world.size() > 1)
+    throw ConfigError("--seeds", "deeprg run under mpirun (" + std::to_string(world.size()) +
+                                     " ranks) runs an ensemble: give --seeds, one run per seed "
+                                     "(one run is not split over ranks)");
+  TerminalObserver observer;
+  try {
+    experiment::run(config, {f.out, f.preset, f.fresh}, observer);
+  } catch (const experiment::RunConflict& e) {
+    throw ConfigError(e.key(), e.directory().string() + " holds a run with " + e.key() + " = " +
+                                   e.previous() +
+                                   "; use another --out, or --fresh to replace that run");
+  }
+}
 
 }  // namespace
 
@@ -73,10 +149,17 @@ void add_run_command(CLI::App& app) {
       "Rerunning into the same directory reuses the samples and the model when their\n"
       "configuration is unchanged, and resumes an interrupted training from its checkpoint.\n"
       "\n"
+      "Ensembles: --seeds 1-8 runs one such run per seed into --out/seed-N and writes the\n"
+      "mean, standard error and spread over seeds of every number of analysis.json into --out\n"
+      "(ensemble.json, ensemble.html). Under 'mpirun -np N' the members are spread over the N\n"
+      "ranks (member i on rank i mod N; the results are the same bits on any N); a rerun runs\n"
+      "only the members that are missing. See docs/ensembles.md.\n"
+      "\n"
       "Examples:\n"
       "  deeprg run --out run1\n"
       "  deeprg run --preset quick --out quick1\n"
       "  deeprg run --out run2 --set train.l1=1e-3 --set dbn.hidden=[400,100]\n"
+      "  mpirun -np 2 deeprg run --preset quick --seeds 1-8 --out ensemble1\n"
       "  deeprg run --print-config > my.toml   (edit, then)   deeprg run --config my.toml");
   auto f = std::make_shared<RunFlags>();
   cmd->add_option("--out,-o", f->out, "Run directory (created if missing)")->capture_default_str();
@@ -85,33 +168,30 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--set", f->overrides,
                   "key=value override, repeatable (e.g. train.epochs=50, dbn.hidden=[400,100])");
   cmd->add_option("--seed", f->seed, "Shortcut for --set run.seed=N")->transform(whole_number());
+  cmd->add_option("--seeds", f->seeds,
+                  "An ensemble: one run per seed (1-8, 1,3,5, 1-4,10) into --out/seed-N (--out "
+                  "defaults to deeprg-ensemble), then the statistics over seeds in --out "
+                  "(ensemble.json, ensemble.html); under mpirun the members are spread over the "
+                  "ranks, and a rerun runs only what is missing (docs/ensembles.md)");
   cmd->add_option("--threads", f->threads,
                   "Shortcut for --set run.threads=N (0 = all cores; never changes the result)");
   cmd->add_flag("--fresh", f->fresh, "Delete an earlier run's outputs in --out and start over");
   cmd->add_flag("--print-config", f->print_config,
                 "Print the resolved configuration as TOML (with each key's meaning) and exit");
-  cmd->callback([f] {
-    experiment::ExperimentConfig config = experiment::preset(f->preset);
-    if (!f->config_file.empty()) experiment::apply_toml_file(config, f->config_file);
-    for (const std::string& assignment : f->overrides)
-      experiment::apply_override(config, assignment);
-    if (f->seed) config.seed = *f->seed;
-    if (f->threads) {
-      if (*f->threads < 0) throw ConfigError("--threads", "must be 0 (all cores) or positive");
-      config.threads = *f->threads;
-    }
-    experiment::validate(config);
-    if (f->print_config) {
-      std::cout << experiment::to_toml(config);
-      return;
-    }
-    TerminalObserver observer;
+  cmd->callback([f, cmd] {
+    std::unique_ptr<Communicator> world;
     try {
-      experiment::run(config, {f->out, f->preset, f->fresh}, observer);
-    } catch (const experiment::RunConflict& e) {
-      throw ConfigError(e.key(), e.directory().string() + " holds a run with " + e.key() + " = " +
-                                     e.previous() +
-                                     "; use another --out, or --fresh to replace that run");
+      world = make_world();
+    } catch (...) {
+      if (launched_rank() != 0) silence_stderr();  // every process meets it: say it once
+      throw;
+    }
+    try {
+      run_command(*f, *cmd, *world);
+    } catch (...) {
+      // Errors before the members run, and the final verdict, are met by every rank alike.
+      if (world->rank() != 0) silence_stderr();
+      throw;
     }
   });
 }

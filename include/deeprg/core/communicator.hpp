@@ -1,0 +1,42 @@
+#pragma once
+/// Processes that share one job: how many there are, which one this is, and the few collective
+/// operations the drivers need. deeprg's libraries see only this interface and never include
+/// mpi.h: the command-line tool implements it over MPI (apps/deeprg/mpi_world.cpp, the one file
+/// that does), SerialCommunicator is the one-process case, and a binding could wrap mpi4py.
+///
+/// Every method but rank(), size() and local_size() is collective: every rank calls it, in the
+/// same order. Drivers keep their results independent of size(): work is assigned statically
+/// by global index, random streams are keyed by global ids (core/rng.hpp), and whatever is
+/// combined is combined on one rank in rank order. (Data-parallel training would add a sum over
+/// ranks here, done in rank order for the same reason: MPI_Allreduce fixes no order.)
+#include <string>
+#include <vector>
+
+namespace deeprg {
+
+class Communicator {
+ public:
+  virtual ~Communicator() = default;
+  /// This process's rank, 0 … size() − 1. Rank 0 reports and writes the shared outputs.
+  virtual int rank() const = 0;
+  /// The number of ranks.
+  virtual int size() const = 0;
+  /// Ranks on this machine, this one included: they share its cores.
+  virtual int local_size() const = 0;
+  /// On `root`: every rank's `text`, in rank order; on the other ranks: nothing.
+  virtual std::vector<std::string> gather(const std::string& text, int root = 0) = 0;
+  /// `root`'s `text`, on every rank (the others' argument is ignored).
+  virtual std::string broadcast(const std::string& text, int root = 0) = 0;
+};
+
+/// One process: rank 0 of 1.
+class SerialCommunicator final : public Communicator {
+ public:
+  int rank() const override { return 0; }
+  int size() const override { return 1; }
+  int local_size() const override { return 1; }
+  std::vector<std::string> gather(const std::string& text, int) override { return {text}; }
+  std::string broadcast(const std::string& text, int) override { return text; }
+};
+
+}  // namespace deeprg

@@ -1,0 +1,112 @@
+#pragma once
+/// An ensemble of runs of the experiment (run.hpp): one member per seed, each an ordinary run in
+/// its own directory, spread over the ranks of a Communicator, and gathered on rank 0 into one
+/// summary (ensemble_summary.hpp).
+///
+///   DIR/seed-1/ … DIR/seed-N/   each exactly what `deeprg run --seed K --out DIR/seed-K` writes
+///   DIR/ensemble.json            every number of the members' analysis.json: mean, standard
+///                                error, standard deviation, min and max over the members
+///   DIR/ensemble-run.json        how this execution went: ranks, which member ran where, times
+///   DIR/ensemble.html, DIR/ensemble-figures/*.png
+///
+/// Member i runs on rank i mod size(): a static assignment, so which rank runs a member never
+/// depends on timing, and since each member is an independent run from its own seed, every
+/// member's outputs and ensemble.json are the same bits on any number of ranks (and without MPI).
+/// A rerun of the same ensemble skips members whose directory holds a complete run
+/// (run_complete) and resumes the others (run.hpp: reused samples, training resumed from its
+/// checkpoint). A member that fails is recorded with its error; the others go on.
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "deeprg/core/communicator.hpp"
+#include "deeprg/experiment/config.hpp"
+#include "deeprg/experiment/observer.hpp"
+
+namespace deeprg::experiment {
+
+/// One run of an ensemble: its name, which is also its directory under the ensemble's, and its
+/// configuration. Members over seeds are "seed-N"; a sweep over a key would name its value too
+/// (e.g. "lattice.K=0.42/seed-3") and differ in that key.
+struct EnsembleMember {
+  std::string name;
+  ExperimentConfig config;
+};
+
+/// Seeds written as a comma-separated list of whole numbers and increasing ranges: "1-8",
+/// "1,3,5", "1-4,10". Throws ConfigError("seeds") for an empty list or item, a decreasing range
+/// ("3-1"), anything that is not a decimal whole number ("a", "-1", "1.5"), a seed beyond
+/// 2^63 − 1 (what run.seed holds), a seed listed twice, or more than 100,000 seeds.
+std::vector<std::uint64_t> parse_seeds(const std::string& text);
+
+/// `base` once per seed, with run.seed set to it, named "seed-N", in the order given.
+std::vector<EnsembleMember> seed_members(const ExperimentConfig& base,
+                                         const std::vector<std::uint64_t>& seeds);
+
+/// The rank that runs member `index` of an ensemble on `ranks` ranks.
+constexpr int member_rank(std::size_t index, int ranks) {
+  return static_cast<int>(index % static_cast<std::size_t>(ranks));
+}
+
+/// Whether `directory` holds a finished run of `config`: config.json records the same
+/// configuration (every key but run.threads, which never changes a result, analysis keys
+/// included), and the run's last writes are there (report.html, and analysis.json with the stage
+/// times that run() adds after the report). A killed run lacks them; run() then resumes it.
+bool run_complete(const std::filesystem::path& directory, const ExperimentConfig& config);
+
+/// Where and how an ensemble runs.
+struct EnsembleOptions {
+  std::filesystem::path directory = "deeprg-ensemble";
+  std::string preset = "paper";  ///< recorded in every member's config.json and in the summary
+  /// The configuration the members share (its run.seed aside), recorded in ensemble.json.
+  ExperimentConfig base;
+};
+
+/// What became of one member in this execution.
+struct MemberOutcome {
+  enum class Status { ran, skipped, failed };  ///< skipped: found complete, not run again
+  std::string name;
+  std::uint64_t seed = 0;
+  Status status = Status::ran;
+  std::string error;        ///< failed: what went wrong (the exception's message)
+  int rank = 0;             ///< the rank that ran (or skipped) it
+  double seconds = 0;       ///< wall time of this execution's attempt
+  nlohmann::json analysis;  ///< the member's analysis.json; null when it failed
+};
+
+/// Status names as written in ensemble-run.json: "ran", "skipped", "failed".
+const char* to_string(MemberOutcome::Status status);
+
+/// The ensemble after it ran.
+struct EnsembleResult {
+  /// Rank 0: every member's outcome, in member order. Other ranks: their own members'.
+  std::vector<MemberOutcome> members;
+  nlohmann::json summary;  ///< rank 0: ensemble.json; elsewhere null
+  double seconds = 0;      ///< wall time of the whole ensemble
+  /// Members that failed, on every rank (rank 0's count is shared with the others).
+  std::size_t failed = 0;
+};
+
+/// Runs every member (members[i] on rank member_rank(i, world.size()), into
+/// options.directory / name), then, on rank 0, writes the ensemble's outputs. Collective: every
+/// rank calls it with the same arguments. Only rank 0 reports to `observer`: its own members'
+/// runs (their log lines prefixed with the member's name, and their progress) and, for every
+/// member, when it started, finished, was skipped or failed; the other ranks report nothing.
+///
+/// A member whose configuration leaves run.threads at 0 (all cores) gets the cores of its
+/// machine divided among the ranks there, never changing a result.
+///
+/// Throws, on every rank alike, before any member runs: ConfigError("seeds") for no members,
+/// members with the same name, or more ranks than members (a rank with nothing to do means the
+/// wrong rank count, so it is refused rather than left idle); ConfigError naming the key for an
+/// invalid member configuration; ConfigError("directory") when options.directory cannot be
+/// created or written, or holds an ensemble of another configuration (naming the key).
+/// A member's own failure is not thrown: it is in its outcome and counted in `failed`.
+EnsembleResult run_ensemble(const std::vector<EnsembleMember>& members,
+                            const EnsembleOptions& options, Communicator& world,
+                            Observer& observer);
+
+}  // namespace deeprg::experiment

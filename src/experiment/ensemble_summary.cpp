@@ -1,0 +1,363 @@
+#include "deeprg/experiment/ensemble_summary.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <set>
+
+#include "deeprg/core/error.hpp"
+#include "deeprg/io/atomic_file.hpp"
+#include "deeprg/mc/statistics.hpp"
+#include "deeprg/report/html_report.hpp"
+#include "deeprg/report/line_plot.hpp"
+#include "deeprg/version.hpp"
+
+namespace deeprg::experiment {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// Top-level keys of analysis.json that describe a run rather than measure it, or time it.
+const std::set<std::string> kNotMeasured = {"config",         "seed", "preset",
+                                            "deeprg_version", "blas", "stage_seconds"};
+
+// Headline quantities, as JSON pointers with '*' for any index.
+const std::vector<std::string> kHeadline = {"/layers/*/receptive_field_radius_median",
+                                            "/layers/*/median_radius_over_block",
+                                            "/layers/*/block_overlap/best_per_block",
+                                            "/receptive_field_growth/*/median_radius_ratio",
+                                            "/receptive_field_growth/*/block_radius_ratio",
+                                            "/mcrg/network/*/y_t",
+                                            "/mcrg/majority/*/y_t",
+                                            "/mcrg/network/*/y_h",
+                                            "/mcrg/majority/*/y_h",
+                                            "/claims/*/holds"};
+
+struct Values {
+  std::vector<double> numbers;
+  std::size_t trues = 0, booleans = 0;
+};
+
+void collect(const nlohmann::json& j, const std::string& pointer,
+             std::map<std::string, Values>& out) {
+  if (j.is_object()) {
+    for (const auto& [key, value] : j.items())
+      if (!pointer.empty() || !kNotMeasured.count(key)) collect(value, pointer + "/" + key, out);
+  } else if (j.is_array()) {
+    for (std::size_t i = 0; i < j.size(); ++i)
+      collect(j[i], pointer + "/" + std::to_string(i), out);
+  } else if (j.is_boolean()) {
+    auto& v = out[pointer];
+    ++v.booleans;
+    v.trues += j.get<bool>() ? 1 : 0;
+  } else if (j.is_number()) {
+    out[pointer].numbers.push_back(j.get<double>());
+  } else if (j.is_null()) {
+    out[pointer];  // undefined here: counted as missing
+  }
+}
+
+// The pointer with every index replaced by '*'.
+std::string pattern(const std::string& pointer) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < pointer.size()) {
+    const std::size_t next = pointer.find('/', i + 1);
+    const std::string part = pointer.substr(i + 1, next == std::string::npos ? next : next - i - 1);
+    const bool index = !part.empty() && part.find_first_not_of("0123456789") == std::string::npos;
+    out += "/" + (index ? std::string("*") : part);
+    if (next == std::string::npos) break;
+    i = next;
+  }
+  return out;
+}
+
+std::string general(double x, int digits = 4) {
+  if (!std::isfinite(x)) return "–";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*g", digits, x);
+  return buf;
+}
+
+double number(const nlohmann::json& j, const char* key) {
+  return j.contains(key) && j[key].is_number() ? j[key].get<double>() : std::nan("");
+}
+
+// One row of a statistics table: quantity, n, mean ± stderr, std, min, max.
+std::vector<std::string> statistic_row(const std::string& label, const nlohmann::json& s) {
+  const auto n = s.value("n", 0);
+  if (s.contains("true"))
+    return {label,
+            std::to_string(n),
+            std::to_string(s["true"].get<int>()) + " of " + std::to_string(n) + " hold",
+            "",
+            "",
+            ""};
+  if (n == 0)
+    return {label, "0", "undefined in all " + std::to_string(s.value("missing", 0)), "", "", ""};
+  return {label,
+          std::to_string(n),
+          mc::format_estimate(number(s, "mean"), number(s, "stderr")),
+          general(number(s, "std")),
+          general(number(s, "min")),
+          general(number(s, "max"))};
+}
+
+const std::vector<std::string> kStatisticHeader = {"quantity", "n",   "mean ± standard error",
+                                                   "std",      "min", "max"};
+
+// A label for a headline pointer: claims by their id.
+std::string label(const std::string& pointer, const nlohmann::json& document) {
+  if (pattern(pointer) == "/claims/*/holds") {
+    const std::size_t k = std::stoul(pointer.substr(8));
+    const auto& claims = document.value("claims", nlohmann::json::array());
+    if (k < claims.size()) return "claim '" + claims[k].value("id", "") + "' holds";
+  }
+  return pointer.substr(1);
+}
+
+std::vector<std::vector<std::string>> headline_rows(const nlohmann::json& document) {
+  std::vector<std::vector<std::string>> rows;
+  const auto& stats = document.at("statistics");
+  for (const std::string& wanted : kHeadline)
+    for (const auto& [pointer, s] : stats.items())
+      if (pattern(pointer) == wanted) rows.push_back(statistic_row(label(pointer, document), s));
+  return rows;
+}
+
+}  // namespace
+
+nlohmann::json ensemble_statistics(const std::vector<nlohmann::json>& analyses) {
+  std::map<std::string, Values> values;
+  for (const auto& a : analyses) collect(a, "", values);
+  nlohmann::json out = nlohmann::json::object();
+  const std::size_t members = analyses.size();
+  for (const auto& [pointer, v] : values) {
+    if (v.booleans > 0 && v.numbers.empty()) {
+      out[pointer] = {{"n", v.booleans}, {"true", v.trues}, {"missing", members - v.booleans}};
+      continue;
+    }
+    const std::size_t n = v.numbers.size();
+    nlohmann::json s{{"n", n}, {"missing", members - n}};
+    if (n > 0) {
+      double sum = 0, lo = v.numbers[0], hi = v.numbers[0];
+      for (const double x : v.numbers) {
+        sum += x;
+        lo = std::min(lo, x);
+        hi = std::max(hi, x);
+      }
+      const double mean = sum / static_cast<double>(n);
+      double squares = 0;
+      for (const double x : v.numbers) squares += (x - mean) * (x - mean);
+      const double sd = n > 1 ? std::sqrt(squares / static_cast<double>(n - 1)) : 0.0;
+      s["mean"] = mean;
+      s["std"] = sd;
+      s["stderr"] = sd / std::sqrt(static_cast<double>(n));
+      s["min"] = lo;
+      s["max"] = hi;
+    }
+    out[pointer] = s;
+  }
+  return out;
+}
+
+nlohmann::json ensemble_document(const EnsembleOptions& options,
+                                 const std::vector<MemberOutcome>& members) {
+  nlohmann::json config = to_json(options.base);
+  // Each member has its own seed, and the thread count never changes a result.
+  config["run"].erase("seed");
+  config["run"].erase("threads");
+  nlohmann::json seeds = nlohmann::json::array(), list = nlohmann::json::array(),
+                 failed = nlohmann::json::array();
+  std::vector<nlohmann::json> analyses;
+  nlohmann::json claims = nlohmann::json::array();
+  for (const MemberOutcome& m : members) {
+    seeds.push_back(m.seed);
+    nlohmann::json entry{{"name", m.name}, {"seed", m.seed}};
+    if (m.status == MemberOutcome::Status::failed) {
+      entry["status"] = "failed";
+      entry["error"] = m.error;
+      failed.push_back(entry);
+    } else {
+      entry["status"] = "ok";
+      analyses.push_back(m.analysis);
+      if (claims.empty() && m.analysis.contains("claims"))
+        for (const auto& c : m.analysis["claims"])
+          claims.push_back({{"id", c.value("id", "")}, {"claim", c.value("claim", "")}});
+    }
+    list.push_back(entry);
+  }
+  nlohmann::json statistics = ensemble_statistics(analyses);
+  for (std::size_t k = 0; k < claims.size(); ++k) {
+    const std::string pointer = "/claims/" + std::to_string(k) + "/holds";
+    if (statistics.contains(pointer)) {
+      claims[k]["holds_in"] = statistics[pointer].value("true", 0);
+      claims[k]["decided_in"] = statistics[pointer].value("n", 0);
+    }
+  }
+  return {{"deeprg_version", kVersion},
+          {"command", "deeprg run --seeds"},
+          {"preset", options.preset},
+          {"config", config},
+          {"seeds", seeds},
+          {"members", list},
+          {"succeeded", analyses.size()},
+          {"failed", failed},
+          {"claims", claims},
+          {"statistics", statistics}};
+}
+
+nlohmann::json execution_document(const std::vector<MemberOutcome>& members, int ranks,
+                                  double seconds) {
+  nlohmann::json list = nlohmann::json::array();
+  std::size_t ran = 0;
+  for (const MemberOutcome& m : members) {
+    nlohmann::json entry{{"name", m.name},
+                         {"seed", m.seed},
+                         {"rank", m.rank},
+                         {"status", to_string(m.status)},
+                         {"seconds", m.seconds}};
+    if (!m.error.empty()) entry["error"] = m.error;
+    list.push_back(entry);
+    ran += m.status == MemberOutcome::Status::ran ? 1 : 0;
+  }
+  return {{"deeprg_version", kVersion},
+          {"ranks", ranks},
+          {"seconds", seconds},
+          {"members_run", ran},
+          {"members_per_hour", ran > 0 && seconds > 0
+                                   ? nlohmann::json(3600.0 * static_cast<double>(ran) / seconds)
+                                   : nlohmann::json(nullptr)},
+          {"members", list}};
+}
+
+std::string headline_table(const nlohmann::json& document) {
+  std::vector<std::vector<std::string>> rows = headline_rows(document);
+  rows.insert(rows.begin(), kStatisticHeader);
+  std::vector<std::size_t> width(kStatisticHeader.size(), 0);
+  // Width in code points, so that '±' and '–' line up.
+  auto length = [](const std::string& s) {
+    std::size_t n = 0;
+    for (const unsigned char c : s) n += (c & 0xC0) != 0x80 ? 1 : 0;
+    return n;
+  };
+  for (const auto& row : rows)
+    for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], length(row[c]));
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      const std::string pad(width[c] - length(row[c]), ' ');
+      line += c == 0 ? row[c] + pad : "  " + pad + row[c];
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + "\n";
+  }
+  return out;
+}
+
+void write_ensemble_outputs(const fs::path& directory, const nlohmann::json& document,
+                            const nlohmann::json& execution,
+                            const std::vector<MemberOutcome>& members) {
+  const fs::path figures = directory / "ensemble-figures";
+  std::error_code ec;
+  fs::create_directories(figures, ec);
+  if (ec) throw IoError(figures.string() + ": cannot create (" + ec.message() + ")");
+  const auto& stats = document.at("statistics");
+  auto stat = [&](const std::string& pointer, const char* what) {
+    return stats.contains(pointer) ? number(stats[pointer], what) : std::nan("");
+  };
+  std::size_t layers = 0;
+  while (stats.contains("/layers/" + std::to_string(layers) + "/receptive_field_radius_median"))
+    ++layers;
+
+  std::vector<report::Block> figure_blocks;
+  if (layers > 0) {
+    report::Series mean{"mean over seeds ± std", {}, {}, {}}, lo{"min over seeds", {}, {}, {}},
+        hi{"max over seeds", {}, {}, {}}, block{"2^l × 2^l block", {}, {}, {}};
+    for (std::size_t l = 0; l < layers; ++l) {
+      const std::string p = "/layers/" + std::to_string(l) + "/";
+      const double x = static_cast<double>(l + 1);
+      for (auto* s : {&mean, &lo, &hi, &block}) s->x.push_back(x);
+      mean.y.push_back(stat(p + "receptive_field_radius_median", "mean"));
+      mean.y_error.push_back(stat(p + "receptive_field_radius_median", "std"));
+      lo.y.push_back(stat(p + "receptive_field_radius_median", "min"));
+      hi.y.push_back(stat(p + "receptive_field_radius_median", "max"));
+      block.y.push_back(stat(p + "block_radius", "mean"));
+    }
+    report::LinePlot spread;
+    spread.title = "Receptive-field radius per layer over " +
+                   std::to_string(document.value("succeeded", 0)) + " seeds";
+    spread.x_label = "layer";
+    spread.y_label = "median 80% radius (sites)";
+    spread.x_tick = 1;
+    spread.series = {mean, lo, hi, block};
+    const fs::path spread_png = figures / "receptive_field_radius.png";
+    report::write_line_plot(spread_png, spread);
+    figure_blocks.push_back(report::Figure{
+        spread_png,
+        "Median receptive-field radius (the radius holding 80% of Σ r²) per layer: its mean over "
+        "the seeds with their standard deviation as bars, the smallest and largest seed, and the "
+        "radius of the 2^l × 2^l block of the layer's scale."});
+
+    report::LinePlot each;
+    each.title = "Receptive-field radius per layer, each seed";
+    each.x_label = "layer";
+    each.y_label = "median 80% radius (sites)";
+    each.x_tick = 1;
+    const bool legend = members.size() <= 10;
+    for (const MemberOutcome& m : members) {
+      if (m.status == MemberOutcome::Status::failed || !m.analysis.contains("layers")) continue;
+      report::Series s{legend ? m.name : std::string(), {}, {}, {}};
+      for (std::size_t l = 0; l < m.analysis["layers"].size(); ++l) {
+        s.x.push_back(static_cast<double>(l + 1));
+        s.y.push_back(number(m.analysis["layers"][l], "receptive_field_radius_median"));
+      }
+      each.series.push_back(std::move(s));
+    }
+    const fs::path each_png = figures / "receptive_field_radius_seeds.png";
+    report::write_line_plot(each_png, each);
+    figure_blocks.push_back(
+        report::Figure{each_png, "Median receptive-field radius per layer, one line per seed."});
+  }
+
+  report::HtmlReport page;
+  page.title = "deeprg ensemble: Mehta & Schwab's experiment over seeds";
+  page.subtitle = "deeprg " + std::string(kVersion) + " · preset " + document.value("preset", "") +
+                  " · " + std::to_string(document.at("members").size()) + " members";
+  report::Table member_table{"Members: each an ordinary run directory beside this page",
+                             {"member", "seed", "status", "rank", "seconds", "error"},
+                             {}};
+  for (const auto& m : execution.at("members"))
+    member_table.rows.push_back(
+        {m.at("name").get<std::string>(), std::to_string(m.at("seed").get<std::uint64_t>()),
+         m.at("status").get<std::string>(), std::to_string(m.at("rank").get<int>()),
+         general(m.at("seconds").get<double>(), 3), m.value("error", "")});
+  const std::size_t failed = document.at("failed").size();
+  page.sections.push_back(
+      {"Members",
+       {report::Paragraph{std::to_string(document.value("succeeded", 0)) + " of " +
+                          std::to_string(document.at("members").size()) + " members finished" +
+                          (failed ? ", " + std::to_string(failed) + " failed" : std::string()) +
+                          "; this execution ran on " + std::to_string(execution.value("ranks", 1)) +
+                          " rank(s) in " + general(execution.value("seconds", 0.0), 3) + " s."},
+        member_table}});
+  page.sections.push_back(
+      {"Summary",
+       {report::Table{"Headline numbers over the members (standard error = std / √n)",
+                      kStatisticHeader, headline_rows(document)}}});
+  if (!figure_blocks.empty()) page.sections.push_back({"Figures", figure_blocks});
+  report::Table every{"Every number of analysis.json over the members", kStatisticHeader, {}};
+  for (const auto& [pointer, s] : stats.items())
+    every.rows.push_back(statistic_row(pointer.substr(1), s));
+  page.sections.push_back({"Every number", {every}});
+  page.sections.push_back({"Configuration", {report::Code{document.at("config").dump(2)}}});
+  report::write_html_report(directory / "ensemble.html", page);
+
+  io::write_file_atomic(directory / "ensemble-run.json", execution.dump(2) + "\n");
+  // Last: its presence means the ensemble's outputs are all there.
+  io::write_file_atomic(directory / "ensemble.json", document.dump(2) + "\n");
+}
+
+}  // namespace deeprg::experiment
