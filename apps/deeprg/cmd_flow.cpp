@@ -32,17 +32,6 @@ struct FlowFlags {
   LearnedMapFlags map;
 };
 
-/// The temperature recorded for a file: its sidecar's T, or for a coarse-grained file the T of
-/// its source; null when neither is known.
-nlohmann::json temperature(const nlohmann::json& sidecar) {
-  if (!sidecar.is_object()) return nullptr;
-  if (sidecar.contains("T") && sidecar["T"].is_number()) return sidecar["T"];
-  if (sidecar.contains("source") && sidecar["source"].is_object() &&
-      sidecar["source"].contains("T") && sidecar["source"]["T"].is_number())
-    return sidecar["source"]["T"];
-  return nullptr;
-}
-
 struct Quantity {
   const char* name;
   const char* axis;
@@ -174,7 +163,7 @@ void add_flow_command(CLI::App& app) {
     LearnedMapFlags::Resolved learned;  // a learned map, loaded for the first file's lattice
     const rg::CoarseGraining& map = learned.map;
     for (const std::string& file : f->files) {
-      Input in{file, io::read_spins(file), temperature(io::read_sidecar(file)), 0};
+      Input in{file, io::read_spins(file), sidecar_temperature(io::read_sidecar(file)), 0};
       if (f->map.given() && !map) {
         learned = f->map.resolve(*cmd, in.samples.lattice, f->seed, f->threads);
         options.b = learned.b;

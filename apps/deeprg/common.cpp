@@ -249,4 +249,13 @@ LearnedMapFlags::Resolved LearnedMapFlags::resolve(const CLI::App& app,
   }
 }
 
+nlohmann::json sidecar_temperature(const nlohmann::json& sidecar) {
+  if (!sidecar.is_object()) return nullptr;
+  if (sidecar.contains("T") && sidecar["T"].is_number()) return sidecar["T"];
+  if (sidecar.contains("source") && sidecar["source"].is_object() &&
+      sidecar["source"].contains("T") && sidecar["source"]["T"].is_number())
+    return sidecar["source"]["T"];
+  return nullptr;
+}
+
 }  // namespace deeprg::cli

@@ -65,13 +65,14 @@ class ProgressBar {
 ConfigError as_flag_error(const CLI::App& command, const ConfigError& error,
                           const std::map<std::string, std::string>& aliases = {});
 
-/// Runs `body`, rethrowing a ConfigError with as_flag_error(command, error, aliases): for a
-/// command whose flags are named other than the library's parameters.
+/// Runs `body` and returns what it returns, rethrowing a ConfigError with
+/// as_flag_error(command, error, aliases): for a command whose flags are named other than the
+/// library's parameters.
 template <class Body>
-void with_flag_names(const CLI::App& command, const std::map<std::string, std::string>& aliases,
-                     Body&& body) {
+decltype(auto) with_flag_names(const CLI::App& command,
+                               const std::map<std::string, std::string>& aliases, Body&& body) {
   try {
-    body();
+    return body();
   } catch (const ConfigError& e) {
     throw as_flag_error(command, e, aliases);
   }
@@ -102,6 +103,10 @@ std::vector<std::size_t> parse_sizes(const std::string& flag, const std::string&
 /// A lattice that does not allow `levels` coarse-grainings by b is the flags' fault (the file
 /// is fine): throws ConfigError naming --b when not even one level fits, else --levels.
 void check_block_flags(const std::string& file, const ising::Lattice& lattice, int b, int levels);
+
+/// The temperature recorded in a spin file's sidecar: its T, or for a coarse-grained file the T
+/// of its source; null when neither is known.
+nlohmann::json sidecar_temperature(const nlohmann::json& sidecar);
 
 /// --map FILE and --readout: a learned coarse-graining map in place of the block rule's --rule,
 /// --b and --ties: a local block RBM (deeprg learn-map) or a trained DBN (analysis/layer_map.hpp).

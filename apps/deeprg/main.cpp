@@ -20,7 +20,10 @@ int main(int argc, char** argv) {
       "Ising Monte Carlo with exact references, RBMs and deep belief networks, block-spin RG\n"
       "and MCRG, and the variational RG of Mehta & Schwab (2014) computed exactly.\n"
       "Run 'deeprg run --out DIR' for the main job, or 'deeprg <command> --help' for one command."};
-  app.set_version_flag("--version", deeprg::kVersion);
+  app.set_version_flag("--version", std::string(deeprg::kVersion) +
+                                        (*deeprg::kMpiLibrary ? std::string(", with MPI (") +
+                                                                    deeprg::kMpiLibrary + ")"
+                                                              : std::string(", without MPI")));
   app.require_subcommand(1);
   deeprg::cli::add_run_command(app);
   deeprg::cli::add_sample_command(app);
@@ -32,6 +35,8 @@ int main(int argc, char** argv) {
   deeprg::cli::add_flow_command(app);
   deeprg::cli::add_mcrg_command(app);
   deeprg::cli::add_learn_map_command(app);
+  deeprg::cli::add_couplings_command(app);
+  deeprg::cli::add_mi_command(app);
   deeprg::cli::add_decimate_1d_command(app);
   deeprg::cli::add_vrg_command(app);
   deeprg::cli::add_vrg_fit_command(app);

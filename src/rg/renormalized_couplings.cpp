@@ -261,11 +261,15 @@ std::vector<double> maximise(const FieldTable& t, const std::vector<double>& w,
     try {
       step = solve(neg_h, g);
     } catch (const Error&) {
-      throw Error("the samples do not determine the couplings " + [&] {
-        std::string s;
-        for (const auto& n : names) s += (s.empty() ? "" : ",") + n;
-        return s;
-      }() + " separately: their local fields are linearly dependent on this lattice");
+      throw Error(
+          "the samples do not determine the couplings " +
+          [&] {
+            std::string s;
+            for (const auto& n : names) s += (s.empty() ? "" : ",") + n;
+            return s;
+          }() +
+          " separately: their local fields are linearly dependent in these samples (nearly ordered "
+          "samples, or a lattice too small for the basis)");
     }
     double scale = 1, max_step = 0, max_k = 0;
     double trial_ell = ell;
@@ -406,11 +410,31 @@ std::vector<CouplingFit> coupling_flow(const io::SpinSamples& samples, const Coa
                                        int levels, const CouplingFitOptions& options) {
   if (levels < 0) throw ConfigError("levels", "must be at least 0, got " + std::to_string(levels));
   std::vector<CouplingFit> out;
-  out.push_back(fit_couplings(samples, options, 0));
+  // Fits one level; false when its couplings are undetermined, which ends the flow.
+  auto fit_level = [&](const io::SpinSamples& s, int level) {
+    try {
+      out.push_back(fit_couplings(s, options, level));
+      return true;
+    } catch (const ConfigError&) {
+      throw;
+    } catch (const ShapeError&) {
+      throw;
+    } catch (const Error& e) {
+      std::vector<std::string> names;
+      fit_basis(s, options, names);
+      CouplingFit fit = describe(s, names, 0, level);
+      fit.values.assign(names.size(), mc::Estimate{});
+      fit.pseudo_log_likelihood = std::numeric_limits<double>::quiet_NaN();
+      fit.note = e.what();
+      out.push_back(std::move(fit));
+      return false;
+    }
+  };
+  if (!fit_level(samples, 0)) return out;
   io::SpinSamples current;
   for (int k = 0; k < levels; ++k) {
     current = map(k == 0 ? samples : current, k);
-    out.push_back(fit_couplings(current, options, k + 1));
+    if (!fit_level(current, k + 1)) break;
   }
   return out;
 }
@@ -531,6 +555,7 @@ nlohmann::json to_json(const CouplingFit& fit) {
   j["errors"] = errors;
   j["distinct_fields"] = fit.distinct_fields;
   j["pseudo_log_likelihood"] = number_or_null(fit.pseudo_log_likelihood);
+  if (!fit.note.empty()) j["note"] = fit.note;
   return j;
 }
 

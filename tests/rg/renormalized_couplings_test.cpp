@@ -186,6 +186,16 @@ TEST(FitCouplings, FlowUnderMajorityRuleKeepsTheLevels) {
   // Majority rule at K_c produces a positive next-nearest coupling (Swendsen 1984).
   EXPECT_GT(flow[1].values[1].value, 0);
   EXPECT_THROW(coupling_flow(samples, nullptr, -1, options), ConfigError);
+  // A flow that reaches perfect order ends there, saying why, instead of failing.
+  auto ordered = samples;
+  std::fill(ordered.spins.begin(), ordered.spins.end(), std::int8_t{1});
+  const auto frozen = coupling_flow(
+      ordered, [&](const io::SpinSamples& s, int k) { return block_spin(s, block, k); }, 2,
+      options);
+  ASSERT_EQ(frozen.size(), 1u);
+  EXPECT_NE(frozen[0].note.find("nn"), std::string::npos) << frozen[0].note;
+  EXPECT_TRUE(std::isnan(frozen[0].values[0].value));
+  EXPECT_TRUE(to_json(frozen)[0].contains("note"));
 }
 
 TEST(FitCouplings, ClearErrorsForSamplesThatDoNotDetermineTheCouplings) {

@@ -65,6 +65,8 @@ struct CouplingFit {
   std::size_t distinct_fields = 0;
   /// Mean pseudo-log-likelihood per spin at the maximum, ℓ/(samples·sites) ∈ [−ln 2, 0].
   double pseudo_log_likelihood = 0;
+  /// Empty, or (coupling_flow only) why this level has no estimate: the values are then NaN.
+  std::string note;
 };
 
 /// Maximum pseudo-likelihood couplings of `samples` (header comment), with delete-one-block
@@ -87,8 +89,11 @@ CouplingFit fit_couplings(const io::SpinSamples& samples, std::span<const double
                           const CouplingFitOptions& options);
 
 /// fit_couplings at levels 0 … `levels`: level k + 1 = map(level k, k). Only two levels are held
-/// in memory at a time. Throws ConfigError("levels") for levels < 0, plus what fit_couplings and
-/// `map` throw.
+/// in memory at a time. A level whose samples do not determine the couplings (typically: the
+/// flow has reached the ordered fixed point, where they are infinite) ends the flow: it is
+/// returned with NaN values and the reason in `note`, and no deeper level is made. Throws
+/// ConfigError("levels") for levels < 0, plus the ConfigError and ShapeError of fit_couplings and
+/// what `map` throws.
 std::vector<CouplingFit> coupling_flow(const io::SpinSamples& samples, const CoarseGraining& map,
                                        int levels, const CouplingFitOptions& options);
 
@@ -137,7 +142,7 @@ std::vector<double> rbm_hidden_log_weights(const rbm::BasicRbm<Real>& rbm,
                                            const ising::Lattice& lattice, int threads = 0);
 
 /// {"level", "L", "Ly" (2D), "samples", "couplings": {name: value}, "errors": {name: error},
-///  "distinct_fields", "pseudo_log_likelihood"}; NaN as null.
+///  "distinct_fields", "pseudo_log_likelihood", "note" (when set)}; NaN as null.
 nlohmann::json to_json(const CouplingFit& fit);
 /// Array of to_json(fit).
 nlohmann::json to_json(const std::vector<CouplingFit>& fits);
