@@ -15,6 +15,7 @@
 #include "deeprg/rg/flow.hpp"
 #include "deeprg/rg/learned_map.hpp"
 #include "deeprg/rg/mcrg.hpp"
+#include "deeprg/rg/renormalized_couplings.hpp"
 
 namespace deeprg::python {
 
@@ -366,6 +367,120 @@ void bind_rg(py::module_& root) {
            "levels=len(map_placement(layers, spins.shape[1:])) to judge it all the way up.\n\n") +
        kMapDoc)
           .c_str());
+
+  // ---------------------------------------------------------------- renormalized couplings
+  m.def(
+      "couplings",
+      [](py::handle spins, int b, const std::string& rule, const std::string& ties, int levels,
+         std::uint64_t seed, const py::object& map, std::optional<std::string> readout,
+         std::optional<std::vector<std::string>> couplings, int jackknife_blocks, int threads,
+         const py::object& weights) {
+        io::SpinSamples samples = to_samples(spins, "spins");
+        const rg::BlockSpinOptions o = block_options(b, rule, ties, seed, threads);
+        rg::CouplingFitOptions fo;
+        if (couplings) fo.couplings = *couplings;
+        fo.jackknife_blocks = jackknife_blocks;
+        fo.threads = threads;
+        py::list list;
+        if (!weights.is_none()) {
+          if (levels != 0 || !map.is_none())
+            throw ConfigError("weights", "weighted samples are fitted as given: levels=0, no map");
+          const std::vector<double> w = double_vector(weights, "weights");
+          rg::CouplingFit fit;
+          {
+            py::gil_scoped_release release;
+            fit = rg::fit_couplings(samples, w, fo);
+          }
+          list.append(to_python(rg::to_json(fit)));
+          return list;
+        }
+        const auto out = with_map(
+            map, readout, samples, o, [&](const rg::CoarseGraining* cg, const auto& block) {
+              return renaming_keys({{"blocks", "jackknife_blocks"}}, [&] {
+                const rg::CoarseGraining blocks = [&block](const io::SpinSamples& s, int k) {
+                  return rg::block_spin(s, block, k);
+                };
+                if (!cg && levels > 0) rg::check_block_levels(samples.lattice, block.b, levels);
+                return rg::coupling_flow(samples, cg ? *cg : blocks, levels, fo);
+              });
+            });
+        for (const auto& fit : out) list.append(to_python(rg::to_json(fit)));
+        return list;
+      },
+      py::arg("spins"), py::kw_only(), py::arg("b") = 2, py::arg("rule") = "majority",
+      py::arg("ties") = "random", py::arg("levels") = 0, py::arg("seed") = 1,
+      py::arg("map") = py::none(), py::arg("readout") = py::none(),
+      py::arg("couplings") = py::none(), py::arg("jackknife_blocks") = 20, py::arg("threads") = 0,
+      py::arg("weights") = py::none(),
+      (std::string(
+           "Renormalized couplings by maximum pseudo-likelihood: the K_a of\n"
+           "-beta H(s) = sum_a K_a S_a(s) (couplings as in mcrg; None = the default set) that "
+           "best\n"
+           "predict each spin from its neighbours, p(s_i | rest) = exp(s_i f_i) / 2cosh f_i, for\n"
+           "the spins and for each of `levels` coarse-grainings of them (the RG flow in coupling\n"
+           "space), with delete-one-block jackknife errors. A list of dicts, level 0 first, as\n"
+           "`deeprg couplings --json`: 'level', 'L', 'samples', 'couplings' {name: K},\n"
+           "'errors' {name: error}, 'distinct_fields', 'pseudo_log_likelihood' (per spin), and\n"
+           "'note' where the flow stops because the samples no longer determine the couplings\n"
+           "(perfect order: K infinite). weights: one weight >= 0 per sample (e.g. exact\n"
+           "probabilities of every state of a small torus) for the weighted maximum, without\n"
+           "errors, at level 0 only.\n\n") +
+       kMapDoc)
+          .c_str());
+  m.def(
+      "expand_in_spin_products",
+      [](py::handle values) {
+        std::vector<double> v = double_vector(values, "values");
+        std::vector<double> out;
+        {
+          py::gil_scoped_release release;
+          out = rg::expand_in_spin_products(std::move(v));
+        }
+        const auto n = static_cast<py::ssize_t>(out.size());
+        return owning_array(std::move(out), {n});
+      },
+      py::arg("values"),
+      "The coefficients J_A of f(s) = sum_A J_A prod_{i in A} s_i for f given at all 2^N\n"
+      "configurations (index x: bit i set <=> s_i = -1); J_A at index = bit mask of A. The\n"
+      "fast Walsh-Hadamard transform divided by 2^N; N <= 24.");
+  m.def(
+      "exact_couplings",
+      [](py::handle values, std::vector<int> shape,
+         std::optional<std::vector<std::string>> couplings) {
+        if (shape.size() != 2) throw ConfigError("shape", "give the lattice as (Ly, Lx)");
+        const ising::Lattice lattice = ising::Lattice::square(shape[1], shape[0]);
+        const std::vector<double> v = double_vector(values, "values");
+        const auto names = couplings ? *couplings : rg::default_couplings(2);
+        return to_python(rg::to_json(rg::exact_couplings(lattice, v, names)));
+      },
+      py::arg("values"), py::arg("shape"), py::kw_only(), py::arg("couplings") = py::none(),
+      "The couplings of f(s) (e.g. ln P(s), or -H^RBM of rbm_hidden_log_weights) given at\n"
+      "every configuration of the (Ly, Lx) torus (indexing as expand_in_spin_products, site\n"
+      "y*Lx + x): {'couplings': {name: K}, 'spread': {name: max - min over its terms},\n"
+      "'constant', 'largest_outside' (largest coefficient of a product outside the basis),\n"
+      "'largest_outside_spins', 'L', 'Ly'}.");
+  m.def(
+      "rbm_hidden_log_weights",
+      [](const py::object& model, std::vector<int> shape, int threads) {
+        if (shape.size() != 2) throw ConfigError("shape", "give the hidden lattice as (Ly, Lx)");
+        const ising::Lattice lattice = ising::Lattice::square(shape[1], shape[0]);
+        std::vector<double> out;
+        if (py::isinstance<rbm::Rbm64>(model)) {
+          const auto& r = model.cast<const rbm::Rbm64&>();
+          py::gil_scoped_release release;
+          out = rg::rbm_hidden_log_weights(r, lattice, threads);
+        } else {
+          const auto& r = model.cast<const rbm::Rbm&>();
+          py::gil_scoped_release release;
+          out = rg::rbm_hidden_log_weights(r, lattice, threads);
+        }
+        const auto n = static_cast<py::ssize_t>(out.size());
+        return owning_array(std::move(out), {n});
+      },
+      py::arg("rbm"), py::arg("shape"), py::kw_only(), py::arg("threads") = 0,
+      "-H^RBM(h) = ln sum_v exp(-E(v, h)) (Mehta & Schwab Eq. 22) at every hidden\n"
+      "configuration, the hidden units row-major on a (Ly, Lx) torus (at most 24 units):\n"
+      "pass it to exact_couplings(values, shape) to read the RBM's renormalized couplings.");
 
   // ---------------------------------------------------------------- learned maps
   m.def(
