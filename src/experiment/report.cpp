@@ -101,6 +101,27 @@ report::LinePlot flow_plot(const ExperimentResult& run, const std::string& key,
   return plot;
 }
 
+// K_nnn against K_nn along the flow of each map: the RG flow in the coupling plane.
+report::LinePlot coupling_flow_plot(const nlohmann::json& c) {
+  report::LinePlot plot;
+  plot.width = kPlotWidth;
+  plot.title = "Renormalized couplings along the flow (level 0 = data)";
+  plot.x_label = "K_nn (nearest neighbours)";
+  plot.y_label = "K_nnn (next-nearest neighbours)";
+  for (const char* map : {"majority", "network"}) {
+    std::vector<double> x, y, e;
+    for (const auto& level : c[map]) {
+      x.push_back(number(level["couplings"], "nn"));
+      y.push_back(number(level["couplings"], "nnn"));
+      e.push_back(number(level["errors"], "nnn"));
+    }
+    plot.series.push_back(
+        series(std::string(map) == "majority" ? "majority rule (b = 2)" : "the network's layers", x,
+               y, e));
+  }
+  return plot;
+}
+
 // Layers whose middle half of radii spans more than a factor of 2 hold several kinds of unit
 // (one-site fields, blobs, a few distant sites): their median sits on whichever kind is the
 // larger share, so a growth ratio through them moves from run to run. Says so, or nothing.
@@ -316,6 +337,10 @@ void figures_stage(const ExperimentResult& run, const RunDirectory& dir) {
     plot.series.push_back(series("neighbouring blocks (baseline)", x, neighbour));
     report::write_line_plot(figures / "block_overlap.png", plot);
   }
+  if (const nlohmann::json& a = run.analysis.document;
+      a.contains("mcrg") && a["mcrg"].contains("couplings"))
+    report::write_line_plot(figures / "coupling_flow.png",
+                            coupling_flow_plot(a["mcrg"]["couplings"]));
   report::write_line_plot(figures / "flow_nn_correlation.png",
                           flow_plot(run, "nn_correlation", "Nearest-neighbour correlation",
                                     "⟨s_i s_j⟩ (nearest neighbours)"));
@@ -382,6 +407,45 @@ void add_mcrg(report::Section& s, const nlohmann::json& m) {
     placement.replace(placement.size() - 2, 2, ".");
     s.blocks.push_back(Paragraph{"Placement of the units: " + placement});
   }
+}
+
+/// The renormalized couplings of both maps, level by level, and their flow as a figure.
+void add_couplings(report::Section& s, const nlohmann::json& c, const std::filesystem::path& png) {
+  using report::Table;
+  Table t{
+      "Renormalized couplings −βH = Σ K_a S_a of the data and of each coarse level, by "
+      "maximum pseudo-likelihood (jackknife errors), majority rule against the network's "
+      "layers on the same samples. A map that does RG carries the couplings along the same "
+      "path; a coarse-graining that loses the block's information lowers K_nn at once.",
+      {"level", "lattice"},
+      {}};
+  const auto names = c["couplings"].get<std::vector<std::string>>();
+  for (const auto& n : names) {
+    t.header.push_back("majority K_" + n);
+    t.header.push_back("network K_" + n);
+  }
+  auto cell = [](const nlohmann::json& levels, std::size_t k, const std::string& name) {
+    if (k >= levels.size()) return std::string("–");
+    const double v = number(levels[k]["couplings"], name.c_str());
+    const double e = number(levels[k]["errors"], name.c_str());
+    return std::isfinite(v) ? mc::format_estimate(v, e) : std::string("–");
+  };
+  const auto& majority = c["majority"];
+  const auto& network = c["network"];
+  for (std::size_t k = 0; k < std::max(majority.size(), network.size()); ++k) {
+    const auto& ref = k < majority.size() ? majority[k] : network[k];
+    std::vector<std::string> row{
+        std::to_string(ref["level"].get<int>()),
+        std::to_string(ref["L"].get<int>()) + "×" + std::to_string(ref["L"].get<int>())};
+    for (const auto& n : names) {
+      row.push_back(cell(majority, k, n));
+      row.push_back(cell(network, k, n));
+    }
+    t.rows.push_back(std::move(row));
+  }
+  s.blocks.push_back(t);
+  s.blocks.push_back(report::Figure{
+      png, "The flow in the (K_nn, K_nnn) plane: each point a level, level 0 the data."});
 }
 
 void report_stage(const ExperimentResult& run, const RunDirectory& dir) {
@@ -602,6 +666,8 @@ void report_stage(const ExperimentResult& run, const RunDirectory& dir) {
                               "other at this temperature."});
 
     if (a.contains("mcrg")) add_mcrg(s, a["mcrg"]);
+    if (a.contains("mcrg") && a["mcrg"].contains("couplings"))
+      add_couplings(s, a["mcrg"]["couplings"], figures / "coupling_flow.png");
 
     Table flow{
         "Observables along the flow: the data, majority-rule block spins of level l, and "

@@ -25,12 +25,35 @@
 #include "deeprg/rg/block_spin.hpp"
 #include "deeprg/rg/flow.hpp"
 #include "deeprg/rg/mcrg.hpp"
+#include "deeprg/rg/renormalized_couplings.hpp"
 #include "deeprg/version.hpp"
 #include "stages.hpp"
 
 namespace deeprg::experiment {
 
 namespace {
+
+/// The renormalized couplings (maximum pseudo-likelihood) of the data and of each level the
+/// network maps, next to majority rule's on the same samples: whether both maps carry the
+/// Hamiltonian to the same place. An even basis: the data have no field.
+nlohmann::json coupling_comparison(const io::SpinSamples& samples,
+                                   const rg::CoarseGraining& network, int levels,
+                                   std::uint64_t seed, int threads) {
+  rg::CouplingFitOptions options;
+  options.couplings = {"nn", "nnn", "plaq"};
+  options.jackknife_blocks = static_cast<int>(std::min<std::size_t>(20, samples.count));
+  options.threads = threads;
+  rg::BlockSpinOptions block;
+  block.seed = seed;
+  block.threads = threads;
+  const rg::CoarseGraining majority = [&block](const io::SpinSamples& s, int k) {
+    return rg::block_spin(s, block, k);
+  };
+  return {{"estimator", "maximum pseudo-likelihood"},
+          {"couplings", options.couplings},
+          {"majority", rg::to_json(rg::coupling_flow(samples, majority, levels, options))},
+          {"network", rg::to_json(rg::coupling_flow(samples, network, levels, options))}};
+}
 
 /// RG's own yardstick for the network: Swendsen's MCRG with its layers as the coarse-graining
 /// map (analysis/layer_map.hpp, sign readout), next to majority rule with b = 2 on the same
@@ -78,6 +101,7 @@ nlohmann::json mcrg_comparison(const rbm::Dbn& dbn, const io::SpinSamples& sampl
     out["network"] = rg::to_json(rg::mcrg(samples, map, options));
     out["network_majority_agreement"] = nlohmann::json::array();
     for (const double x : agreement) out["network_majority_agreement"].push_back(number_or_null(x));
+    out["couplings"] = coupling_comparison(samples, map, network_levels, seed, threads);
   }
   return out;
 }

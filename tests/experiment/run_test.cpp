@@ -98,6 +98,14 @@ TEST_F(ExperimentRun, ReturnsEveryStageAndReportsThroughTheObserver) {
   EXPECT_LE(m["network_majority_agreement"][0].get<double>(), 1.0);
   EXPECT_NE(io::read_file(dir_ / "report.html").find("Is the network doing RG?"),
             std::string::npos);
+  // Renormalized couplings of both maps from the same data: level 0 is one fit, shared.
+  const auto& c = m["couplings"];
+  ASSERT_GE(c["majority"].size(), 1u) << c;
+  ASSERT_GE(c["network"].size(), 1u) << c;
+  EXPECT_EQ(c["majority"][0], c["network"][0]);
+  EXPECT_TRUE(c["majority"][0]["couplings"]["nn"].is_number()) << c;
+  EXPECT_TRUE(fs::exists(dir_ / "figures" / "coupling_flow.png"));
+  EXPECT_NE(io::read_file(dir_ / "report.html").find("Renormalized couplings"), std::string::npos);
 
   // Stages in order, each announced once to the observer.
   std::vector<std::string> names;
