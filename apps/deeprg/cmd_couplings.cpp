@@ -10,6 +10,7 @@
 
 #include "commands.hpp"
 #include "common.hpp"
+#include "deeprg/analysis/layer_map.hpp"
 #include "deeprg/core/error.hpp"
 #include "deeprg/rbm/model_file.hpp"
 #include "deeprg/report/line_plot.hpp"
@@ -36,6 +37,7 @@ struct CouplingsFlags {
   std::string plot;
   std::string plot_x = "nn", plot_y = "nnn";
   std::string rbm;
+  bool place = false;
   int hidden_l = 0;
   std::optional<int> hidden_ly;
   LearnedMapFlags map;
@@ -81,22 +83,44 @@ std::size_t coupling_index(const std::vector<std::string>& names, const std::str
   return static_cast<std::size_t>(it - names.begin());
 }
 
-// The exact couplings of an RBM's hidden Hamiltonian, its hidden units on a lattice.
+// The exact couplings of an RBM's hidden Hamiltonian, its hidden units on a lattice: row-major
+// on --hidden-L, or (--place) on the coarse sites their receptive fields point to.
 void run_exact_rbm(const CouplingsFlags& f, const std::vector<std::string>& names) {
-  if (f.hidden_l < 2) throw ConfigError("--hidden-L", "give the hidden lattice side (>= 2)");
-  const ising::Lattice lattice =
-      ising::Lattice::square(f.hidden_l, f.hidden_ly.value_or(f.hidden_l));
+  if (!f.place && f.hidden_l < 2)
+    throw ConfigError("--hidden-L", "give the hidden lattice side (>= 2), or --place");
+  if (f.place && (f.hidden_l != 0 || f.hidden_ly))
+    throw ConfigError("--hidden-L", "--place finds the hidden lattice itself; drop --hidden-L");
+  ising::Lattice lattice = ising::Lattice::square(f.hidden_l, f.hidden_ly.value_or(f.hidden_l));
+  nlohmann::json placement;
   const std::vector<double> values = std::visit(
-      [&](const auto& model) { return rg::rbm_hidden_log_weights(model, lattice, f.threads); },
+      [&](const auto& stored) {
+        auto model = stored;
+        if (f.place) {
+          const auto side = static_cast<int>(std::lround(std::sqrt(double(model.n_visible()))));
+          if (std::size_t(side) * std::size_t(side) != model.n_visible())
+            throw ConfigError("--place", "the visible layer (" + std::to_string(model.n_visible()) +
+                                             " units) is not a square lattice");
+          rbm::Dbn one;
+          one.layers.push_back(rbm::rbm_cast<float>(model));
+          const analysis::LayerSites sites =
+              analysis::layer_sites(one, ising::Lattice::square(side, side), 1).front();
+          model = analysis::place_hidden_units(model, sites);
+          lattice = sites.coarse;
+          placement = analysis::to_json(sites);
+        }
+        return rg::rbm_hidden_log_weights(model, lattice, f.threads);
+      },
       rbm::load_rbm_as_stored(f.rbm));
   const rg::ExactCouplings exact = rg::exact_couplings(lattice, values, names);
   nlohmann::json out{{"deeprg_version", kVersion}, {"rbm", f.rbm}, {"exact", rg::to_json(exact)}};
+  if (f.place) out["placement"] = placement;
   if (f.json) {
     std::cout << out.dump(2) << "\n";
     return;
   }
-  std::printf("H^RBM(h) of %s on the %dx%d hidden lattice, expanded in spin products:\n",
-              f.rbm.c_str(), lattice.ly, lattice.lx);
+  std::printf("H^RBM(h) of %s on the %dx%d hidden lattice%s, expanded in spin products:\n",
+              f.rbm.c_str(), lattice.ly, lattice.lx,
+              f.place ? " (units placed by their receptive fields)" : "");
   for (const auto& c : exact.couplings)
     std::printf("  K_%-6s %14.8g   (spread over its terms %.2g)\n", c.name.c_str(), c.value,
                 c.spread);
@@ -122,7 +146,8 @@ void add_couplings_command(CLI::App& app) {
       "truncation error (compare bases).\n"
       "--rbm FILE --hidden-L N instead expands an RBM's hidden Hamiltonian H^RBM(h)\n"
       "(Mehta & Schwab Eq. 22; hidden units row-major on an N x N torus, at most 24) exactly\n"
-      "in spin products and reads the couplings off.\n"
+      "in spin products and reads the couplings off; --rbm FILE --place puts the units on the\n"
+      "coarse sites of their receptive fields instead (a model trained on an L x L lattice).\n"
       "Example: deeprg couplings t2.0.npy t2.269.npy t2.6.npy --levels 3 --plot flow.png");
   auto f = std::make_shared<CouplingsFlags>();
   cmd->add_option("files", f->files, "Spin files (.npy, int8 ±1), equilibrium samples");
@@ -150,6 +175,9 @@ void add_couplings_command(CLI::App& app) {
                 "With --map: also fit majority rule's flow of the same samples");
   cmd->add_option("--rbm", f->rbm, "RBM file: expand its hidden Hamiltonian exactly");
   cmd->add_option("--hidden-L", f->hidden_l, "With --rbm: side of the hidden lattice");
+  cmd->add_flag("--place", f->place,
+                "With --rbm: put each hidden unit on the coarse site its receptive field points "
+                "to (as --map does for a DBN), oriented to follow its block");
   cmd->add_option("--hidden-Ly", f->hidden_ly, "With --rbm: other side (default --hidden-L)");
   f->map.add_to(*cmd);
   cmd->callback([f, cmd] {

@@ -273,4 +273,34 @@ rg::CoarseGraining dbn_map(rbm::Dbn dbn, std::vector<LayerSites> levels,
   };
 }
 
+template <class Real>
+rbm::BasicRbm<Real> place_hidden_units(const rbm::BasicRbm<Real>& rbm, const LayerSites& sites) {
+  rbm.validate();
+  const std::size_t n = sites.coarse.sites();
+  if (sites.left_over > 0 || rbm.n_hidden() != n || sites.unit_of_site.size() != n ||
+      sites.orientation.size() != n)
+    throw ConfigError("rbm", "placing hidden units needs one unit per coarse site: " +
+                                 std::to_string(rbm.n_hidden()) + " units for " +
+                                 std::to_string(n) + " sites");
+  rbm::BasicRbm<Real> out = rbm;
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::size_t j = sites.unit_of_site[k];
+    if (j >= rbm.n_hidden()) throw ConfigError("rbm", "the sites name a unit the RBM lacks");
+    const bool flip = sites.orientation[k] < 0;
+    out.hidden_bias[k] = flip ? -rbm.hidden_bias[j] : rbm.hidden_bias[j];
+    for (std::size_t i = 0; i < rbm.n_visible(); ++i)
+      out.W(i, k) = flip ? -rbm.W(i, j) : rbm.W(i, j);
+  }
+  // h → 1 − h moves the column's coupling into the visible biases.
+  if (rbm.hidden == rbm::Units::bernoulli)
+    for (std::size_t k = 0; k < n; ++k)
+      if (sites.orientation[k] < 0)
+        for (std::size_t i = 0; i < rbm.n_visible(); ++i)
+          out.visible_bias[i] += rbm.W(i, sites.unit_of_site[k]);
+  return out;
+}
+
+template rbm::Rbm place_hidden_units(const rbm::Rbm&, const LayerSites&);
+template rbm::Rbm64 place_hidden_units(const rbm::Rbm64&, const LayerSites&);
+
 }  // namespace deeprg::analysis

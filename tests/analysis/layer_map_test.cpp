@@ -102,6 +102,44 @@ TEST(LayerMap, ShuffledAntiAlignedBlockUnitsAreMajorityRule) {
   }
 }
 
+// Placing a shuffled, partly anti-aligned layer puts unit k on site k, aligned with its block,
+// and leaves the visible distribution unchanged: F(v) moves by one constant (Σ of the flipped
+// units' biases for bernoulli units, 0 for spin units).
+TEST(LayerMap, PlacedHiddenUnitsAreTheSameModelInSiteOrder) {
+  for (const rbm::Units units : {rbm::Units::spin, rbm::Units::bernoulli}) {
+    std::vector<std::size_t> identity(36);
+    std::iota(identity.begin(), identity.end(), 0);
+    const auto perm = shuffled(9, 7);
+    const auto sign = signs(9, 8);
+    rbm::Dbn dbn;
+    dbn.layers.push_back(block_layer(6, 2, perm, sign, units, identity, std::vector<int>(36, 1)));
+    rbm::Rbm& layer = dbn.layers[0];
+    Rng rng(9);
+    for (float& w : layer.W.data) w += float(0.1 * (rng.uniform() - 0.5));
+    for (float& a : layer.visible_bias) a = float(0.2 * (rng.uniform() - 0.5));
+    for (float& c : layer.hidden_bias) c += float(0.2 * (rng.uniform() - 0.5));
+    const auto sites = layer_sites(dbn, ising::Lattice::square(6, 6), 1).front();
+    const rbm::Rbm64 original = rbm::rbm_cast<double>(layer);
+    const rbm::Rbm64 placed = place_hidden_units(original, sites);
+    for (std::size_t k = 0; k < 9; ++k) {
+      double sum = 0;
+      for (std::size_t i = 0; i < 36; ++i) sum += placed.W(i, k);
+      EXPECT_GT(sum, 0) << "site " << k;  // aligned with its block
+      const std::size_t j = sites.unit_of_site[k];
+      EXPECT_EQ(std::abs(placed.W(0, k)), std::abs(original.W(0, j)));
+    }
+    const MatrixF v = rbm::spins_to_visible(random_samples(6, 20, 10).spins, 20, 36, units);
+    const auto f0 = rbm::free_energy(original, v), f1 = rbm::free_energy(placed, v);
+    for (std::size_t r = 1; r < 20; ++r)
+      EXPECT_NEAR(f1[r] - f0[r], f1[0] - f0[0], 1e-9) << rbm::to_string(units);
+  }
+  rbm::Dbn dbn;
+  dbn.layers.push_back(rbm::Rbm(36, 10, rbm::Units::spin, rbm::Units::spin));
+  EXPECT_THROW(
+      place_hidden_units(dbn.layers[0], layer_sites(dbn, ising::Lattice::square(6, 6), 1).front()),
+      ConfigError);  // a unit left over
+}
+
 TEST(LayerMap, LeftOverUnitsAreCountedAndStopTheIteration) {
   // 12×12 with 40 units: b = 2 leaves 36 sites, 4 units left over.
   rbm::Dbn dbn;

@@ -81,6 +81,47 @@ TEST_F(CouplingsCli, ExactHiddenHamiltonianOfAnRbmFile) {
   EXPECT_NE(wrong.output.find("hidden"), std::string::npos) << wrong.output;
 }
 
+// A layer of 2×2 block units (8×8 → 4×4), each unit also weakly tied to the block on its
+// right, so that H^RBM has nearest-neighbour terms; shuffled and with some units anti-aligned.
+// --place must undo both: the same couplings as the same layer written in site order.
+TEST_F(CouplingsCli, PlaceFindsTheHiddenLattice) {
+  const std::size_t perm[16] = {5, 2, 11, 0, 15, 7, 9, 1, 3, 14, 6, 12, 8, 10, 4, 13};
+  auto layer = [&](bool shuffle) {
+    deeprg::rbm::Rbm64 m(64, 16, deeprg::rbm::Units::spin, deeprg::rbm::Units::spin);
+    for (int cy = 0; cy < 4; ++cy)
+      for (int cx = 0; cx < 4; ++cx) {
+        const std::size_t site = std::size_t(cy * 4 + cx);
+        const std::size_t unit = shuffle ? perm[site] : site;
+        const double sign = shuffle && site % 3 == 0 ? -1 : 1;
+        for (int dy = 0; dy < 2; ++dy)
+          for (int dx = 0; dx < 3; ++dx) {
+            const int x = (2 * cx + dx) % 8, y = 2 * cy + dy;
+            m.W(std::size_t(y * 8 + x), unit) = sign * (dx < 2 ? 0.8 : 0.2);
+          }
+      }
+    return m;
+  };
+  deeprg::rbm::save_rbm(path("ordered.npz"), layer(false));
+  deeprg::rbm::save_rbm(path("shuffled.npz"), layer(true));
+  const CliResult a =
+      run_cli("couplings --rbm " + path("ordered.npz") + " --hidden-L 4 --json", false);
+  const CliResult b = run_cli("couplings --rbm " + path("shuffled.npz") + " --place --json", false);
+  ASSERT_EQ(a.code, 0) << a.output;
+  ASSERT_EQ(b.code, 0) << b.output;
+  const auto ja = nlohmann::json::parse(a.output), jb = nlohmann::json::parse(b.output);
+  EXPECT_GT(ja["exact"]["couplings"]["nn"].get<double>(), 0.01);
+  for (const char* name : {"nn", "nnn", "plaq", "3nn"})
+    EXPECT_NEAR(jb["exact"]["couplings"][name].get<double>(),
+                ja["exact"]["couplings"][name].get<double>(), 1e-12)
+        << name;
+  EXPECT_EQ(jb["placement"]["L"], 4);
+  EXPECT_EQ(jb["placement"]["flipped"], 6);
+  const CliResult both =
+      run_cli("couplings --rbm " + path("shuffled.npz") + " --place --hidden-L 4");
+  EXPECT_NE(both.code, 0);
+  EXPECT_NE(both.output.find("--hidden-L"), std::string::npos) << both.output;
+}
+
 TEST_F(CouplingsCli, BadFlagsAreNamed) {
   struct Case {
     std::string args, flag;

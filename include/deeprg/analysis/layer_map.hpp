@@ -54,6 +54,17 @@ std::vector<LayerSites> layer_sites(const rbm::Dbn& dbn, const ising::Lattice& l
 /// {"layer", "b", "L" (coarse side), "left_over", "flipped", "mean_distance", "max_distance"}.
 nlohmann::json to_json(const LayerSites& sites);
 
+/// A single RBM's hidden layer on its coarse lattice: the same RBM with hidden unit k the unit
+/// at coarse site k of `sites` (layer 1's placement, layer_sites), each anti-aligned unit
+/// relabelled h → −h (spin units: its column of W and its bias change sign) or h → 1 − h
+/// (bernoulli units: the same, and the column is added to the visible biases), which leaves
+/// the distribution unchanged up to the relabelling and a constant energy. So H^RBM(h) of the
+/// result is a function of coarse spins that follow their blocks (renormalized_couplings.hpp
+/// expands it). Throws ConfigError("rbm") when units are left over (dropping them would change
+/// the distribution) or the sites do not belong to this RBM.
+template <class Real>
+rbm::BasicRbm<Real> place_hidden_units(const rbm::BasicRbm<Real>& rbm, const LayerSites& sites);
+
 /// The layers a map iterates through: layer_sites of layers 1 … k, where k is the DBN's depth
 /// or the first layer that leaves units over (nothing above it can be fed). Throws as
 /// layer_sites.
