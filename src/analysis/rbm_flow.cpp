@@ -1,0 +1,252 @@
+// The RBM flow v → h → v read with the exact energy thermometer.
+#include "deeprg/analysis/rbm_flow.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <optional>
+
+#include "deeprg/core/error.hpp"
+#include "deeprg/core/parallel.hpp"
+#include "deeprg/core/rng.hpp"
+#include "deeprg/ising/model.hpp"
+
+namespace deeprg::analysis {
+
+namespace {
+
+constexpr std::uint64_t kFlowTag = 0x72626d66;  // "rbmf"
+constexpr std::uint64_t kGridTag = 0x74677264;  // "tgrd"
+constexpr std::size_t kChunk = 64;
+
+std::string show(double x) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.6g", x);
+  return buf;
+}
+
+nlohmann::json finite_or_null(double x) {
+  return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr);
+}
+
+}  // namespace
+
+std::string to_string(FlowStep step) {
+  return step == FlowStep::sampled ? "sampled" : "mean-field";
+}
+
+FlowStep parse_flow_step(const std::string& name, const std::string& key) {
+  if (name == "sampled") return FlowStep::sampled;
+  if (name == "mean-field" || name == "mean_field") return FlowStep::mean_field;
+  throw ConfigError(key, "unknown flow step '" + name + "' (sampled or mean-field)");
+}
+
+RbmFlow rbm_flow(const rbm::Rbm& rbm, const io::SpinSamples& start, const RbmFlowOptions& options) {
+  if (options.steps < 0)
+    throw ConfigError("steps", "must be at least 0, got " + std::to_string(options.steps));
+  if (options.blocks < 2)
+    throw ConfigError("blocks", "need at least 2 jackknife blocks for error bars, got " +
+                                    std::to_string(options.blocks));
+  if (options.threads < 0)
+    throw ConfigError("threads",
+                      "must be 0 (all cores) or positive, got " + std::to_string(options.threads));
+  if (!(std::isfinite(options.J) && options.J > 0))
+    throw ConfigError(
+        "J", "the thermometer needs a ferromagnetic coupling J > 0, got " + show(options.J));
+  if (options.step != FlowStep::sampled && options.step != FlowStep::mean_field)
+    throw ConfigError("step", "unknown flow step");
+  const ising::Lattice& lattice = start.lattice;
+  lattice.validate();
+  const std::size_t N = lattice.sites(), n = start.count;
+  if (n < 2)
+    throw ShapeError("RBM flow: need at least 2 starting configurations for error bars, got " +
+                     std::to_string(n));
+  if (start.spins.size() / N != n || start.spins.size() != n * N)
+    throw ShapeError("RBM flow: " + std::to_string(start.spins.size()) + " spins do not make " +
+                     std::to_string(n) + " samples of " + std::to_string(N) + " sites");
+  rbm.validate();
+  if (rbm.n_visible() != N)
+    throw ShapeError("RBM flow: the RBM has " + std::to_string(rbm.n_visible()) +
+                     " visible units, the lattice " + std::to_string(lattice.lx) + "x" +
+                     std::to_string(lattice.ly) + " has " + std::to_string(N) +
+                     " sites (the visible layer must be the lattice)");
+
+  const std::size_t points = static_cast<std::size_t>(options.steps) + 1;
+  std::vector<double> energy(points * n), abs_m(points * n);
+  RbmFlow flow;
+  if (options.keep_configurations) {
+    flow.configurations.resize(points);
+    for (auto& c : flow.configurations) {
+      c.lattice = lattice;
+      c.count = n;
+      c.spins.resize(n * N);
+    }
+  }
+  const bool bernoulli_visible = rbm.visible == rbm::Units::bernoulli;
+  const std::size_t chunks = (n + kChunk - 1) / kChunk;
+  parallel_for(chunks, options.threads, [&](std::size_t chunk) {
+    const std::size_t begin = chunk * kChunk, end = std::min(n, begin + kChunk);
+    const std::size_t rows = end - begin;
+    std::vector<std::int8_t> s(start.spins.begin() + static_cast<std::ptrdiff_t>(begin * N),
+                               start.spins.begin() + static_cast<std::ptrdiff_t>(end * N));
+    MatrixF v = rbm::spins_to_visible(s, rows, N, rbm.visible);
+    MatrixF x, y;
+    std::vector<Rng> rngs;
+    rngs.reserve(rows);
+    const auto record = [&](std::size_t k) {
+      for (std::size_t r = 0; r < rows; ++r) {
+        const std::span<const std::int8_t> config(s.data() + r * N, N);
+        const std::size_t at = k * n + begin + r;
+        energy[at] = -options.J * static_cast<double>(ising::bond_sum(lattice, config)) /
+                     static_cast<double>(N);
+        abs_m[at] =
+            std::abs(static_cast<double>(ising::magnetization(config))) / static_cast<double>(N);
+      }
+      if (options.keep_configurations)
+        std::copy(s.begin(), s.end(),
+                  flow.configurations[k].spins.begin() + static_cast<std::ptrdiff_t>(begin * N));
+    };
+    const auto streams = [&](std::size_t k, std::uint64_t layer) {
+      rngs.clear();
+      for (std::size_t r = 0; r < rows; ++r)
+        rngs.emplace_back(options.seed, stream_id(kFlowTag, k, begin + r, layer));
+    };
+    record(0);
+    for (std::size_t k = 1; k < points; ++k) {
+      rbm::hidden_activation(rbm, v, x);
+      if (options.step == FlowStep::sampled) {
+        streams(k, 0);
+        rbm::sample_from_activation(rbm.hidden, x, rngs);
+      } else {
+        rbm::mean_from_activation(rbm.hidden, x);
+      }
+      rbm::visible_activation(rbm, x, y);
+      if (options.step == FlowStep::sampled) {
+        streams(k, 1);
+        rbm::sample_from_activation(rbm.visible, y, rngs);
+        // A sampled unit is 1 (up) or the low value (0 or −1).
+        for (std::size_t i = 0; i < y.data.size(); ++i) s[i] = y.data[i] > 0.5f ? 1 : -1;
+      } else {
+        // The more probable state: the sign of the visible field; a tie draws a sign.
+        for (std::size_t r = 0; r < rows; ++r) {
+          std::optional<Rng> tie;
+          for (std::size_t j = 0; j < N; ++j) {
+            const float field = y.data[r * N + j];
+            if (field > 0) {
+              s[r * N + j] = 1;
+            } else if (field < 0) {
+              s[r * N + j] = -1;
+            } else {
+              if (!tie) tie.emplace(options.seed, stream_id(kFlowTag, k, begin + r, 1));
+              s[r * N + j] = tie->uniform() < 0.5 ? 1 : -1;
+            }
+          }
+        }
+      }
+      for (std::size_t i = 0; i < s.size(); ++i)
+        v.data[i] = bernoulli_visible ? (s[i] > 0 ? 1.0f : 0.0f) : static_cast<float>(s[i]);
+      record(k);
+    }
+  });
+
+  flow.points.reserve(points);
+  for (std::size_t k = 0; k < points; ++k) {
+    RbmFlowPoint p;
+    p.step = static_cast<int>(k);
+    p.energy_per_spin = mc::binned_mean(std::span(energy).subspan(k * n, n), options.blocks);
+    p.abs_magnetization = mc::binned_mean(std::span(abs_m).subspan(k * n, n), options.blocks);
+    try {
+      p.temperature = ising::energy_thermometer(lattice, p.energy_per_spin.value,
+                                                p.energy_per_spin.error, options.J);
+    } catch (const ConfigError& e) {
+      const std::string what = e.what();
+      throw ConfigError(e.key(), "RBM flow step " + std::to_string(k) + ": " +
+                                     what.substr(std::min(what.size(), e.key().size() + 2)));
+    }
+    flow.points.push_back(p);
+  }
+  return flow;
+}
+
+nlohmann::json to_json(const RbmFlow& flow) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const RbmFlowPoint& p : flow.points)
+    out.push_back({{"step", p.step},
+                   {"energy_per_spin", finite_or_null(p.energy_per_spin.value)},
+                   {"energy_per_spin_error", finite_or_null(p.energy_per_spin.error)},
+                   {"abs_magnetization", finite_or_null(p.abs_magnetization.value)},
+                   {"abs_magnetization_error", finite_or_null(p.abs_magnetization.error)},
+                   {"T", finite_or_null(p.temperature.T)},
+                   {"T_error", finite_or_null(p.temperature.error)},
+                   {"T_low", finite_or_null(p.temperature.T_low)},
+                   {"T_high", finite_or_null(p.temperature.T_high)}});
+  return out;
+}
+
+std::vector<double> iso_temperatures() {
+  std::vector<double> t;
+  for (int i = 1; i <= 24; ++i) t.push_back(0.25 * i);
+  return t;
+}
+
+std::vector<io::SpinSamples> sample_temperature_grid(
+    const ising::Lattice& lattice, std::span<const double> temperatures,
+    const mc::SamplerOptions& options, const std::function<void(double, double)>& progress) {
+  if (temperatures.empty()) throw ConfigError("temperatures", "the temperature grid is empty");
+  for (const double t : temperatures)
+    if (!(std::isfinite(t) && t > 0))
+      throw ConfigError("temperatures",
+                        "every temperature must be positive and finite, got " + show(t));
+  std::vector<io::SpinSamples> sets;
+  sets.reserve(temperatures.size());
+  for (std::size_t i = 0; i < temperatures.size(); ++i) {
+    mc::SamplerOptions o = options;
+    o.seed = stream_id(kGridTag, options.seed, i);
+    o.progress = {};
+    sets.push_back(mc::sample(ising::Model{lattice, 1.0, 0.0, temperatures[i]}, o));
+    if (progress) progress(double(i + 1), double(temperatures.size()));
+  }
+  return sets;
+}
+
+MatrixF visible_rows(std::span<const io::SpinSamples> sets, rbm::Units units) {
+  if (sets.empty()) throw ShapeError("no sample sets to train on");
+  const ising::Lattice& lattice = sets.front().lattice;
+  std::size_t total = 0;
+  for (const auto& s : sets) {
+    if (s.lattice.dim != lattice.dim || s.lattice.lx != lattice.lx || s.lattice.ly != lattice.ly)
+      throw ShapeError("sample sets on different lattices cannot train one RBM");
+    total += s.count;
+  }
+  std::vector<std::int8_t> spins;
+  spins.reserve(total * lattice.sites());
+  for (const auto& s : sets) spins.insert(spins.end(), s.spins.begin(), s.spins.end());
+  return rbm::spins_to_visible(spins, total, lattice.sites(), units);
+}
+
+FixedPoint fixed_point(std::span<const RbmFlow> flows) {
+  FixedPoint fp;
+  double sum = 0, variance = 0, lo = std::numeric_limits<double>::infinity(), hi = -lo;
+  bool any = false;
+  for (const RbmFlow& f : flows) {
+    if (f.points.empty()) continue;
+    any = true;
+    const ising::TemperatureReading& t = f.points.back().temperature;
+    if (!(std::isfinite(t.T) && t.T > 0)) continue;
+    ++fp.starts;
+    sum += t.T;
+    variance +=
+        std::isfinite(t.error) ? t.error * t.error : std::numeric_limits<double>::infinity();
+    lo = std::min(lo, t.T);
+    hi = std::max(hi, t.T);
+  }
+  if (!any) throw ShapeError("fixed point: no flow has a point");
+  if (fp.starts == 0) return fp;
+  const double count = static_cast<double>(fp.starts);
+  fp.T = {sum / count, std::sqrt(variance) / count};
+  fp.spread = hi - lo;
+  return fp;
+}
+
+}  // namespace deeprg::analysis

@@ -1,0 +1,214 @@
+#include "deeprg/analysis/rbm_flow.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "deeprg/core/error.hpp"
+#include "deeprg/core/rng.hpp"
+#include "deeprg/ising/thermometer.hpp"
+#include "deeprg/mc/sampler.hpp"
+
+namespace deeprg::analysis {
+namespace {
+
+/// An RBM whose marginal p(v) is exactly the Ising distribution at coupling K on the L × L
+/// torus: one spin hidden unit per bond ⟨ij⟩ with weight w to both of its sites and no biases,
+/// so Σ_h e^{w h (s_i + s_j)} = 2 cosh(w (s_i + s_j)) ∝ e^{K s_i s_j} when cosh 2w = e^{2K}.
+/// Its sampled flow is the model's own Gibbs chain: equilibrium samples stay in equilibrium.
+rbm::Rbm ising_rbm(int L, double K) {
+  const auto n = static_cast<std::size_t>(L * L);
+  rbm::Rbm m(n, 2 * n, rbm::Units::spin, rbm::Units::spin);
+  const auto w = static_cast<float>(0.5 * std::acosh(std::exp(2 * K)));
+  for (int y = 0; y < L; ++y)
+    for (int x = 0; x < L; ++x) {
+      const std::size_t i = static_cast<std::size_t>(y * L + x);
+      m.W(i, 2 * i) = w;                                              // right bond
+      m.W(static_cast<std::size_t>(y * L + (x + 1) % L), 2 * i) = w;  //
+      m.W(i, 2 * i + 1) = w;                                          // down bond
+      m.W(static_cast<std::size_t>(((y + 1) % L) * L + x), 2 * i + 1) = w;
+    }
+  return m;
+}
+
+/// Independent samples of the product distribution p(s_i = +1) = σ(2a).
+io::SpinSamples product_samples(int L, double a, std::size_t count, std::uint64_t seed) {
+  io::SpinSamples s;
+  s.lattice = ising::Lattice::square(L, L);
+  s.count = count;
+  s.spins.resize(count * s.lattice.sites());
+  Rng rng(seed);
+  const double p = 1 / (1 + std::exp(-2 * a));
+  for (auto& x : s.spins) x = rng.uniform() < p ? 1 : -1;
+  return s;
+}
+
+template <class F>
+std::string config_error_key(F&& f) {
+  try {
+    f();
+  } catch (const ConfigError& e) {
+    return e.key();
+  }
+  return "(no ConfigError)";
+}
+
+TEST(RbmFlow, ExactIsingRbmKeepsEquilibriumSamplesAtTheirTemperature) {
+  const int L = 8;
+  const double T = 3.0;
+  const ising::Model model{ising::Lattice::square(L, L), 1.0, 0.0, T};
+  mc::SamplerOptions so;
+  so.samples = 1000;
+  so.seed = 5;
+  so.threads = 2;
+  const io::SpinSamples start = mc::sample(model, so);
+  const RbmFlow flow = rbm_flow(ising_rbm(L, 1 / T), start, {.steps = 4, .seed = 2, .blocks = 25});
+  ASSERT_EQ(flow.points.size(), 5u);
+  const double u = ising::exact_energy(model.lattice, T).energy_per_spin;
+  for (const RbmFlowPoint& p : flow.points) {
+    // Each step's ensemble is the equilibrium ensemble: ⟨e⟩ and the thermometer within 4σ.
+    EXPECT_LT(std::abs(p.energy_per_spin.value - u), 4 * p.energy_per_spin.error) << p.step;
+    EXPECT_LT(std::abs(p.temperature.T - T), 4 * p.temperature.error) << p.step;
+    EXPECT_LT(p.temperature.error, 0.1);
+  }
+  // The flow did move the configurations (it is a sampler, not the identity on states).
+  EXPECT_NE(flow.points[1].energy_per_spin.value, flow.points[0].energy_per_spin.value);
+}
+
+TEST(RbmFlow, ProductRbmSendsAnyStartToItsProductDistribution) {
+  // W = 0: p(v | h) does not depend on h, so one sampled step draws from the product
+  // distribution with m = tanh a, whose energy per spin is exactly −2 tanh² a; its own samples
+  // stay where they start.
+  const int L = 10;
+  const double a = 0.6;
+  rbm::Rbm m(100, 16, rbm::Units::spin, rbm::Units::bernoulli);
+  for (auto& b : m.visible_bias) b = static_cast<float>(a);
+  for (auto& b : m.hidden_bias) b = 0.3f;
+  const double exact = -2 * std::tanh(a) * std::tanh(a);
+  const RbmFlow flow = rbm_flow(m, product_samples(L, a, 2000, 9), {.steps = 3, .blocks = 40});
+  for (const RbmFlowPoint& p : flow.points) {
+    EXPECT_LT(std::abs(p.energy_per_spin.value - exact), 4 * p.energy_per_spin.error) << p.step;
+    EXPECT_LT(std::abs(p.abs_magnetization.value - std::tanh(a)), 0.05);
+  }
+  const double T = ising::energy_temperature(ising::Lattice::square(L, L), exact);
+  EXPECT_LT(std::abs(flow.points.back().temperature.T - T),
+            4 * flow.points.back().temperature.error);
+  // From a cold start (all up) the same after one step.
+  io::SpinSamples cold = product_samples(L, 50.0, 2000, 1);
+  const RbmFlow from_cold = rbm_flow(m, cold, {.steps = 1, .blocks = 40});
+  EXPECT_EQ(from_cold.points[0].temperature.T, 0.0);
+  EXPECT_LT(std::abs(from_cold.points[1].energy_per_spin.value - exact),
+            4 * from_cold.points[1].energy_per_spin.error);
+}
+
+TEST(RbmFlow, MeanFieldStepTakesTheMoreProbableState) {
+  // W = 0 and a > 0: every visible field is a > 0, so one mean-field step gives all spins up,
+  // the ground state, read as T = 0 with zero error; bernoulli visible units alike.
+  for (const rbm::Units units : {rbm::Units::spin, rbm::Units::bernoulli}) {
+    rbm::Rbm m(36, 4, units, rbm::Units::spin);
+    for (auto& b : m.visible_bias) b = 0.2f;
+    const RbmFlow flow = rbm_flow(
+        m, product_samples(6, 0.0, 100, 3),
+        {.steps = 2, .step = FlowStep::mean_field, .blocks = 10, .keep_configurations = true});
+    EXPECT_GT(flow.points[0].temperature.T, 3.0);  // a hot start
+    for (int k = 1; k <= 2; ++k) {
+      EXPECT_EQ(flow.points[k].energy_per_spin.value, -2.0);
+      EXPECT_EQ(flow.points[k].temperature.T, 0.0);
+      EXPECT_EQ(flow.points[k].temperature.error, 0.0);
+      for (const auto s : flow.configurations[k].spins) ASSERT_EQ(s, 1);
+    }
+  }
+}
+
+TEST(RbmFlow, ResultDoesNotDependOnTheThreadCount) {
+  rbm::Rbm m = ising_rbm(6, 0.35);
+  Rng rng(4);
+  for (auto& b : m.visible_bias) b = static_cast<float>(0.1 * (rng.uniform() - 0.5));
+  for (auto& b : m.hidden_bias) b = static_cast<float>(0.1 * (rng.uniform() - 0.5));
+  const io::SpinSamples start = product_samples(6, 0.2, 300, 8);  // five chunks
+  for (const FlowStep step : {FlowStep::sampled, FlowStep::mean_field}) {
+    RbmFlowOptions o{.steps = 3,
+                     .step = step,
+                     .seed = 7,
+                     .threads = 1,
+                     .blocks = 10,
+                     .keep_configurations = true};
+    const RbmFlow one = rbm_flow(m, start, o);
+    o.threads = 3;
+    const RbmFlow three = rbm_flow(m, start, o);
+    for (std::size_t k = 0; k < one.points.size(); ++k) {
+      EXPECT_EQ(one.configurations[k].spins, three.configurations[k].spins);
+      EXPECT_EQ(one.points[k].energy_per_spin.value, three.points[k].energy_per_spin.value);
+      EXPECT_EQ(one.points[k].temperature.T, three.points[k].temperature.T);
+    }
+    // A different seed gives a different sampled flow.
+    if (step == FlowStep::sampled) {
+      o.seed = 8;
+      EXPECT_NE(rbm_flow(m, start, o).configurations[3].spins, one.configurations[3].spins);
+    }
+  }
+}
+
+TEST(RbmFlow, FixedPointIsTheMeanOfTheLastSteps) {
+  RbmFlow a, b;
+  a.points.resize(2);
+  b.points.resize(3);
+  a.points.back().temperature.T = 2.0;
+  a.points.back().temperature.error = 0.3;
+  b.points.back().temperature.T = 2.4;
+  b.points.back().temperature.error = 0.4;
+  const std::vector<RbmFlow> flows{a, b};
+  const FixedPoint fp = fixed_point(flows);
+  EXPECT_DOUBLE_EQ(fp.T.value, 2.2);
+  EXPECT_DOUBLE_EQ(fp.T.error, 0.25);
+  EXPECT_NEAR(fp.spread, 0.4, 1e-15);
+  EXPECT_EQ(fp.starts, 2u);
+}
+
+TEST(RbmFlow, BadInputGetsClearErrors) {
+  const rbm::Rbm m(100, 8, rbm::Units::spin, rbm::Units::spin);
+  const io::SpinSamples start = product_samples(10, 0.0, 50, 1);
+  EXPECT_THROW(rbm_flow(rbm::Rbm(64, 8), start, {}), ShapeError);  // wrong model size
+  EXPECT_EQ(config_error_key([&] { rbm_flow(m, start, {.steps = -1}); }), "steps");
+  EXPECT_EQ(config_error_key([&] { rbm_flow(m, start, {.blocks = 1}); }), "blocks");
+  EXPECT_EQ(config_error_key([&] { rbm_flow(m, start, {.threads = -2}); }), "threads");
+  EXPECT_EQ(config_error_key([&] { rbm_flow(m, start, {.J = 0.0}); }), "J");
+  io::SpinSamples one = start;
+  one.count = 1;
+  one.spins.resize(100);
+  EXPECT_THROW(rbm_flow(m, one, {}), ShapeError);
+  io::SpinSamples torn = start;
+  torn.spins.pop_back();
+  EXPECT_THROW(rbm_flow(m, torn, {}), ShapeError);
+  EXPECT_EQ(config_error_key([] { parse_flow_step("gibbs"); }), "step");
+  EXPECT_EQ(parse_flow_step("mean-field"), FlowStep::mean_field);
+  EXPECT_EQ(to_string(FlowStep::mean_field), "mean-field");
+  // An antiferromagnetic flow has no temperature: the thermometer says why, and at which step.
+  rbm::Rbm anti(100, 1, rbm::Units::spin, rbm::Units::spin);
+  for (int y = 0; y < 10; ++y)
+    for (int x = 0; x < 10; ++x) anti.visible_bias[std::size_t(y * 10 + x)] = (x + y) % 2 ? 5 : -5;
+  try {
+    rbm_flow(anti, start, {.steps = 1, .step = FlowStep::mean_field});
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.key(), "energy_per_spin");
+    EXPECT_NE(std::string(e.what()).find("step 1"), std::string::npos) << e.what();
+  }
+  // The temperature grid.
+  mc::SamplerOptions so;
+  so.samples = 10;
+  const auto lattice = ising::Lattice::square(4, 4);
+  EXPECT_EQ(config_error_key([&] { sample_temperature_grid(lattice, {}, so); }), "temperatures");
+  const std::vector<double> bad{1.0, 0.0};
+  EXPECT_EQ(config_error_key([&] { sample_temperature_grid(lattice, bad, so); }), "temperatures");
+  const std::vector<double> neg{-1.0};
+  EXPECT_EQ(config_error_key([&] { sample_temperature_grid(lattice, neg, so); }), "temperatures");
+  EXPECT_EQ(iso_temperatures().size(), 24u);
+  EXPECT_EQ(iso_temperatures().front(), 0.25);
+  EXPECT_EQ(iso_temperatures().back(), 6.0);
+}
+
+}  // namespace
+}  // namespace deeprg::analysis
