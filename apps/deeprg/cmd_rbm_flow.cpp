@@ -1,0 +1,326 @@
+// deeprg rbm-flow: Iso et al.'s RBM flow v → h → v, read with the exact energy thermometer.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+#include "commands.hpp"
+#include "common.hpp"
+#include "deeprg/analysis/rbm_flow.hpp"
+#include "deeprg/core/error.hpp"
+#include "deeprg/ising/thermometer.hpp"
+#include "deeprg/rbm/model_file.hpp"
+#include "deeprg/report/line_plot.hpp"
+#include "deeprg/version.hpp"
+
+namespace deeprg::cli {
+
+namespace {
+
+struct RbmFlowFlags {
+  int L = 10;
+  std::string temperatures;  // empty: Iso et al.'s grid
+  std::string starts;        // empty: every grid temperature
+  std::size_t samples = 1000;
+  std::size_t hidden = 64;
+  std::string visible_units = "bernoulli";
+  std::string hidden_units = "bernoulli";
+  rbm::TrainOptions train;
+  std::string rbm_file;
+  std::string save_rbm;
+  int steps = 20;
+  std::string step = "sampled";
+  int blocks = 20;
+  std::uint64_t seed = 1;
+  int threads = 0;
+  bool json = false;
+  std::string plot;
+};
+
+std::vector<double> parse_temperatures(const std::string& flag, const std::string& text) {
+  std::vector<double> out;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    std::size_t used = 0;
+    double t = 0;
+    try {
+      t = std::stod(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != item.size())
+      throw ConfigError(flag, "'" + item + "' is not a number (a comma-separated list: 1.5,2.3)");
+    if (!(std::isfinite(t) && t > 0))
+      throw ConfigError(flag, "every temperature must be positive and finite, got " + item);
+    out.push_back(t);
+  }
+  if (out.empty()) throw ConfigError(flag, "the temperature list is empty");
+  return out;
+}
+
+std::string number(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", x);
+  return buf;
+}
+
+std::string reading(const ising::TemperatureReading& t) {
+  if (t.T == 0) return "0";
+  if (!std::isfinite(t.T)) return "inf";
+  if (!(t.error > 1e-9 * t.T) || !std::isfinite(t.error)) return number(t.T);
+  return format_estimate(t.T, t.error);
+}
+
+nlohmann::json finite_or_null(double x) {
+  return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr);
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+void add_rbm_flow_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand(
+      "rbm-flow",
+      "The RBM flow of Iso et al. (2018), read with the exact energy thermometer\n"
+      "Trains an RBM on equilibrium samples of the L x L Ising model from a grid of\n"
+      "temperatures (default Iso et al.'s: L = 10, T = 0.25, 0.5, ..., 6; Wolff, --samples per\n"
+      "T), or loads --rbm FILE, then from each starting temperature's samples iterates\n"
+      "v -> h -> v --steps times (--step sampled: h ~ p(h|v), v ~ p(v|h); mean-field:\n"
+      "h = E[h|v], v = sign of the visible field) and reads the temperature T_k of the\n"
+      "configurations after every step from the exact finite-lattice energy (Kaufman):\n"
+      "T_k = u^-1(<e>), error <e>'s jackknife error over the specific heat. At h = 0 the\n"
+      "nearest-neighbour correlation thermometer is the same map (e = -2J <s_i s_j>).\n"
+      "T* is the mean over starts of the last step's T (spread: max - min over starts),\n"
+      "compared with T_c = 2.269 and the peak of the exact specific heat at this L.\n"
+      "Results do not depend on --threads.\n"
+      "Example: deeprg rbm-flow --hidden 64 --steps 30 --plot flow.png --json > flow.json");
+  auto f = std::make_shared<RbmFlowFlags>();
+  rbm::TrainOptions& train = f->train;
+  train.epochs = 50;
+  cmd->add_option("--L", f->L, "Lattice side (L x L torus; the RBM's visible layer)")
+      ->capture_default_str();
+  cmd->add_option("--temperatures", f->temperatures,
+                  "Training temperatures, comma-separated (default 0.25,0.5,...,6)");
+  cmd->add_option("--starts", f->starts,
+                  "Starting temperatures of the flow (default: the training temperatures)");
+  cmd->add_option("--samples", f->samples, "Equilibrium samples per temperature")
+      ->capture_default_str();
+  cmd->add_option("--hidden", f->hidden, "Hidden units")->capture_default_str();
+  cmd->add_option("--visible-units", f->visible_units, "bernoulli ({0,1}) or spin (±1)")
+      ->capture_default_str();
+  cmd->add_option("--hidden-units", f->hidden_units, "bernoulli ({0,1}) or spin (±1)")
+      ->capture_default_str();
+  cmd->add_option("--epochs", train.epochs, "Training epochs")->capture_default_str();
+  cmd->add_option("--batch-size", train.batch_size, "Mini-batch size")->capture_default_str();
+  cmd->add_option("--lr", train.learning_rate, "Learning rate")->capture_default_str();
+  cmd->add_option("--cd-k", train.k, "Gibbs steps per update (CD-k)")->capture_default_str();
+  cmd->add_flag("--persistent", train.persistent, "PCD-k instead of CD-k");
+  cmd->add_option("--l1", train.l1, "L1 penalty on W")->capture_default_str();
+  cmd->add_option("--l2", train.l2, "L2 weight decay on W")->capture_default_str();
+  cmd->add_option("--rbm", f->rbm_file, "Use this trained RBM (.npz) instead of training one");
+  cmd->add_option("--save-rbm", f->save_rbm, "Write the trained RBM here (.npz)");
+  cmd->add_option("--steps", f->steps, "v -> h -> v steps")->capture_default_str();
+  cmd->add_option("--step", f->step, "sampled | mean-field")->capture_default_str();
+  cmd->add_option("--blocks", f->blocks, "Jackknife blocks")->capture_default_str();
+  cmd->add_option("--seed", f->seed, "Seed of sampling, training and the flow")
+      ->transform(whole_number())
+      ->capture_default_str();
+  cmd->add_option("--threads", f->threads, "Threads (0 = all cores); never changes the result")
+      ->capture_default_str();
+  cmd->add_flag("--json", f->json, "Print JSON");
+  cmd->add_option("--plot", f->plot, "Write a PNG of T_k against k, one line per start");
+  cmd->callback([f, cmd] {
+    rbm::TrainOptions& o = f->train;
+    if (f->L < 2) throw ConfigError("--L", "must be at least 2, got " + std::to_string(f->L));
+    if (f->threads < 0) throw ConfigError("--threads", "must be 0 (all cores) or positive");
+    if (f->samples < 2) throw ConfigError("--samples", "need at least 2 samples per temperature");
+    if (f->hidden < 1) throw ConfigError("--hidden", "need at least 1 hidden unit");
+    const analysis::FlowStep step = analysis::parse_flow_step(f->step, "--step");
+    const std::vector<double> grid = f->temperatures.empty()
+                                         ? analysis::iso_temperatures()
+                                         : parse_temperatures("--temperatures", f->temperatures);
+    const std::vector<double> starts =
+        f->starts.empty() ? grid : parse_temperatures("--starts", f->starts);
+    const ising::Lattice lattice = ising::Lattice::square(f->L, f->L);
+    {
+      std::vector<NamedPath> inputs;
+      if (!f->rbm_file.empty()) inputs.push_back({"--rbm", f->rbm_file});
+      std::vector<NamedPath> outputs;
+      if (!f->save_rbm.empty()) outputs.push_back({"--save-rbm", f->save_rbm});
+      if (!f->plot.empty()) outputs.push_back({"--plot", f->plot});
+      check_outputs(inputs, outputs);
+    }
+    nlohmann::json out{{"deeprg_version", kVersion},
+                       {"L", f->L},
+                       {"samples_per_temperature", f->samples},
+                       {"step", analysis::to_string(step)},
+                       {"steps", f->steps},
+                       {"blocks", f->blocks},
+                       {"seed", f->seed},
+                       {"thermometer", "energy (exact finite-lattice, Kaufman)"}};
+    nlohmann::json seconds = nlohmann::json::object();
+
+    mc::SamplerOptions sampler;
+    sampler.samples = f->samples;
+    sampler.seed = f->seed;
+    sampler.threads = f->threads;
+    const auto sample = [&](const std::vector<double>& temperatures, const char* label) {
+      ProgressBar bar(label);
+      const auto t0 = std::chrono::steady_clock::now();
+      auto sets = analysis::sample_temperature_grid(lattice, temperatures, sampler,
+                                                    [&](double d, double t) { bar.update(d, t); });
+      bar.finish();
+      seconds["sample"] = seconds.value("sample", 0.0) + seconds_since(t0);
+      return sets;
+    };
+
+    rbm::Rbm model;
+    std::vector<io::SpinSamples> training;
+    if (!f->rbm_file.empty()) {
+      model = rbm::load_rbm<float>(f->rbm_file);
+      if (model.n_visible() != lattice.sites())
+        throw ConfigError("--rbm", f->rbm_file + " has " + std::to_string(model.n_visible()) +
+                                       " visible units, an L = " + std::to_string(f->L) +
+                                       " lattice " + std::to_string(lattice.sites()));
+      out["rbm"] = {{"file", f->rbm_file}};
+    } else {
+      const rbm::Units visible = rbm::parse_units(f->visible_units, "--visible-units");
+      const rbm::Units hidden = rbm::parse_units(f->hidden_units, "--hidden-units");
+      o.seed = f->seed;
+      o.threads = f->threads;
+      training = sample(grid, "sample");
+      const MatrixF data = analysis::visible_rows(training, visible);
+      with_flag_names(*cmd, {{"k", "--cd-k"}, {"learning_rate", "--lr"}},
+                      [&] { rbm::validate(o, data.rows, f->hidden); });
+      ProgressBar bar("train");
+      o.on_epoch = [&](const rbm::EpochMetrics& m) { bar.update(m.epoch, o.epochs); };
+      const auto t0 = std::chrono::steady_clock::now();
+      model = with_flag_names(*cmd, {{"k", "--cd-k"}, {"learning_rate", "--lr"}},
+                              [&] { return rbm::train_rbm(data, f->hidden, visible, hidden, o); });
+      bar.finish();
+      seconds["train"] = seconds_since(t0);
+      out["rbm"] = {{"trained", true},
+                    {"temperatures", grid},
+                    {"hidden", f->hidden},
+                    {"visible_units", f->visible_units},
+                    {"hidden_units", f->hidden_units},
+                    {"training", model.meta.value("training", nlohmann::json())}};
+      if (!f->save_rbm.empty()) {
+        rbm::save_rbm(f->save_rbm, model);
+        out["rbm"]["file"] = f->save_rbm;
+      }
+    }
+
+    // Starting configurations: the training samples at that temperature when there are some.
+    std::vector<io::SpinSamples> start_sets;
+    std::vector<double> missing;
+    for (const double t : starts)
+      if (std::find(grid.begin(), grid.end(), t) == grid.end() || training.empty())
+        missing.push_back(t);
+    std::vector<io::SpinSamples> fresh;
+    if (!missing.empty()) fresh = sample(missing, "sample starts");
+    for (const double t : starts) {
+      const auto g = std::find(grid.begin(), grid.end(), t);
+      if (!training.empty() && g != grid.end()) {
+        start_sets.push_back(training[static_cast<std::size_t>(g - grid.begin())]);
+      } else {
+        const auto m = std::find(missing.begin(), missing.end(), t);
+        start_sets.push_back(fresh[static_cast<std::size_t>(m - missing.begin())]);
+      }
+    }
+
+    analysis::RbmFlowOptions options{.steps = f->steps,
+                                     .step = step,
+                                     .seed = f->seed,
+                                     .threads = f->threads,
+                                     .blocks = f->blocks};
+    std::vector<analysis::RbmFlow> flows;
+    {
+      ProgressBar bar("flow");
+      const auto t0 = std::chrono::steady_clock::now();
+      for (std::size_t i = 0; i < start_sets.size(); ++i) {
+        flows.push_back(with_flag_names(
+            *cmd, {}, [&] { return analysis::rbm_flow(model, start_sets[i], options); }));
+        bar.update(double(i + 1), double(start_sets.size()));
+      }
+      bar.finish();
+      seconds["flow"] = seconds_since(t0);
+    }
+    const analysis::FixedPoint fp = analysis::fixed_point(flows);
+    double t_peak = 0;
+    const ising::EnergyAndHeat peak = ising::specific_heat_peak(lattice, 1.0, &t_peak);
+
+    out["starts"] = nlohmann::json::array();
+    for (std::size_t i = 0; i < flows.size(); ++i)
+      out["starts"].push_back({{"T0", starts[i]}, {"flow", analysis::to_json(flows[i])}});
+    out["fixed_point"] = {{"T", finite_or_null(fp.T.value)},
+                          {"T_error", finite_or_null(fp.T.error)},
+                          {"spread", fp.spread},
+                          {"starts", fp.starts}};
+    out["T_c"] = ising::kCriticalTemperature;
+    out["specific_heat_peak"] = {{"T", t_peak}, {"c", peak.specific_heat_per_spin}};
+    out["seconds"] = seconds;
+
+    if (!f->plot.empty()) {
+      report::LinePlot plot;
+      plot.title = "RBM flow (" + analysis::to_string(step) +
+                   " steps, L = " + std::to_string(f->L) + ", " + std::to_string(model.n_hidden()) +
+                   " hidden)";
+      plot.x_label = "step k";
+      plot.y_label = "temperature T_k (exact energy thermometer)";
+      for (std::size_t i = 0; i < flows.size(); ++i) {
+        report::Series s;
+        s.label = "T0 = " + number(starts[i]);
+        for (const auto& p : flows[i].points) {
+          s.x.push_back(p.step);
+          s.y.push_back(p.temperature.T);
+          s.y_error.push_back(p.temperature.error);
+        }
+        plot.series.push_back(std::move(s));
+      }
+      const double last = static_cast<double>(f->steps);
+      plot.series.push_back(
+          {"T_c", {0.0, last}, {ising::kCriticalTemperature, ising::kCriticalTemperature}, {}});
+      plot.series.push_back(
+          {"C peak (L = " + std::to_string(f->L) + ")", {0.0, last}, {t_peak, t_peak}, {}});
+      report::write_line_plot(f->plot, plot);
+      out["plot"] = f->plot;
+    }
+
+    if (f->json) {
+      std::cout << out.dump(2) << "\n";
+      return;
+    }
+    std::printf("RBM flow: L=%d, %zu hidden, %s steps, T read by the exact energy thermometer\n",
+                f->L, model.n_hidden(), analysis::to_string(step).c_str());
+    std::vector<int> shown{0, 1, 2, 5, 10, f->steps};
+    shown.erase(std::remove_if(shown.begin(), shown.end(), [&](int k) { return k > f->steps; }),
+                shown.end());
+    shown.erase(std::unique(shown.begin(), shown.end()), shown.end());
+    std::printf("  %8s", "T0");
+    for (const int k : shown) std::printf(" %20s", ("T_" + std::to_string(k)).c_str());
+    std::printf("\n");
+    for (std::size_t i = 0; i < flows.size(); ++i) {
+      std::printf("  %8s", number(starts[i]).c_str());
+      for (const int k : shown) {
+        const std::string r = reading(flows[i].points[static_cast<std::size_t>(k)].temperature);
+        // "±" is two bytes in one column.
+        std::printf(" %*s", r.find("±") == std::string::npos ? 20 : 21, r.c_str());
+      }
+      std::printf("\n");
+    }
+    std::printf("T* (mean of T_%d over %zu starts) = %s, spread %s\n", f->steps, fp.starts,
+                format_estimate(fp.T.value, fp.T.error).c_str(), number(fp.spread).c_str());
+    std::printf("T_c = %.4f, exact specific-heat peak at L=%d: T = %.4f\n",
+                ising::kCriticalTemperature, f->L, t_peak);
+    if (!f->plot.empty()) std::printf("wrote %s\n", f->plot.c_str());
+  });
+}
+
+}  // namespace deeprg::cli
