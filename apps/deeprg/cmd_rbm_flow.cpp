@@ -30,7 +30,7 @@ struct RbmFlowFlags {
   rbm::TrainOptions train;
   std::string rbm_file;
   std::string save_rbm;
-  int steps = 20;
+  int steps = 200;
   std::string step = "sampled";
   int blocks = 20;
   std::uint64_t seed = 1;
@@ -141,6 +141,9 @@ void add_rbm_flow_command(CLI::App& app) {
     if (f->threads < 0) throw ConfigError("--threads", "must be 0 (all cores) or positive");
     if (f->samples < 2) throw ConfigError("--samples", "need at least 2 samples per temperature");
     if (f->hidden < 1) throw ConfigError("--hidden", "need at least 1 hidden unit");
+    if (f->steps < 0)
+      throw ConfigError("--steps", "must be at least 0, got " + std::to_string(f->steps));
+    if (f->blocks < 2) throw ConfigError("--blocks", "need at least 2 blocks for error bars");
     const analysis::FlowStep step = analysis::parse_flow_step(f->step, "--step");
     const std::vector<double> grid = f->temperatures.empty()
                                          ? analysis::iso_temperatures()
