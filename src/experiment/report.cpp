@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <map>
 #include <string>
 
 #include "deeprg/core/parallel.hpp"
@@ -409,6 +410,39 @@ void add_mcrg(report::Section& s, const nlohmann::json& m) {
   }
 }
 
+/// What a block's coarse spin knows about its environment (RSMI), per coarse variable.
+void add_mutual_information(report::Section& s, const nlohmann::json& m) {
+  using report::Paragraph;
+  if (m.contains("error")) {
+    s.blocks.push_back(Paragraph{"Mutual information: " + m["error"].get<std::string>() + "."});
+    return;
+  }
+  report::Table t{
+      "Real-space mutual information I(H : E) between a 2×2 block's coarse spin H and the "
+      "spins beyond a buffer of width 1 (the RSMI criterion of Koch-Janusz & Ringel), in "
+      "bits, over every block of " +
+          std::to_string(m["conditionals"]["samples"].get<std::size_t>()) +
+          " samples (p(V | E) exact per block, jackknife errors). The network's entry is the "
+          "block-local part of its first layer, E[h | block], as its map reads the units out. "
+          "A coarse variable that keeps what the block tells its surroundings scores high.",
+      {"coarse variable", "I(H : E), bits", "⟨p(H = +1 | E)⟩"},
+      {}};
+  const std::map<std::string, std::string> names = {
+      {"majority", "majority rule (random ties)"},
+      {"decimation", "decimation (top-left spin)"},
+      {"threshold", "best overall: H = +1 iff ≥ 3 of 4 up"},
+      {"network", "the network's first layer, block-local part"},
+      {"rsmi_optimum", "best spin-flip-symmetric variable (searched)"}};
+  auto row = [&](const nlohmann::json& v) {
+    const std::string name = v["name"].get<std::string>();
+    t.rows.push_back({names.count(name) ? names.at(name) : name, estimate(v, "I_bits"),
+                      fixed(number(v, "mean_up"), 3)});
+  };
+  for (const auto& v : m["variables"]) row(v);
+  if (m.contains("best_symmetric")) row(m["best_symmetric"]);
+  s.blocks.push_back(t);
+}
+
 /// The renormalized couplings of both maps, level by level, and their flow as a figure.
 void add_couplings(report::Section& s, const nlohmann::json& c, const std::filesystem::path& png) {
   using report::Table;
@@ -668,6 +702,7 @@ void report_stage(const ExperimentResult& run, const RunDirectory& dir) {
     if (a.contains("mcrg")) add_mcrg(s, a["mcrg"]);
     if (a.contains("mcrg") && a["mcrg"].contains("couplings"))
       add_couplings(s, a["mcrg"]["couplings"], figures / "coupling_flow.png");
+    if (a.contains("mutual_information")) add_mutual_information(s, a["mutual_information"]);
 
     Table flow{
         "Observables along the flow: the data, majority-rule block spins of level l, and "

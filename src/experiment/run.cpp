@@ -7,6 +7,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
 #include "deeprg/analysis/block_overlap.hpp"
 #include "deeprg/analysis/layer_map.hpp"
@@ -25,6 +26,7 @@
 #include "deeprg/rg/block_spin.hpp"
 #include "deeprg/rg/flow.hpp"
 #include "deeprg/rg/mcrg.hpp"
+#include "deeprg/rg/mutual_information.hpp"
 #include "deeprg/rg/renormalized_couplings.hpp"
 #include "deeprg/version.hpp"
 #include "stages.hpp"
@@ -53,6 +55,45 @@ nlohmann::json coupling_comparison(const io::SpinSamples& samples,
           {"couplings", options.couplings},
           {"majority", rg::to_json(rg::coupling_flow(samples, majority, levels, options))},
           {"network", rg::to_json(rg::coupling_flow(samples, network, levels, options))}};
+}
+
+/// The RSMI criterion (rg/mutual_information.hpp): what a 2×2 block's coarse spin knows about
+/// the environment beyond a buffer of width 1, for majority rule, decimation, the best coarse
+/// variable that keeps the spin-flip symmetry and the best of all (a threshold on the block
+/// magnetisation), and the block-local part of the network's first layer, E[h | block] as its
+/// map reads it out. Monte Carlo over the data samples with exact p(V | E) per block.
+nlohmann::json mi_comparison(const io::SpinSamples& samples, double K,
+                             const rg::CoarseGraining* network, int threads) {
+  rg::SampledMiOptions options;
+  options.threads = threads;
+  const int blocks = static_cast<int>(std::min<std::size_t>(20, samples.count));
+  nlohmann::json out{{"b", options.b}, {"buffer", options.buffer}};
+  rg::EnvironmentConditionals conditionals;
+  try {
+    conditionals = rg::sampled_conditionals(samples, K, options);
+  } catch (const ShapeError& e) {
+    out["error"] = e.what();
+    return out;
+  }
+  out["conditionals"] = rg::to_json(conditionals);
+  std::vector<rg::BlockVariable> variables = {rg::majority_variable(2), rg::decimation_variable(2)};
+  variables.push_back(rg::function_variable(2, 0xe880));  // H = +1 iff ≥ 3 of 4 up
+  variables.back().name = "threshold";
+  if (network && samples.lattice.lx % 2 == 0 && samples.lattice.ly % 2 == 0) {
+    const io::SpinSamples coarse = (*network)(samples, 0);
+    if (coarse.lattice.lx * 2 == samples.lattice.lx && coarse.lattice.ly * 2 == samples.lattice.ly)
+      variables.push_back(rg::conditional_variable(samples, coarse, "network"));
+  }
+  out["variables"] = nlohmann::json::array();
+  for (const auto& v : variables)
+    out["variables"].push_back(rg::to_json(rg::mutual_information(conditionals, v, blocks)));
+  rg::RsmiOptions search;
+  search.odd_only = true;
+  search.blocks = blocks;
+  search.top = 3;
+  search.threads = threads;
+  out["best_symmetric"] = rg::to_json(rg::rsmi_optimum(conditionals, search));
+  return out;
 }
 
 /// RG's own yardstick for the network: Swendsen's MCRG with its layers as the coarse-graining
@@ -104,6 +145,19 @@ nlohmann::json mcrg_comparison(const rbm::Dbn& dbn, const io::SpinSamples& sampl
     out["couplings"] = coupling_comparison(samples, map, network_levels, seed, threads);
   }
   return out;
+}
+
+/// The network's first layer as a map onto a lattice of half the side, or none.
+std::optional<rg::CoarseGraining> first_layer_map(const rbm::Dbn& dbn,
+                                                  const ising::Lattice& lattice, std::uint64_t seed,
+                                                  int threads) {
+  try {
+    std::vector<analysis::LayerSites> sites = analysis::layer_sites(dbn, lattice, 1);
+    if (sites.front().b != 2 || sites.front().left_over > 0) return std::nullopt;
+    return analysis::dbn_map(dbn, std::move(sites), lattice, rg::Readout::sign, seed, threads);
+  } catch (const Error&) {
+    return std::nullopt;
+  }
 }
 
 }  // namespace
@@ -509,6 +563,8 @@ void analyse_stage(ExperimentResult& run, const RunDirectory& dir) {
   }
 
   a["mcrg"] = mcrg_comparison(run.dbn, subset, c.seed, threads);
+  const auto layer1 = first_layer_map(run.dbn, lattice, c.seed, threads);
+  a["mutual_information"] = mi_comparison(subset, c.K, layer1 ? &*layer1 : nullptr, threads);
 
   a["claims"] = to_json(claims(a));
   io::write_file_atomic(dir.analysis(), a.dump(2) + "\n");

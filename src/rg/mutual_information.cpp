@@ -281,6 +281,42 @@ BlockVariable function_variable(int b, std::uint64_t function) {
   return out;
 }
 
+BlockVariable conditional_variable(const io::SpinSamples& fine, const io::SpinSamples& coarse,
+                                   std::string name) {
+  const ising::Lattice& f = fine.lattice;
+  const ising::Lattice& c = coarse.lattice;
+  if (f.dim != 2 || c.dim != 2 || c.lx < 1 || f.lx % c.lx != 0 || f.ly % c.ly != 0 ||
+      f.lx / c.lx != f.ly / c.ly || fine.count != coarse.count ||
+      fine.spins.size() != fine.count * f.sites() ||
+      coarse.spins.size() != coarse.count * c.sites())
+    throw ShapeError(
+        "a block's conditional needs 2D samples and their coarse image, the lattice "
+        "divided by one integer b, sample for sample");
+  const int b = f.lx / c.lx;
+  if (b < 2 || b * b > kMaxBlockVariableSites)
+    throw ShapeError("a block's conditional needs 2 <= b and b*b <= " +
+                     std::to_string(kMaxBlockVariableSites) + ", got b=" + std::to_string(b));
+  const std::size_t states = std::size_t{1} << (b * b);
+  std::vector<std::uint64_t> up(states, 0), seen(states, 0);
+  for (std::size_t i = 0; i < fine.count; ++i) {
+    const std::int8_t* s = fine.spins.data() + i * f.sites();
+    const std::int8_t* h = coarse.spins.data() + i * c.sites();
+    for (int cy = 0; cy < c.ly; ++cy)
+      for (int cx = 0; cx < c.lx; ++cx) {
+        std::size_t v = 0;
+        for (int k = 0; k < b * b; ++k)
+          if (s[static_cast<std::size_t>((cy * b + k / b) * f.lx + cx * b + k % b)] > 0)
+            v |= std::size_t{1} << k;
+        ++seen[v];
+        up[v] += h[static_cast<std::size_t>(cy * c.lx + cx)] > 0;
+      }
+  }
+  BlockVariable out{b, std::vector<double>(states, 0.5), std::move(name)};
+  for (std::size_t v = 0; v < states; ++v)
+    if (seen[v] > 0) out.up_probability[v] = double(up[v]) / double(seen[v]);
+  return out;
+}
+
 BlockVariable flipped(const BlockVariable& variable) {
   BlockVariable out = variable;
   out.name = "-" + variable.name;

@@ -106,6 +106,18 @@ TEST_F(ExperimentRun, ReturnsEveryStageAndReportsThroughTheObserver) {
   EXPECT_TRUE(c["majority"][0]["couplings"]["nn"].is_number()) << c;
   EXPECT_TRUE(fs::exists(dir_ / "figures" / "coupling_flow.png"));
   EXPECT_NE(io::read_file(dir_ / "report.html").find("Renormalized couplings"), std::string::npos);
+  // RSMI: every coarse variable's I(H : E) in bits, the network's first layer among them.
+  const auto& mi = file["mutual_information"];
+  std::vector<std::string> variables;
+  for (const auto& v : mi["variables"]) {
+    variables.push_back(v["name"]);
+    EXPECT_GE(v["I_bits"].get<double>(), 0.0) << v;
+    EXPECT_LE(v["I_bits"].get<double>(), 1.0) << v;
+  }
+  EXPECT_EQ(variables,
+            (std::vector<std::string>{"majority", "decimation", "threshold", "network"}));
+  EXPECT_TRUE(mi["best_symmetric"]["I_bits"].is_number()) << mi;
+  EXPECT_NE(io::read_file(dir_ / "report.html").find("I(H : E)"), std::string::npos);
 
   // Stages in order, each announced once to the observer.
   std::vector<std::string> names;

@@ -350,6 +350,26 @@ TEST(MutualInformation, OptimumIsTheExhaustiveMaximum) {
               all.info.nats.value + 1e-15);
 }
 
+// The block-local part of a map read back from its output: majority rule with top-left ties
+// gives its own table exactly; with random ties the tied states sit near 1/2.
+TEST(MutualInformation, ConditionalVariableOfAMapIsItsTable) {
+  const io::SpinSamples fine = wolff_samples(8, 0.3, 400, 3);
+  BlockSpinOptions top_left;
+  top_left.ties = Ties::top_left;
+  const BlockVariable q = conditional_variable(fine, block_spin(fine, top_left), "m");
+  EXPECT_EQ(q.up_probability, majority_variable(2, Ties::top_left).up_probability);
+  EXPECT_EQ(q.name, "m");
+  const BlockVariable coin = conditional_variable(fine, block_spin(fine, BlockSpinOptions{}), "c");
+  const BlockVariable majority = majority_variable(2);
+  for (std::size_t v = 0; v < 16; ++v) {
+    if (majority.up_probability[v] == 0.5)
+      EXPECT_NEAR(coin.up_probability[v], 0.5, 0.15) << v;  // hundreds of ties per state
+    else
+      EXPECT_EQ(coin.up_probability[v], majority.up_probability[v]) << v;
+  }
+  EXPECT_THROW(conditional_variable(fine, fine, "x"), ShapeError);
+}
+
 TEST(MutualInformation, ResultsDoNotDependOnThreads) {
   const double K = 0.44;
   const io::SpinSamples samples = wolff_samples(8, K, 60, 5);

@@ -85,6 +85,15 @@ BlockVariable learned_variable(const rbm::Rbm& map, Readout readout);
 /// for another b and ConfigError("function") when bits above 2^(b²) are set.
 BlockVariable function_variable(int b, std::uint64_t function);
 
+/// The block-local part of any coarse-graining: q(V) = the fraction of blocks in state V whose
+/// coarse spin is up, over every block of every sample of `fine` and its image `coarse` (e.g.
+/// a DBN layer's map, whose units see more than their block). This is E[H | V], the best
+/// channel from the block alone to the map's coarse spin; a state that never occurs gets
+/// q = 1/2. b = fine side / coarse side. Throws ShapeError unless `coarse` holds as many
+/// samples as `fine` on a 2D lattice divided by one integer b ≥ 2 with b² ≤ 16.
+BlockVariable conditional_variable(const io::SpinSamples& fine, const io::SpinSamples& coarse,
+                                   std::string name);
+
 /// The same variable with H → −H: q → 1 − q. I(H : E) is invariant under it. Name "−" + name.
 BlockVariable flipped(const BlockVariable& variable);
 
