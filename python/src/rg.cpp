@@ -15,6 +15,7 @@
 #include "deeprg/rg/flow.hpp"
 #include "deeprg/rg/learned_map.hpp"
 #include "deeprg/rg/mcrg.hpp"
+#include "deeprg/rg/mutual_information.hpp"
 #include "deeprg/rg/renormalized_couplings.hpp"
 
 namespace deeprg::python {
@@ -481,6 +482,91 @@ void bind_rg(py::module_& root) {
       "-H^RBM(h) = ln sum_v exp(-E(v, h)) (Mehta & Schwab Eq. 22) at every hidden\n"
       "configuration, the hidden units row-major on a (Ly, Lx) torus (at most 24 units):\n"
       "pass it to exact_couplings(values, shape) to read the RBM's renormalized couplings.");
+
+  // ---------------------------------------------------------------- mutual information (RSMI)
+  m.def(
+      "mutual_information",
+      [](const py::object& spins, std::optional<double> K, std::optional<int> L,
+         std::optional<int> Ly, int b, int buffer, int stride, const py::object& map,
+         std::optional<std::string> readout, const py::object& tables, bool optimum, bool odd_only,
+         int top, int jackknife_blocks, int threads) {
+        if (!K) throw ConfigError("K", "give the reduced coupling K = J/T of the samples");
+        std::vector<rg::BlockVariable> variables{rg::majority_variable(b, rg::Ties::random),
+                                                 rg::majority_variable(b, rg::Ties::top_left),
+                                                 rg::decimation_variable(b)};
+        if (!map.is_none()) {
+          const std::optional<rbm::Rbm> local = rbm_of(map);
+          if (!local)
+            throw ConfigError("map",
+                              "a local map is an Rbm (learn_map); a DBN is no block variable");
+          variables.push_back(
+              rg::learned_variable(*local, rg::parse_readout(readout.value_or("sign"))));
+        } else if (readout) {
+          throw ConfigError("readout", "reads the coarse spin of a learned map: give map=");
+        }
+        if (!tables.is_none())
+          for (const auto& [name, table] : tables.cast<py::dict>()) {
+            rg::BlockVariable v{b, double_vector(table, "tables"), name.cast<std::string>()};
+            renaming_keys({{"table", "tables"}}, [&] { v.validate(); });
+            variables.push_back(std::move(v));
+          }
+        rg::EnvironmentConditionals conditionals;
+        if (spins.is_none()) {
+          if (!L) throw ConfigError("L", "give spins, or the side L of a torus to enumerate");
+          const ising::Lattice lattice = ising::Lattice::square(*L, Ly.value_or(*L));
+          py::gil_scoped_release release;
+          conditionals = rg::exact_conditionals(lattice, *K, {b, buffer, 0, 0}, threads);
+        } else {
+          if (L) throw ConfigError("L", "enumerates a torus; drop it when giving spins");
+          const io::SpinSamples samples = to_samples(spins, "spins");
+          rg::SampledMiOptions o;
+          o.b = b;
+          o.buffer = buffer;
+          o.stride = stride;
+          o.threads = threads;
+          py::gil_scoped_release release;
+          conditionals = rg::sampled_conditionals(samples, *K, o);
+        }
+        py::dict out;
+        out["conditionals"] = to_python(rg::to_json(conditionals));
+        py::list list;
+        for (const auto& v : variables)
+          list.append(to_python(rg::to_json(renaming_keys({{"blocks", "jackknife_blocks"}}, [&] {
+            return rg::mutual_information(conditionals, v, jackknife_blocks);
+          }))));
+        out["variables"] = list;
+        if (optimum) {
+          rg::RsmiOptions o;
+          o.odd_only = odd_only;
+          o.blocks = jackknife_blocks;
+          o.top = top;
+          o.threads = threads;
+          rg::RsmiOptimum best;
+          {
+            py::gil_scoped_release release;
+            best = rg::rsmi_optimum(conditionals, o);
+          }
+          out["optimum"] = to_python(rg::to_json(best));
+        }
+        return out;
+      },
+      py::arg("spins") = py::none(), py::kw_only(), py::arg("K") = py::none(),
+      py::arg("L") = py::none(), py::arg("Ly") = py::none(), py::arg("b") = 2,
+      py::arg("buffer") = 1, py::arg("stride") = 0, py::arg("map") = py::none(),
+      py::arg("readout") = py::none(), py::arg("tables") = py::none(), py::arg("optimum") = false,
+      py::arg("odd_only") = false, py::arg("top") = 10, py::arg("jackknife_blocks") = 20,
+      py::arg("threads") = 0,
+      "Real-space mutual information I(H : E) between the coarse spin H of a b x b block and\n"
+      "the environment E beyond a buffer of width `buffer` (the RSMI criterion of Koch-Janusz &\n"
+      "Ringel), for majority rule (random and top-left ties), decimation, a local learned map\n"
+      "(map=Rbm from learn_map, readout 'sign' or 'sample') and any tables={name: q} with\n"
+      "q[V] = p(H = +1 | V) over the 2^(b*b) block states (bit k of V: site (k % b, k // b) up).\n"
+      "From equilibrium spins at coupling K (p(V | E) exact per block, every block on a grid\n"
+      "of stride b, jackknife errors), or exactly with spins=None and L (Ly) for a torus of at\n"
+      "most 30 sites. optimum=True searches every deterministic variable of a 2x2 block\n"
+      "(odd_only: the spin-flip-symmetric ones) for the largest I; by convexity no stochastic\n"
+      "one does better. A dict as `deeprg mi --json`: 'conditionals', 'variables' (one dict\n"
+      "each: 'name', 'I_bits', 'I_bits_error', 'I_nats', ..., 'mean_up'), 'optimum'.");
 
   // ---------------------------------------------------------------- learned maps
   m.def(
