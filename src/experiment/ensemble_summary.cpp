@@ -39,11 +39,19 @@ struct Values {
   std::size_t trues = 0, booleans = 0;
 };
 
+// A wall time, wherever it is recorded ("seconds", "stage_seconds"): it measures the machine.
+bool is_timing(const std::string& key) {
+  const std::string suffix = "_seconds";
+  return key == "seconds" || (key.size() > suffix.size() &&
+                              key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0);
+}
+
 void collect(const nlohmann::json& j, const std::string& pointer,
              std::map<std::string, Values>& out) {
   if (j.is_object()) {
     for (const auto& [key, value] : j.items())
-      if (!pointer.empty() || !kNotMeasured.count(key)) collect(value, pointer + "/" + key, out);
+      if ((!pointer.empty() || !kNotMeasured.count(key)) && !is_timing(key))
+        collect(value, pointer + "/" + key, out);
   } else if (j.is_array()) {
     for (std::size_t i = 0; i < j.size(); ++i)
       collect(j[i], pointer + "/" + std::to_string(i), out);

@@ -3,6 +3,7 @@
 // either way. Each member is the tiny run of run_experiment_cli_test.cpp (about half a second).
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -55,11 +56,28 @@ std::size_t count(const std::string& text, const std::string& what) {
   return n;
 }
 
+// Wall times ("seconds", "*_seconds") removed wherever they are.
+void erase_timings(nlohmann::json& j) {
+  if (j.is_array())
+    for (auto& x : j) erase_timings(x);
+  if (!j.is_object()) return;
+  for (auto it = j.begin(); it != j.end();) {
+    const std::string& key = it.key();
+    const bool timing = key == "seconds" || (key.size() > 8 && key.ends_with("_seconds"));
+    if (timing) {
+      it = j.erase(it);
+    } else {
+      erase_timings(*it);
+      ++it;
+    }
+  }
+}
+
 // What a member's run directory holds that must not depend on how the ensemble ran: the samples,
 // the model and every number of the analysis (but its timings and the thread count).
 std::string member_results(const fs::path& run) {
   auto analysis = read_json(run / "analysis.json");
-  analysis.erase("stage_seconds");
+  erase_timings(analysis);
   analysis["config"]["run"].erase("threads");
   return io::read_file(run / "samples.npy") + io::read_file(run / "model" / "layer_1.npz") +
          io::read_file(run / "model" / "layer_2.npz") + analysis.dump();
@@ -196,6 +214,24 @@ TEST_F(EnsembleCli, BadSeedsAndDirectoriesAreOneClearErrorAndWriteNothing) {
   EXPECT_NE(one_run.code, 0) << one_run.output;
   EXPECT_NE(one_run.output.find("give --seeds"), std::string::npos) << one_run.output;
   EXPECT_FALSE(fs::exists(path("e")));
+}
+
+// The ensemble's page opens in headless Chromium with both figures loaded
+// (tests/report/check_report.py).
+TEST_F(EnsembleCli, PageRendersInChromium) {
+  const bool have_browser = fs::exists("/usr/bin/chromium") &&
+                            fs::exists("/usr/bin/chromedriver") &&
+                            std::system("/usr/bin/python3 -c 'import selenium' 2>/dev/null") == 0;
+  if (!have_browser) {
+    if (std::getenv("CI")) FAIL() << "CI must run the Chromium check: run scripts/install-deps.sh";
+    GTEST_SKIP() << "chromium, chromium-driver or python3-selenium missing: run "
+                    "scripts/install-deps.sh";
+  }
+  ASSERT_EQ(run_cli(ensemble("e", "1-2")).code, 0);
+  const auto r =
+      run_shell("/usr/bin/python3 " + std::string(DEEPRG_SOURCE_DIR) +
+                "/tests/report/check_report.py " + path("e") + "/ensemble.html --images 2 2>&1");
+  EXPECT_EQ(r.code, 0) << r.output;
 }
 
 TEST_F(EnsembleCli, VersionSaysWhetherMpiIsIn) {

@@ -63,7 +63,8 @@ TEST(MemberRank, StaticRoundRobin) {
 
 TEST(EnsembleStatistics, MeanStandardErrorAndSpreadOfEveryNumber) {
   const auto a = nlohmann::json::parse(R"({"x": 1, "nested": {"y": [1, 2]}, "holds": true,
-      "name": "text", "seed": 1, "config": {"run": {"seed": 1}}, "stage_seconds": [{"seconds": 1}]})");
+      "name": "text", "seed": 1, "config": {"run": {"seed": 1}}, "stage_seconds": [{"seconds": 1}],
+      "stage": {"seconds": 0.5, "fit_seconds": 2, "seconds_per_sweep": 3}})");
   const auto b = nlohmann::json::parse(R"({"x": 3, "nested": {"y": [3, null]}, "holds": false,
       "name": "text", "seed": 2, "config": {"run": {"seed": 2}}, "stage_seconds": [{"seconds": 2}]})");
   const auto s = ensemble_statistics({a, b});
@@ -83,7 +84,9 @@ TEST(EnsembleStatistics, MeanStandardErrorAndSpreadOfEveryNumber) {
   EXPECT_EQ(s.at("/holds")["true"], 1);
   EXPECT_EQ(s.at("/holds")["n"], 2);
   // What describes or times a run is not a measurement.
-  for (const char* left_out : {"/seed", "/config/run/seed", "/stage_seconds/0/seconds", "/name"})
+  EXPECT_TRUE(s.contains("/stage/seconds_per_sweep")) << "a rate, not a wall time";
+  for (const char* left_out : {"/seed", "/config/run/seed", "/stage_seconds/0/seconds", "/name",
+                               "/stage/seconds", "/stage/fit_seconds"})
     EXPECT_FALSE(s.contains(left_out)) << left_out;
 }
 

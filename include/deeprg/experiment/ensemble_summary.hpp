@@ -20,7 +20,9 @@ namespace deeprg::experiment {
 ///
 /// (an undefined value, written null, counts as missing). A boolean gets n and "true", the
 /// number of members where it holds. Left out: what describes a run rather than measures it
-/// (config, seed, preset, deeprg_version, blas) and its timings (stage_seconds). Members are
+/// (the top-level config, seed, preset, deeprg_version and blas) and wall times wherever they
+/// are (keys named "seconds" or ending in "_seconds", e.g. stage_seconds), which measure the
+/// machine and would make the summary differ from one execution to the next. Members are
 /// summed in the order given, so the result is the same bits for the same members.
 nlohmann::json ensemble_statistics(const std::vector<nlohmann::json>& analyses);
 
