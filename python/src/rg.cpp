@@ -371,7 +371,7 @@ void bind_rg(py::module_& root) {
 
   // ---------------------------------------------------------------- renormalized couplings
   m.def(
-      "couplings",
+      "renormalized_couplings",
       [](py::handle spins, int b, const std::string& rule, const std::string& ties, int levels,
          std::uint64_t seed, const py::object& map, std::optional<std::string> readout,
          std::optional<std::vector<std::string>> couplings, int jackknife_blocks, int threads,

@@ -39,7 +39,8 @@ def test_weighted_fit_is_the_population_maximum():
     states = all_states(4, 4)
     nn, plaq = nn_and_plaquette_sums(states)
     weights = np.exp(0.4 * nn + 0.1 * plaq)
-    (fit,) = deeprg.rg.couplings(states, weights=weights, couplings=["nn", "plaq", "nnn"])
+    (fit,) = deeprg.rg.renormalized_couplings(states, weights=weights,
+                                              couplings=["nn", "plaq", "nnn"])
     assert fit["couplings"]["nn"] == pytest.approx(0.4, abs=1e-10)
     assert fit["couplings"]["plaq"] == pytest.approx(0.1, abs=1e-10)
     assert fit["couplings"]["nnn"] == pytest.approx(0.0, abs=1e-10)
@@ -47,7 +48,7 @@ def test_weighted_fit_is_the_population_maximum():
 
 
 def test_flow_from_samples_matches_the_command_line(samples_tc, tmp_path, cli):
-    flow = deeprg.rg.couplings(samples_tc, levels=2, couplings=["nn", "nnn"])
+    flow = deeprg.rg.renormalized_couplings(samples_tc, levels=2, couplings=["nn", "nnn"])
     assert [f["L"] for f in flow] == [16, 8, 4]
     k, err = flow[0]["couplings"]["nn"], flow[0]["errors"]["nn"]
     assert abs(k - 1 / deeprg.ising.T_c) < 4 * err
@@ -76,8 +77,8 @@ def test_rbm_hidden_hamiltonian_of_a_bond_rbm():
 
 def test_bad_arguments_name_the_keyword(samples_tc):
     with pytest.raises(deeprg.ConfigError, match="jackknife_blocks"):
-        deeprg.rg.couplings(samples_tc, jackknife_blocks=1)
+        deeprg.rg.renormalized_couplings(samples_tc, jackknife_blocks=1)
     with pytest.raises(deeprg.ConfigError, match="couplings"):
-        deeprg.rg.couplings(samples_tc, couplings=["nn", "bogus"])
+        deeprg.rg.renormalized_couplings(samples_tc, couplings=["nn", "bogus"])
     with pytest.raises(deeprg.ConfigError, match="weights"):
-        deeprg.rg.couplings(samples_tc, levels=1, weights=np.ones(len(samples_tc)))
+        deeprg.rg.renormalized_couplings(samples_tc, levels=1, weights=np.ones(len(samples_tc)))

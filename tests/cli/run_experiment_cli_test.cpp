@@ -34,6 +34,7 @@ const std::vector<std::string> kFigures = {"A_architecture.png",
                                            "receptive_field_radius.png",
                                            "receptive_field_radius_distribution.png",
                                            "block_overlap.png",
+                                           "coupling_flow.png",
                                            "flow_nn_correlation.png",
                                            "flow_correlation_length.png"};
 
