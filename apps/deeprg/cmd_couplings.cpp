@@ -43,20 +43,6 @@ struct CouplingsFlags {
   LearnedMapFlags map;
 };
 
-std::string number(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", x);
-  return buf;
-}
-
-// Pads to `width` columns; printf widths count bytes, and "±" is two bytes in one column.
-std::string right_aligned(const std::string& text, std::size_t width) {
-  const auto columns = static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
-  return std::string(columns < width ? width - columns : 0, ' ') + text;
-}
-
 void print_fits(const std::string& title, const std::vector<rg::CouplingFit>& fits) {
   std::printf("%s\n  %5s %7s", title.c_str(), "level", "L");
   for (const auto& name : fits.front().couplings) std::printf(" %22s", ("K_" + name).c_str());
@@ -286,7 +272,7 @@ void add_couplings_command(CLI::App& app) {
                            {"T", in.t},
                            {"samples", in.samples.count},
                            {"levels", rg::to_json(fits)}};
-      const std::string t = in.t.is_number() ? "T = " + number(in.t.get<double>())
+      const std::string t = in.t.is_number() ? "T = " + short_number(in.t.get<double>())
                                              : std::filesystem::path(in.file).filename().string();
       if (learned.map) {
         entry["majority_agreement"] = agreement;

@@ -49,41 +49,27 @@ const Quantity kQuantities[] = {
      [](const rg::LevelObservables& o) { return o.abs_magnetization; }},
 };
 
-std::string number(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", x);
-  return buf;
-}
-
-/// Pads to 22 columns; printf widths count bytes, and "±" is two bytes in one column.
-std::string right_aligned(const std::string& text) {
-  const auto columns = static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
-  return std::string(columns < 22 ? 22 - columns : 0, ' ') + text;
-}
-
 void print_table(const std::string& file, const nlohmann::json& t,
                  const std::vector<rg::LevelObservables>& levels) {
   std::printf("%s: %zu samples, T = %s\n", file.c_str(), levels.front().samples,
-              t.is_number() ? number(t.get<double>()).c_str() : "unknown");
+              t.is_number() ? short_number(t.get<double>()).c_str() : "unknown");
   std::printf("  %5s %9s %22s %22s %22s %22s %22s\n", "level", "L", "|m|", "<s_i s_j>", "Binder U4",
               "xi (2nd moment)", "xi/L");
   auto cell = [](const mc::Estimate& e) {
     if (!std::isfinite(e.value)) return std::string("undefined");
     // An error at rounding level (a frozen configuration) would ask for 17 digits.
-    if (!(e.error > 1e-9 * std::max(1.0, std::abs(e.value)))) return number(e.value);
+    if (!(e.error > 1e-9 * std::max(1.0, std::abs(e.value)))) return short_number(e.value);
     return format_estimate(e.value, e.error);
   };
   for (const auto& o : levels) {
     const std::string size =
         o.ly > 1 ? std::to_string(o.ly) + "x" + std::to_string(o.lx) : std::to_string(o.lx);
     std::printf("  %5d %9s %s %s %s %s %s\n", o.level, size.c_str(),
-                right_aligned(cell(o.abs_magnetization)).c_str(),
-                right_aligned(cell(o.nn_correlation)).c_str(),
-                right_aligned(cell(o.binder_cumulant)).c_str(),
-                right_aligned(cell(o.correlation_length)).c_str(),
-                right_aligned(cell(o.correlation_length_over_l())).c_str());
+                right_aligned(cell(o.abs_magnetization), 22).c_str(),
+                right_aligned(cell(o.nn_correlation), 22).c_str(),
+                right_aligned(cell(o.binder_cumulant), 22).c_str(),
+                right_aligned(cell(o.correlation_length), 22).c_str(),
+                right_aligned(cell(o.correlation_length_over_l()), 22).c_str());
   }
 }
 
@@ -217,7 +203,7 @@ void add_flow_command(CLI::App& app) {
       for (std::size_t i = 0; i < inputs.size(); ++i) {
         report::Series s;
         s.label = inputs[i].t.is_number()
-                      ? "T = " + number(inputs[i].t.get<double>())
+                      ? "T = " + short_number(inputs[i].t.get<double>())
                       : std::filesystem::path(inputs[i].file).filename().string();
         for (const auto& o : results[i]) {
           const mc::Estimate e = quantity->get(o);

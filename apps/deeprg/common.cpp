@@ -249,6 +249,19 @@ LearnedMapFlags::Resolved LearnedMapFlags::resolve(const CLI::App& app,
   }
 }
 
+std::string short_number(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", x);
+  return buf;
+}
+
+std::string right_aligned(const std::string& text, std::size_t width) {
+  const auto columns = static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+  return std::string(columns < width ? width - columns : 0, ' ') + text;
+}
+
 nlohmann::json sidecar_temperature(const nlohmann::json& sidecar) {
   if (!sidecar.is_object()) return nullptr;
   if (sidecar.contains("T") && sidecar["T"].is_number()) return sidecar["T"];

@@ -104,6 +104,13 @@ std::vector<std::size_t> parse_sizes(const std::string& flag, const std::string&
 /// is fine): throws ConfigError naming --b when not even one level fits, else --levels.
 void check_block_flags(const std::string& file, const ising::Lattice& lattice, int b, int levels);
 
+/// x with six significant digits ("%.6g"), for labels and table cells.
+std::string short_number(double x);
+
+/// `text` right-aligned in `width` terminal columns: printf's widths count bytes, and a UTF-8
+/// character such as "±" is two bytes in one column.
+std::string right_aligned(const std::string& text, std::size_t width);
+
 /// The temperature recorded in a spin file's sidecar: its T, or for a coarse-grained file the T
 /// of its source; null when neither is known.
 nlohmann::json sidecar_temperature(const nlohmann::json& sidecar);
