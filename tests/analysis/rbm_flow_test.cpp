@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "../test_support.hpp"
 #include "deeprg/core/error.hpp"
 #include "deeprg/core/rng.hpp"
 #include "deeprg/ising/thermometer.hpp"
@@ -45,15 +46,7 @@ io::SpinSamples product_samples(int L, double a, std::size_t count, std::uint64_
   return s;
 }
 
-template <class F>
-std::string config_error_key(F&& f) {
-  try {
-    f();
-  } catch (const ConfigError& e) {
-    return e.key();
-  }
-  return "(no ConfigError)";
-}
+using deeprg::testing::config_error_key;
 
 TEST(RbmFlow, ExactIsingRbmKeepsEquilibriumSamplesAtTheirTemperature) {
   const int L = 8;

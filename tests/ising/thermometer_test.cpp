@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "../test_support.hpp"
 #include "deeprg/core/error.hpp"
 #include "deeprg/ising/exact.hpp"
 #include "deeprg/mc/observables.hpp"
@@ -18,15 +19,7 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-template <class F>
-std::string config_error_key(F&& f) {
-  try {
-    f();
-  } catch (const ConfigError& e) {
-    return e.key();
-  }
-  return "(no ConfigError)";
-}
+using deeprg::testing::config_error_key;
 
 TEST(Thermometer, InvertsTheExactEnergyOnTheTorus) {
   // Well conditioned from T = 0.6 up: one ulp of u moves T by < 1e-11 there.

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "../test_support.hpp"
 #include "deeprg/core/error.hpp"
 #include "deeprg/ising/exact.hpp"
 #include "deeprg/ising/model.hpp"
@@ -345,15 +346,7 @@ TEST(ChainStart, EveryAlgorithmStartsCold) {
 
 // ------------------------------------------------------------------ errors and names
 
-template <class F>
-std::string config_error_key(F&& f) {
-  try {
-    f();
-  } catch (const ConfigError& e) {
-    return e.key();
-  }
-  return "<no ConfigError>";
-}
+using deeprg::testing::config_error_key;
 
 TEST(ChainErrors, ClusterAlgorithmsRejectAField) {
   Model model;

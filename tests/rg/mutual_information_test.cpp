@@ -12,6 +12,7 @@
 #include <cmath>
 #include <limits>
 
+#include "../test_support.hpp"
 #include "deeprg/core/error.hpp"
 #include "deeprg/core/rng.hpp"
 #include "deeprg/mc/sampler.hpp"
@@ -126,14 +127,7 @@ std::vector<BlockVariable> some_variables(std::uint64_t seed) {
 }
 
 io::SpinSamples wolff_samples(int l, double K, std::size_t count, std::uint64_t seed) {
-  ising::Model model;
-  model.lattice = ising::Lattice::square(l, l);
-  model.T = 1.0 / K;
-  mc::SamplerOptions options;
-  options.algorithm = mc::Algorithm::wolff;
-  options.samples = count;
-  options.seed = seed;
-  return mc::sample(model, options);
+  return testing::equilibrium_samples(l, K, count, seed);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "../test_support.hpp"
 #include "deeprg/core/error.hpp"
 #include "deeprg/core/rng.hpp"
 #include "deeprg/mc/sampler.hpp"
@@ -137,12 +138,7 @@ TEST(FitCouplings, PopulationMaximumIsTheTrueHamiltonian) {
 }
 
 io::SpinSamples ising_samples(double K, int L, std::size_t count, std::uint64_t seed) {
-  ising::Model model{ising::Lattice::square(L, L), 1.0, 0.0, 1.0 / K};
-  mc::SamplerOptions options;
-  options.algorithm = mc::Algorithm::swendsen_wang;
-  options.samples = count;
-  options.seed = seed;
-  return mc::sample(model, options);
+  return testing::equilibrium_samples(L, K, count, seed, mc::Algorithm::swendsen_wang);
 }
 
 // Equilibrium samples of the nearest-neighbour model: the fit gives K and zero for every other
