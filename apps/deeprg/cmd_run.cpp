@@ -1,6 +1,7 @@
 // deeprg run: Mehta & Schwab's experiment in one command, a shell over experiment::run; with
 // --seeds an ensemble of such runs (experiment::run_ensemble), spread over MPI ranks under mpirun.
 #include <cstdio>
+#include <exception>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -53,7 +54,7 @@ struct RunFlags {
 };
 
 void run_ensemble_command(const RunFlags& f, const CLI::App& cmd, Communicator& world,
-                          const experiment::ExperimentConfig& config) {
+                          const experiment::ExperimentConfig& config, bool* setup) {
   if (f.seed)
     throw ConfigError("--seed", "give either --seed (one run) or --seeds (an ensemble), not both");
   if (f.fresh)
@@ -67,14 +68,12 @@ void run_ensemble_command(const RunFlags& f, const CLI::App& cmd, Communicator& 
   options.base = config;
   TerminalObserver observer;
   experiment::EnsembleResult result;
+  if (setup) *setup = false;
   with_flag_names(cmd, {{"directory", "--out"}}, [&] {
     result =
         experiment::run_ensemble(experiment::seed_members(config, seeds), options, world, observer);
   });
-  if (world.rank() != 0) {
-    if (result.failed > 0) throw Error("members failed");  // rank 0 says which
-    return;
-  }
+  if (world.rank() != 0) return;  // rank 0 reports every member, and fails the job if one did
   std::printf("\nEnsemble of %zu members (%zu finished): mean ± standard error over seeds\n%s",
               result.members.size(), result.members.size() - result.failed,
               experiment::headline_table(result.summary).c_str());
@@ -94,7 +93,9 @@ void run_ensemble_command(const RunFlags& f, const CLI::App& cmd, Communicator& 
               "; rerun the same command to retry only what is missing");
 }
 
-void run_command(const RunFlags& f, const CLI::App& cmd, Communicator& world) {
+// `setup`, when given, is cleared once the work starts: what is thrown before came from the
+// flags and the configuration, the same on every rank.
+void run_command(const RunFlags& f, const CLI::App& cmd, Communicator& world, bool* setup) {
   experiment::ExperimentConfig config = experiment::preset(f.preset);
   if (!f.config_file.empty()) experiment::apply_toml_file(config, f.config_file);
   for (const std::string& assignment : f.overrides) experiment::apply_override(config, assignment);
@@ -108,7 +109,7 @@ void run_command(const RunFlags& f, const CLI::App& cmd, Communicator& world) {
     if (world.rank() == 0) std::cout << experiment::to_toml(config);
     return;
   }
-  if (f.seeds) return run_ensemble_command(f, cmd, world, config);
+  if (f.seeds) return run_ensemble_command(f, cmd, world, config, setup);
   if (world.size() > 1)
     throw ConfigError("--seeds", "deeprg run under mpirun (" + std::to_string(world.size()) +
                                      " ranks) runs an ensemble: give --seeds, one run per seed "
@@ -179,20 +180,31 @@ void add_run_command(CLI::App& app) {
   cmd->add_flag("--print-config", f->print_config,
                 "Print the resolved configuration as TOML (with each key's meaning) and exit");
   cmd->callback([f, cmd] {
-    std::unique_ptr<Communicator> world;
-    try {
-      world = make_world();
-    } catch (...) {
-      if (launched_rank() != 0) silence_stderr();  // every process meets it: say it once
-      throw;
+    // An error that every rank meets alike (a bad flag, value or configuration, met before any
+    // member runs) is reported by rank 0 alone, which also sets the job's exit status: the other
+    // ranks return quietly (exit 0), since mpirun kills the whole job as soon as one process
+    // exits non-zero, possibly before rank 0 has said why. An error of one rank alone (an MPI
+    // failure, memory) is that rank's to report.
+    if (launched_ranks() > 1 && launched_rank() != 0) {
+      std::unique_ptr<Communicator> world;
+      bool setup = true;
+      try {
+        world = make_world();
+        run_command(*f, *cmd, *world, &setup);
+      } catch (const ConfigError&) {
+        return;
+      } catch (const std::exception& e) {
+        if (setup) return;
+        // The others may be waiting for this rank in a collective: say why, and end the job.
+        std::fprintf(stderr, "deeprg: error: rank %d: %s\n", launched_rank(), e.what());
+        std::fflush(stderr);
+        abort_world(1);
+        throw;
+      }
+      return;
     }
-    try {
-      run_command(*f, *cmd, *world);
-    } catch (...) {
-      // Errors before the members run, and the final verdict, are met by every rank alike.
-      if (world->rank() != 0) silence_stderr();
-      throw;
-    }
+    const auto world = make_world();
+    run_command(*f, *cmd, *world, nullptr);
   });
 }
 

@@ -1,8 +1,5 @@
 #include "mpi_world.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <climits>
 #include <cstdlib>
 #include <string>
@@ -133,11 +130,15 @@ std::unique_ptr<Communicator> make_world() {
 #endif
 }
 
-void silence_stderr() {
-  const int null = ::open("/dev/null", O_WRONLY);
-  if (null < 0) return;
-  ::dup2(null, STDERR_FILENO);
-  ::close(null);
+void abort_world(int code) {
+#ifdef DEEPRG_HAVE_MPI
+  int initialized = 0, finalized = 0;
+  MPI_Initialized(&initialized);
+  MPI_Finalized(&finalized);
+  if (initialized && !finalized) MPI_Abort(MPI_COMM_WORLD, code);
+#else
+  (void)code;
+#endif
 }
 
 }  // namespace deeprg::cli

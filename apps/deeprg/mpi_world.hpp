@@ -21,8 +21,8 @@ int launched_rank();
 /// deeprg was built without MPI: each would otherwise run the whole job, into the same files.
 std::unique_ptr<Communicator> make_world();
 
-/// Sends this process's standard error to /dev/null: ranks other than 0 call it before an error
-/// that every rank meets alike leaves main(), so that the error is printed once.
-void silence_stderr();
+/// Ends every rank of the job at once (MPI_Abort with `code`) when MPI is running; does nothing
+/// otherwise. For an error of one rank while the others may wait for it in a collective.
+void abort_world(int code);
 
 }  // namespace deeprg::cli

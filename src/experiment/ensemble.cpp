@@ -352,11 +352,9 @@ EnsembleResult run_ensemble(const std::vector<EnsembleMember>& members,
   } else {
     for (auto& [i, m] : mine) result.members.push_back(std::move(m));
   }
-  // Every rank ends alike: the same failure count, the same error.
-  const auto verdict = nlohmann::json::parse(
-      world.broadcast(nlohmann::json{{"failed", failed}, {"problem", problem}}.dump(), 0));
-  result.failed = verdict.at("failed").get<std::size_t>();
-  if (const std::string p = verdict.at("problem").get<std::string>(); !p.empty()) throw IoError(p);
+  // Every rank learns how many members failed; rank 0's outputs are its own problem.
+  result.failed = std::stoul(world.broadcast(std::to_string(failed), 0));
+  if (!problem.empty()) throw IoError(problem);
   return result;
 }
 

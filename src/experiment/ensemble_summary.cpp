@@ -46,12 +46,19 @@ bool is_timing(const std::string& key) {
                               key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0);
 }
 
+// A key as a JSON pointer's reference token (RFC 6901): '~' as "~0", '/' as "~1".
+std::string escaped(const std::string& key) {
+  std::string out;
+  for (const char c : key) out += c == '~' ? "~0" : c == '/' ? "~1" : std::string(1, c);
+  return out;
+}
+
 void collect(const nlohmann::json& j, const std::string& pointer,
              std::map<std::string, Values>& out) {
   if (j.is_object()) {
     for (const auto& [key, value] : j.items())
       if ((!pointer.empty() || !kNotMeasured.count(key)) && !is_timing(key))
-        collect(value, pointer + "/" + key, out);
+        collect(value, pointer + "/" + escaped(key), out);
   } else if (j.is_array()) {
     for (std::size_t i = 0; i < j.size(); ++i)
       collect(j[i], pointer + "/" + std::to_string(i), out);

@@ -64,7 +64,7 @@ TEST(MemberRank, StaticRoundRobin) {
 TEST(EnsembleStatistics, MeanStandardErrorAndSpreadOfEveryNumber) {
   const auto a = nlohmann::json::parse(R"({"x": 1, "nested": {"y": [1, 2]}, "holds": true,
       "name": "text", "seed": 1, "config": {"run": {"seed": 1}}, "stage_seconds": [{"seconds": 1}],
-      "stage": {"seconds": 0.5, "fit_seconds": 2, "seconds_per_sweep": 3}})");
+      "stage": {"seconds": 0.5, "fit_seconds": 2, "seconds_per_sweep": 3}, "a/b~c": 4})");
   const auto b = nlohmann::json::parse(R"({"x": 3, "nested": {"y": [3, null]}, "holds": false,
       "name": "text", "seed": 2, "config": {"run": {"seed": 2}}, "stage_seconds": [{"seconds": 2}]})");
   const auto s = ensemble_statistics({a, b});
@@ -85,6 +85,8 @@ TEST(EnsembleStatistics, MeanStandardErrorAndSpreadOfEveryNumber) {
   EXPECT_EQ(s.at("/holds")["n"], 2);
   // What describes or times a run is not a measurement.
   EXPECT_TRUE(s.contains("/stage/seconds_per_sweep")) << "a rate, not a wall time";
+  EXPECT_EQ(s.at("/a~1b~0c")["n"], 1) << "keys escaped as in a JSON pointer";
+  EXPECT_EQ(a.at(nlohmann::json::json_pointer("/a~1b~0c")), 4);
   for (const char* left_out : {"/seed", "/config/run/seed", "/stage_seconds/0/seconds", "/name",
                                "/stage/seconds", "/stage/fit_seconds"})
     EXPECT_FALSE(s.contains(left_out)) << left_out;

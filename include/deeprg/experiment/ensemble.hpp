@@ -104,7 +104,9 @@ struct EnsembleResult {
 /// wrong rank count, so it is refused rather than left idle); ConfigError naming the key for an
 /// invalid member configuration; ConfigError("directory") when options.directory cannot be
 /// created or written, or holds an ensemble of another configuration (naming the key).
-/// A member's own failure is not thrown: it is in its outcome and counted in `failed`.
+/// After the members ran, rank 0 throws IoError when it cannot write the ensemble's outputs
+/// (the other ranks return: their part is done). A member's own failure is not thrown: it is in
+/// its outcome and counted in `failed`.
 EnsembleResult run_ensemble(const std::vector<EnsembleMember>& members,
                             const EnsembleOptions& options, Communicator& world,
                             Observer& observer);
