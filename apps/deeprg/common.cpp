@@ -205,10 +205,14 @@ void check_block_flags(const std::string& file, const ising::Lattice& lattice, i
 }
 
 void LearnedMapFlags::add_to(CLI::App& app) {
-  app.add_option("--map", file,
-                 "Learned map instead of --rule/--b: a local map (deeprg learn-map) or a DBN");
+  CLI::Option* map = app.add_option(
+      "--map", file, "Learned map instead of --rule/--b: a local map (deeprg learn-map) or a DBN");
   app.add_option("--readout", readout, "With --map: sign | sample (the coarse spin)")
       ->capture_default_str();
+  app.add_flag("--full-field", full_field,
+               "With a DBN --map: read each unit from its whole field, biases included (default: "
+               "the part that flips with the spins, for data without a field)")
+      ->needs(map);
 }
 
 LearnedMapFlags::Resolved LearnedMapFlags::resolve(const CLI::App& app,
@@ -225,6 +229,10 @@ LearnedMapFlags::Resolved LearnedMapFlags::resolve(const CLI::App& app,
   const rbm::Rbm& first = dbn.layers.front();
   const bool local =
       dbn.layers.size() == 1 && first.n_hidden() == 1 && first.n_visible() != lattice.sites();
+  if (local && full_field)
+    throw ConfigError("--full-field",
+                      "applies to DBN maps; a local map's biases are set when "
+                      "it is trained (learn-map --keep-biases)");
   try {
     if (local) {
       r.b = rg::block_side(first, lattice.dim);
@@ -238,8 +246,9 @@ LearnedMapFlags::Resolved LearnedMapFlags::resolve(const CLI::App& app,
     for (const auto& s : sites) layers.push_back(analysis::to_json(s));
     r.b = sites.front().b;
     r.levels = static_cast<int>(sites.size());
-    r.map = analysis::dbn_map(std::move(dbn), sites, lattice, how, seed, threads);
+    r.map = analysis::dbn_map(std::move(dbn), sites, lattice, how, seed, threads, !full_field);
     r.description["kind"] = "dbn";
+    r.description["field"] = full_field ? "full" : "odd";
     r.description["layers"] = layers;
     return r;
   } catch (const ConfigError& e) {

@@ -120,6 +120,9 @@ nlohmann::json sidecar_temperature(const nlohmann::json& sidecar);
 struct LearnedMapFlags {
   std::string file;
   std::string readout = "sign";
+  /// A DBN's units read from their whole field, biases included, instead of its part that is
+  /// odd under s → −s (analysis::dbn_map's spin_flip_symmetric): for data in a field.
+  bool full_field = false;
 
   /// A map ready for a lattice.
   struct Resolved {

@@ -133,6 +133,16 @@ TEST_F(McrgCli, ATrainedDbnIsJudgedLayerByLayer) {
   ASSERT_EQ(j["levels"].size(), 2u);
   EXPECT_EQ(j["levels"][1]["L"], 4);
   EXPECT_EQ(j["learned_map"]["majority_agreement"].size(), 2u);
+  EXPECT_EQ(j["learned_map"]["field"], "odd");
+  // The whole field, biases included, is another map: the same run, other coarse spins.
+  r = run_cli("mcrg " + path("data.npy") + " --map " + path("dbn") + " --full-field --json", false);
+  ASSERT_EQ(r.code, 0) << r.output;
+  const auto full = nlohmann::json::parse(r.output);
+  EXPECT_EQ(full["learned_map"]["field"], "full");
+  EXPECT_NE(full["learned_map"]["majority_agreement"], j["learned_map"]["majority_agreement"]);
+  r = run_cli("mcrg " + path("data.npy") + " --full-field");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("--map"), std::string::npos) << r.output;
   // A DBN for another lattice is refused, naming the flag.
   r = run_cli("train --data " + path("data.npy") + " --hidden 3 --epochs 1 --out " +
               path("narrow.npz"));
