@@ -14,6 +14,7 @@
 #include "deeprg/rbm/model_file.hpp"
 #include "deeprg/report/line_plot.hpp"
 #include "deeprg/version.hpp"
+#include "rbm_training.hpp"
 
 namespace deeprg::cli {
 
@@ -24,10 +25,7 @@ struct RbmFlowFlags {
   std::string temperatures;  // empty: Iso et al.'s grid
   std::string starts;        // empty: every grid temperature
   std::size_t samples = 1000;
-  std::size_t hidden = 64;
-  std::string visible_units = "bernoulli";
-  std::string hidden_units = "bernoulli";
-  rbm::TrainOptions train;
+  RbmTrainingFlags training;
   std::string rbm_file;
   std::string save_rbm;
   int steps = 200;
@@ -101,8 +99,7 @@ void add_rbm_flow_command(CLI::App& app) {
       "Results do not depend on --threads.\n"
       "Example: deeprg rbm-flow --hidden 64 --steps 30 --plot flow.png --json > flow.json");
   auto f = std::make_shared<RbmFlowFlags>();
-  rbm::TrainOptions& train = f->train;
-  train.epochs = 50;
+  f->training.train.epochs = 50;
   cmd->add_option("--L", f->L, "Lattice side (L x L torus; the RBM's visible layer)")
       ->capture_default_str();
   cmd->add_option("--temperatures", f->temperatures,
@@ -111,18 +108,7 @@ void add_rbm_flow_command(CLI::App& app) {
                   "Starting temperatures of the flow (default: the training temperatures)");
   cmd->add_option("--samples", f->samples, "Equilibrium samples per temperature")
       ->capture_default_str();
-  cmd->add_option("--hidden", f->hidden, "Hidden units")->capture_default_str();
-  cmd->add_option("--visible-units", f->visible_units, "bernoulli ({0,1}) or spin (±1)")
-      ->capture_default_str();
-  cmd->add_option("--hidden-units", f->hidden_units, "bernoulli ({0,1}) or spin (±1)")
-      ->capture_default_str();
-  cmd->add_option("--epochs", train.epochs, "Training epochs")->capture_default_str();
-  cmd->add_option("--batch-size", train.batch_size, "Mini-batch size")->capture_default_str();
-  cmd->add_option("--lr", train.learning_rate, "Learning rate")->capture_default_str();
-  cmd->add_option("--cd-k", train.k, "Gibbs steps per update (CD-k)")->capture_default_str();
-  cmd->add_flag("--persistent", train.persistent, "PCD-k instead of CD-k");
-  cmd->add_option("--l1", train.l1, "L1 penalty on W")->capture_default_str();
-  cmd->add_option("--l2", train.l2, "L2 weight decay on W")->capture_default_str();
+  add_rbm_training_flags(*cmd, f->training);
   cmd->add_option("--rbm", f->rbm_file, "Use this trained RBM (.npz) instead of training one");
   cmd->add_option("--save-rbm", f->save_rbm, "Write the trained RBM here (.npz)");
   cmd->add_option("--steps", f->steps, "v -> h -> v steps")->capture_default_str();
@@ -136,11 +122,10 @@ void add_rbm_flow_command(CLI::App& app) {
   cmd->add_flag("--json", f->json, "Print JSON");
   cmd->add_option("--plot", f->plot, "Write a PNG of T_k against k, one line per start");
   cmd->callback([f, cmd] {
-    rbm::TrainOptions& o = f->train;
     if (f->L < 2) throw ConfigError("--L", "must be at least 2, got " + std::to_string(f->L));
     if (f->threads < 0) throw ConfigError("--threads", "must be 0 (all cores) or positive");
     if (f->samples < 2) throw ConfigError("--samples", "need at least 2 samples per temperature");
-    if (f->hidden < 1) throw ConfigError("--hidden", "need at least 1 hidden unit");
+    if (f->training.hidden < 1) throw ConfigError("--hidden", "need at least 1 hidden unit");
     if (f->steps < 0)
       throw ConfigError("--steps", "must be at least 0, got " + std::to_string(f->steps));
     if (f->blocks < 2) throw ConfigError("--blocks", "need at least 2 blocks for error bars");
@@ -193,27 +178,14 @@ void add_rbm_flow_command(CLI::App& app) {
                                        " lattice " + std::to_string(lattice.sites()));
       out["rbm"] = {{"file", f->rbm_file}};
     } else {
-      const rbm::Units visible = rbm::parse_units(f->visible_units, "--visible-units");
-      const rbm::Units hidden = rbm::parse_units(f->hidden_units, "--hidden-units");
-      o.seed = f->seed;
-      o.threads = f->threads;
+      check_rbm_training_flags(f->training);
       training = sample(grid, "sample");
-      const MatrixF data = analysis::visible_rows(training, visible);
-      with_flag_names(*cmd, {{"k", "--cd-k"}, {"learning_rate", "--lr"}},
-                      [&] { rbm::validate(o, data.rows, f->hidden); });
-      ProgressBar bar("train");
-      o.on_epoch = [&](const rbm::EpochMetrics& m) { bar.update(m.epoch, o.epochs); };
-      const auto t0 = std::chrono::steady_clock::now();
-      model = with_flag_names(*cmd, {{"k", "--cd-k"}, {"learning_rate", "--lr"}},
-                              [&] { return rbm::train_rbm(data, f->hidden, visible, hidden, o); });
-      bar.finish();
-      seconds["train"] = seconds_since(t0);
-      out["rbm"] = {{"trained", true},
-                    {"temperatures", grid},
-                    {"hidden", f->hidden},
-                    {"visible_units", f->visible_units},
-                    {"hidden_units", f->hidden_units},
-                    {"training", model.meta.value("training", nlohmann::json())}};
+      double train_seconds = 0;
+      model =
+          train_rbm_on_samples(*cmd, training, f->training, f->seed, f->threads, &train_seconds);
+      seconds["train"] = train_seconds;
+      out["rbm"] = training_json(f->training, model);
+      out["rbm"]["temperatures"] = grid;
       if (!f->save_rbm.empty()) {
         rbm::save_rbm(f->save_rbm, model);
         out["rbm"]["file"] = f->save_rbm;

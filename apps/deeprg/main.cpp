@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   deeprg::cli::add_learn_map_command(app);
   deeprg::cli::add_couplings_command(app);
   deeprg::cli::add_rbm_flow_command(app);
+  deeprg::cli::add_rbm_sample_command(app);
   deeprg::cli::add_mi_command(app);
   deeprg::cli::add_decimate_1d_command(app);
   deeprg::cli::add_vrg_command(app);

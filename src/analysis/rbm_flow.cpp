@@ -2,6 +2,7 @@
 #include "deeprg/analysis/rbm_flow.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -40,6 +41,22 @@ FlowStep parse_flow_step(const std::string& name, const std::string& key) {
   if (name == "sampled") return FlowStep::sampled;
   if (name == "mean-field" || name == "mean_field") return FlowStep::mean_field;
   throw ConfigError(key, "unknown flow step '" + name + "' (sampled or mean-field)");
+}
+
+void sampled_step(const rbm::Rbm& rbm, MatrixF& v, std::span<std::int8_t> spins,
+                  std::span<Rng> hidden_rngs, std::span<Rng> visible_rngs, MatrixF& x, MatrixF& y) {
+  assert(v.cols == rbm.n_visible() && spins.size() == v.data.size());
+  assert(hidden_rngs.size() == v.rows && visible_rngs.size() == v.rows);
+  rbm::hidden_activation(rbm, v, x);
+  rbm::sample_from_activation(rbm.hidden, x, hidden_rngs);
+  rbm::visible_activation(rbm, x, y);
+  rbm::sample_from_activation(rbm.visible, y, visible_rngs);
+  // A sampled unit is 1 (up) or the low value (0 or −1).
+  const bool bernoulli_visible = rbm.visible == rbm::Units::bernoulli;
+  for (std::size_t i = 0; i < y.data.size(); ++i) {
+    spins[i] = y.data[i] > 0.5f ? 1 : -1;
+    v.data[i] = bernoulli_visible ? (spins[i] > 0 ? 1.0f : 0.0f) : static_cast<float>(spins[i]);
+  }
 }
 
 RbmFlow rbm_flow(const rbm::Rbm& rbm, const io::SpinSamples& start, const RbmFlowOptions& options) {
@@ -92,8 +109,9 @@ RbmFlow rbm_flow(const rbm::Rbm& rbm, const io::SpinSamples& start, const RbmFlo
                                start.spins.begin() + static_cast<std::ptrdiff_t>(end * N));
     MatrixF v = rbm::spins_to_visible(s, rows, N, rbm.visible);
     MatrixF x, y;
-    std::vector<Rng> rngs;
+    std::vector<Rng> rngs, hidden_rngs;
     rngs.reserve(rows);
+    hidden_rngs.reserve(rows);
     const auto record = [&](std::size_t k) {
       for (std::size_t r = 0; r < rows; ++r) {
         const std::span<const std::int8_t> config(s.data() + r * N, N);
@@ -107,27 +125,24 @@ RbmFlow rbm_flow(const rbm::Rbm& rbm, const io::SpinSamples& start, const RbmFlo
         std::copy(s.begin(), s.end(),
                   flow.configurations[k].spins.begin() + static_cast<std::ptrdiff_t>(begin * N));
     };
-    const auto streams = [&](std::size_t k, std::uint64_t layer) {
-      rngs.clear();
+    const auto streams = [&](std::size_t k, std::uint64_t layer, std::vector<Rng>& out) {
+      out.clear();
       for (std::size_t r = 0; r < rows; ++r)
-        rngs.emplace_back(options.seed, stream_id(kFlowTag, k, begin + r, layer));
+        out.emplace_back(options.seed, stream_id(kFlowTag, k, begin + r, layer));
     };
     record(0);
     for (std::size_t k = 1; k < points; ++k) {
-      rbm::hidden_activation(rbm, v, x);
       if (options.step == FlowStep::sampled) {
-        streams(k, 0);
-        rbm::sample_from_activation(rbm.hidden, x, rngs);
-      } else {
-        rbm::mean_from_activation(rbm.hidden, x);
+        streams(k, 0, hidden_rngs);
+        streams(k, 1, rngs);
+        sampled_step(rbm, v, s, hidden_rngs, rngs, x, y);
+        record(k);
+        continue;
       }
+      rbm::hidden_activation(rbm, v, x);
+      rbm::mean_from_activation(rbm.hidden, x);
       rbm::visible_activation(rbm, x, y);
-      if (options.step == FlowStep::sampled) {
-        streams(k, 1);
-        rbm::sample_from_activation(rbm.visible, y, rngs);
-        // A sampled unit is 1 (up) or the low value (0 or −1).
-        for (std::size_t i = 0; i < y.data.size(); ++i) s[i] = y.data[i] > 0.5f ? 1 : -1;
-      } else {
+      {
         // The more probable state: the sign of the visible field; a tie draws a sign.
         for (std::size_t r = 0; r < rows; ++r) {
           std::optional<Rng> tie;

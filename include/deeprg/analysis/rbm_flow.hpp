@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "deeprg/core/matrix.hpp"
+#include "deeprg/core/rng.hpp"
 #include "deeprg/io/spin_file.hpp"
 #include "deeprg/ising/thermometer.hpp"
 #include "deeprg/mc/sampler.hpp"
@@ -88,6 +89,17 @@ RbmFlow rbm_flow(const rbm::Rbm& rbm, const io::SpinSamples& start, const RbmFlo
 /// The flow as JSON: one object per point with step, energy_per_spin(_error),
 /// abs_magnetization(_error), T, T_error, T_low, T_high (non-finite values null).
 nlohmann::json to_json(const RbmFlow& flow);
+
+/// One sampled v → h → v step (block Gibbs sampling) of a batch of configurations, in place:
+/// h ~ p(h | v) with x = b + Wᵀv, the unit of row r drawn from hidden_rngs[r]; then
+/// v ~ p(v | h) with y = a + W h from visible_rngs[r]. `v` holds the rows in the RBM's visible
+/// alphabet and `spins` the same rows as ±1 (row-major, rows × n_visible); both are updated.
+/// `x` and `y` are workspaces. The same span may be passed for both layers (one stream per
+/// row); draws for row r come from that row's streams only, so a row's result does not depend
+/// on the other rows. This is the sampled step of rbm_flow and the move of rbm_chains
+/// (rbm_sampler.hpp). Asserts (does not check) the shapes: callers validate at their boundary.
+void sampled_step(const rbm::Rbm& rbm, MatrixF& v, std::span<std::int8_t> spins,
+                  std::span<Rng> hidden_rngs, std::span<Rng> visible_rngs, MatrixF& x, MatrixF& y);
 
 /// Iso et al.'s temperature grid: T = 0.25, 0.5, …, 6.0 (24 temperatures).
 std::vector<double> iso_temperatures();
