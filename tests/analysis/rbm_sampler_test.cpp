@@ -74,6 +74,15 @@ TEST(RbmSampler, ExactIsingRbmReproducesKaufmanEnergyAndHeat) {
   EXPECT_GT(r.tau_energy.tau, 0.4);
   EXPECT_LT(r.tau_energy.tau, 20);
   EXPECT_TRUE(r.blocks_long_enough);
+  // The blocked error accounts for autocorrelation: δe ≈ sqrt(2 τ_E Var(e) / n). The ratio's
+  // relative sd is ≈ sqrt((δτ/2τ)² + 1/(2·80 blocks)) ≈ 0.09, so 4σ is ±0.35.
+  double mean = 0, var = 0;
+  for (const double x : r.energy_series) mean += x;
+  mean /= static_cast<double>(r.energy_series.size());
+  for (const double x : r.energy_series) var += (x - mean) * (x - mean);
+  var /= static_cast<double>(r.energy_series.size() - 1);
+  const double expected = std::sqrt(2 * r.tau_energy.tau * var / r.energy_series.size());
+  EXPECT_NEAR(e.error / expected, 1.0, 0.35) << e.error << " vs " << expected;
   // The comparison puts the exact values beside the chain.
   const RbmSamplerComparison cmp = compare_with_reference(r, r.observables);
   ASSERT_EQ(cmp.rows.size(), 6u);
