@@ -6,29 +6,14 @@
 #include <cstring>
 #include <string>
 
+#include "../test_support.hpp"
 #include "deeprg/core/error.hpp"
 #include "deeprg/ising/exact.hpp"
 
 namespace deeprg::analysis {
 namespace {
 
-/// An RBM whose visible marginal is exactly the Ising distribution at coupling K on the L × L
-/// torus (as in rbm_flow_test.cpp): one spin hidden unit per bond with weight w to both of its
-/// sites, cosh 2w = e^{2K}, so Σ_h e^{w h (s_i + s_j)} ∝ e^{K s_i s_j}.
-rbm::Rbm ising_rbm(int L, double K) {
-  const auto n = static_cast<std::size_t>(L * L);
-  rbm::Rbm m(n, 2 * n, rbm::Units::spin, rbm::Units::spin);
-  const auto w = static_cast<float>(0.5 * std::acosh(std::exp(2 * K)));
-  for (int y = 0; y < L; ++y)
-    for (int x = 0; x < L; ++x) {
-      const std::size_t i = static_cast<std::size_t>(y * L + x);
-      m.W(i, 2 * i) = w;  // right bond
-      m.W(static_cast<std::size_t>(y * L + (x + 1) % L), 2 * i) = w;
-      m.W(i, 2 * i + 1) = w;  // down bond
-      m.W(static_cast<std::size_t>(((y + 1) % L) * L + x), 2 * i + 1) = w;
-    }
-  return m;
-}
+using deeprg::testing::ising_rbm;
 
 /// W = 0: p(v) is the product of p(s_i = +1) = σ(2a), drawn afresh at every sweep.
 rbm::Rbm product_rbm(int L, double a) {
@@ -38,15 +23,7 @@ rbm::Rbm product_rbm(int L, double a) {
   return m;
 }
 
-template <class F>
-std::string config_error_key(F&& f) {
-  try {
-    f();
-  } catch (const ConfigError& e) {
-    return e.key();
-  }
-  return "(no ConfigError)";
-}
+using deeprg::testing::config_error_key;
 
 TEST(RbmSampler, ExactIsingRbmReproducesKaufmanEnergyAndHeat) {
   const int L = 4;
