@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "deeprg/core/error.hpp"
+#include "deeprg/core/json.hpp"
 #include "deeprg/core/parallel.hpp"
 #include "deeprg/core/rng.hpp"
 #include "deeprg/ising/model.hpp"
@@ -25,10 +26,6 @@ std::string show(double x) {
   char buf[40];
   std::snprintf(buf, sizeof buf, "%.6g", x);
   return buf;
-}
-
-nlohmann::json finite_or_null(double x) {
-  return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr);
 }
 
 }  // namespace
@@ -188,14 +185,14 @@ nlohmann::json to_json(const RbmFlow& flow) {
   nlohmann::json out = nlohmann::json::array();
   for (const RbmFlowPoint& p : flow.points)
     out.push_back({{"step", p.step},
-                   {"energy_per_spin", finite_or_null(p.energy_per_spin.value)},
-                   {"energy_per_spin_error", finite_or_null(p.energy_per_spin.error)},
-                   {"abs_magnetization", finite_or_null(p.abs_magnetization.value)},
-                   {"abs_magnetization_error", finite_or_null(p.abs_magnetization.error)},
-                   {"T", finite_or_null(p.temperature.T)},
-                   {"T_error", finite_or_null(p.temperature.error)},
-                   {"T_low", finite_or_null(p.temperature.T_low)},
-                   {"T_high", finite_or_null(p.temperature.T_high)}});
+                   {"energy_per_spin", number_or_null(p.energy_per_spin.value)},
+                   {"energy_per_spin_error", number_or_null(p.energy_per_spin.error)},
+                   {"abs_magnetization", number_or_null(p.abs_magnetization.value)},
+                   {"abs_magnetization_error", number_or_null(p.abs_magnetization.error)},
+                   {"T", number_or_null(p.temperature.T)},
+                   {"T_error", number_or_null(p.temperature.error)},
+                   {"T_low", number_or_null(p.temperature.T_low)},
+                   {"T_high", number_or_null(p.temperature.T_high)}});
   return out;
 }
 

@@ -9,6 +9,7 @@
 
 #include "deeprg/analysis/rbm_flow.hpp"
 #include "deeprg/core/error.hpp"
+#include "deeprg/core/json.hpp"
 #include "deeprg/core/parallel.hpp"
 #include "deeprg/core/rng.hpp"
 
@@ -22,10 +23,6 @@ std::string show(double x) {
   char buf[40];
   std::snprintf(buf, sizeof buf, "%.6g", x);
   return buf;
-}
-
-nlohmann::json finite_or_null(double x) {
-  return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr);
 }
 
 /// Mean over chains of τ̂_int, with the standard error of that mean (one chain: Madras–Sokal).
@@ -235,15 +232,15 @@ nlohmann::json to_json(const RbmChainResult& chain) {
       {"record_every", chain.record_every},
       {"blocks_per_chain", chain.blocks},
       {"observables", mc::to_json(chain.observables)},
-      {"tau_int_energy", finite_or_null(chain.tau_energy.tau)},
-      {"tau_int_energy_error", finite_or_null(chain.tau_energy.error)},
-      {"tau_int_abs_magnetization", finite_or_null(chain.tau_abs_magnetization.tau)},
-      {"tau_int_abs_magnetization_error", finite_or_null(chain.tau_abs_magnetization.error)},
+      {"tau_int_energy", number_or_null(chain.tau_energy.tau)},
+      {"tau_int_energy_error", number_or_null(chain.tau_energy.error)},
+      {"tau_int_abs_magnetization", number_or_null(chain.tau_abs_magnetization.tau)},
+      {"tau_int_abs_magnetization_error", number_or_null(chain.tau_abs_magnetization.error)},
       {"tau_reliable", chain.tau_energy.reliable && chain.tau_abs_magnetization.reliable},
       {"block_sweeps", chain.block_sweeps},
       {"blocks_long_enough", chain.blocks_long_enough},
-      {"T_energy", finite_or_null(chain.temperature.T)},
-      {"T_energy_error", finite_or_null(chain.temperature.error)}};
+      {"T_energy", number_or_null(chain.temperature.T)},
+      {"T_energy_error", number_or_null(chain.temperature.error)}};
   return out;
 }
 
@@ -251,16 +248,16 @@ nlohmann::json to_json(const RbmSamplerComparison& comparison) {
   nlohmann::json rows = nlohmann::json::array();
   for (const ObservableComparison& r : comparison.rows)
     rows.push_back({{"name", r.name},
-                    {"rbm", finite_or_null(r.rbm.value)},
-                    {"rbm_error", finite_or_null(r.rbm.error)},
-                    {"wolff", finite_or_null(r.wolff.value)},
-                    {"wolff_error", finite_or_null(r.wolff.error)},
-                    {"exact", finite_or_null(r.exact)},
-                    {"sigma_wolff", finite_or_null(r.sigma_wolff)},
-                    {"sigma_exact", finite_or_null(r.sigma_exact)}});
+                    {"rbm", number_or_null(r.rbm.value)},
+                    {"rbm_error", number_or_null(r.rbm.error)},
+                    {"wolff", number_or_null(r.wolff.value)},
+                    {"wolff_error", number_or_null(r.wolff.error)},
+                    {"exact", number_or_null(r.exact)},
+                    {"sigma_wolff", number_or_null(r.sigma_wolff)},
+                    {"sigma_exact", number_or_null(r.sigma_exact)}});
   return {{"rows", rows},
           {"wolff_samples", comparison.wolff.samples},
-          {"wolff_tau_int", finite_or_null(comparison.wolff_report.tau_int)}};
+          {"wolff_tau_int", number_or_null(comparison.wolff_report.tau_int)}};
 }
 
 }  // namespace deeprg::analysis
