@@ -13,6 +13,8 @@ an Rbm64, and the exact ones compute in double from the parameters as stored, so
 from float64 arrays gives answers exact to double precision. DBN passes (float32 layers): up_pass,
 down_pass, reconstruct. Files: load, save, load_dbn, save_dbn (deeprg's .npz format, which numpy
 reads); a file keeps the model's dtype, and load returns Rbm64 for float64 arrays.
+Physics of a trained RBM: flow (Iso et al.'s v -> h -> v flow read with the exact energy
+thermometer) and gibbs_chains (the RBM as a sampler: E, |m|, chi, C, U4, xi and tau_int).
 For scikit-learn, see deeprg.RBM and deeprg.DBN.
 """
 from . import _core

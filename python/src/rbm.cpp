@@ -6,6 +6,8 @@
 #include <variant>
 
 #include "common.hpp"
+#include "deeprg/analysis/rbm_flow.hpp"
+#include "deeprg/analysis/rbm_sampler.hpp"
 #include "deeprg/core/blas.hpp"
 #include "deeprg/rbm/dbn_ops.hpp"
 #include "deeprg/rbm/estimators.hpp"
@@ -932,6 +934,66 @@ void bind_rbm(py::module_& root) {
       py::arg("layers"), py::arg("v"), py::arg("from_layer"),
       "Mean-field reconstruction through layer from_layer: up with conditional means, then\n"
       "down to the data layer.");
+  m.def(
+      "flow",
+      [](const Rbm& model, py::handle spins, int steps, const std::string& step, std::uint64_t seed,
+         int blocks, double J, int threads) {
+        const io::SpinSamples start = to_samples(spins, "spins");
+        analysis::RbmFlowOptions o;
+        o.steps = steps;
+        o.step = analysis::parse_flow_step(step);
+        o.seed = seed;
+        o.blocks = blocks;
+        o.J = J;
+        o.threads = threads;
+        analysis::RbmFlow out;
+        {
+          py::gil_scoped_release release;
+          out = analysis::rbm_flow(model, start, o);
+        }
+        return to_python(analysis::to_json(out));
+      },
+      py::arg("rbm"), py::arg("spins"), py::kw_only(), py::arg("steps") = 20,
+      py::arg("step") = "sampled", py::arg("seed") = 1, py::arg("blocks") = 20, py::arg("J") = 1.0,
+      py::arg("threads") = 0,
+      "Iso et al.'s RBM flow: v -> h -> v `steps` times from the configurations `spins`\n"
+      "(the visible layer is their lattice), 'sampled' (draw h, then v) or 'mean-field' (h its\n"
+      "mean, v the more probable state). A list of dicts, one per step k = 0 ... steps, as\n"
+      "`deeprg rbm-flow --json`: 'energy_per_spin', 'abs_magnetization' with jackknife errors\n"
+      "and 'T', the temperature at which the exact finite-lattice energy equals the mean\n"
+      "(the energy thermometer), with its error. The same bits for any `threads`.");
+  m.def(
+      "gibbs_chains",
+      [](const Rbm& model, std::vector<int> shape, double T, int chains,
+         std::int64_t thermalization, std::int64_t sweeps, std::int64_t record_every,
+         std::uint64_t seed, int blocks, double J, int threads) {
+        if (shape.size() != 2) throw ConfigError("shape", "give the visible lattice as (Ly, Lx)");
+        analysis::RbmChainOptions o;
+        o.T = T;
+        o.chains = chains;
+        o.thermalization = thermalization;
+        o.sweeps = sweeps;
+        o.record_every = record_every;
+        o.seed = seed;
+        o.blocks = blocks;
+        o.J = J;
+        o.threads = threads;
+        const ising::Lattice lattice = ising::Lattice::square(shape[1], shape[0]);
+        analysis::RbmChainResult out;
+        {
+          py::gil_scoped_release release;
+          out = analysis::rbm_chains(model, lattice, o);
+        }
+        return to_python(analysis::to_json(out));
+      },
+      py::arg("rbm"), py::arg("shape"), py::kw_only(), py::arg("T"), py::arg("chains") = 16,
+      py::arg("thermalization") = 1000, py::arg("sweeps") = 10000, py::arg("record_every") = 1,
+      py::arg("seed") = 1, py::arg("blocks") = 10, py::arg("J") = 1.0, py::arg("threads") = 0,
+      "The RBM as a sampler: `chains` block-Gibbs chains (one sweep = v -> h -> v) of the\n"
+      "model on the (Ly, Lx) visible lattice, measured like Monte Carlo at temperature T:\n"
+      "energy, |m|, susceptibility, specific heat, Binder cumulant and correlation length with\n"
+      "jackknife errors, the integrated autocorrelation times of E and |m| in sweeps, and the\n"
+      "energy thermometer. A dict as `deeprg rbm-sample --json`'s 'chain' entry.");
   m.def(
       "spins_to_visible",
       [](py::handle spins, const std::string& visible) {
