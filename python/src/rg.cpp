@@ -59,8 +59,18 @@ rg::CoarseGraining python_map(const py::object& f, InterruptCheck& interrupt) {
 /// A learned map as Python gave it: one Rbm (a local block map) or a DBN's layers.
 struct LearnedMap {
   bool local = false;
-  rbm::Dbn dbn;  ///< local: the map is dbn.layers[0]
+  rbm::Dbn dbn;             ///< local: the map is dbn.layers[0]
+  bool full_field = false;  ///< a DBN read from its units' whole field (analysis::dbn_map)
 };
+
+/// full_field=True belongs to DBN maps only.
+void check_full_field(const std::optional<LearnedMap>& learned, bool full_field) {
+  if (!full_field) return;
+  if (!learned || learned->local)
+    throw ConfigError("full_field",
+                      "reads a DBN map's units from their whole field: give map= a list of Rbm "
+                      "(a local map's biases are set when it is trained)");
+}
 
 /// An Rbm, or an Rbm64 rounded to float32 (the maps compute in float32 as training made them).
 std::optional<rbm::Rbm> rbm_of(py::handle h) {
@@ -141,7 +151,8 @@ rg::CoarseGraining make_map(LearnedMap m, const ising::Lattice& lattice, rg::Rea
   }
   return blaming("map", [&] {
     m.dbn.validate();
-    return analysis::dbn_map(std::move(m.dbn), lattice, readout, seed, threads);
+    const bool symmetric = !m.full_field;
+    return analysis::dbn_map(std::move(m.dbn), lattice, readout, seed, threads, symmetric);
   });
 }
 
@@ -174,11 +185,13 @@ rg::CoarseGraining interruptible(rg::CoarseGraining map, InterruptCheck& interru
 /// a list of Rbm, built in C++ for `samples`' lattice) as the map, without the GIL. `readout`
 /// belongs to learned maps only.
 template <class F>
-auto with_map(const py::object& map, const std::optional<std::string>& readout,
+auto with_map(const py::object& map, const std::optional<std::string>& readout, bool full_field,
               const io::SpinSamples& samples, const rg::BlockSpinOptions& block, F&& body) {
   InterruptCheck interrupt;
   rg::CoarseGraining cg;
   std::optional<LearnedMap> learned = learned_map_of(map);
+  check_full_field(learned, full_field);
+  if (learned) learned->full_field = full_field;
   std::optional<rg::Readout> how;
   if (learned) {
     how = rg::parse_readout(readout.value_or("sign"), "readout");
@@ -209,7 +222,9 @@ const char* const kMapDoc =
     "  - a Python callable map(spins, level) -> spins (an int8 +-1 array of n samples on a\n"
     "    smaller lattice; b, rule and ties are ignored).\n"
     "  Learned maps run in C++ (apply_map, level after level, with `seed` and `threads`);\n"
-    "  readout: 'sign' (default) or 'sample', their coarse spin (apply_map); only with them.";
+    "  readout: 'sign' (default) or 'sample', their coarse spin (apply_map); only with them;\n"
+    "  full_field: a DBN's units read from their whole field, biases included, instead of its\n"
+    "  part that flips with the spins (default, for data without a field).";
 
 py::dict mcrg_dict(const rg::McrgLevel& level) {
   py::dict d = to_python(rg::to_json(level)).cast<py::dict>();
@@ -291,23 +306,24 @@ void bind_rg(py::module_& root) {
   m.def(
       "flow",
       [](py::handle spins, int b, const std::string& rule, const std::string& ties, int levels,
-         std::uint64_t seed, const py::object& map, std::optional<std::string> readout, int blocks,
-         int threads) {
+         std::uint64_t seed, const py::object& map, std::optional<std::string> readout,
+         bool full_field, int blocks, int threads) {
         io::SpinSamples samples = to_samples(spins, "spins");
         const rg::BlockSpinOptions o = block_options(b, rule, ties, seed, threads);
-        const auto out = with_map(
-            map, readout, samples, o, [&](const rg::CoarseGraining* cg, const auto& block) {
-              return renaming_keys({{"blocks", "blocks"}}, [&] {
-                return cg ? rg::flow(samples, *cg, levels, blocks, block.threads)
-                          : rg::flow(samples, block, levels, blocks);
-              });
-            });
+        const auto out =
+            with_map(map, readout, full_field, samples, o,
+                     [&](const rg::CoarseGraining* cg, const auto& block) {
+                       return renaming_keys({{"blocks", "blocks"}}, [&] {
+                         return cg ? rg::flow(samples, *cg, levels, blocks, block.threads)
+                                   : rg::flow(samples, block, levels, blocks);
+                       });
+                     });
         return level_list(out);
       },
       py::arg("spins"), py::kw_only(), py::arg("b") = 2, py::arg("rule") = "majority",
       py::arg("ties") = "random", py::arg("levels") = 1, py::arg("seed") = 1,
-      py::arg("map") = py::none(), py::arg("readout") = py::none(), py::arg("blocks") = 50,
-      py::arg("threads") = 0,
+      py::arg("map") = py::none(), py::arg("readout") = py::none(), py::arg("full_field") = false,
+      py::arg("blocks") = 50, py::arg("threads") = 0,
       (std::string(
            "Observables at every coarse-graining level 0 ... levels, each in units of that "
            "level's\n"
@@ -326,7 +342,8 @@ void bind_rg(py::module_& root) {
       "mcrg",
       [](py::handle spins, int b, const std::string& rule, const std::string& ties, int levels,
          std::uint64_t seed, const py::object& map, std::optional<std::string> readout,
-         std::optional<std::vector<std::string>> couplings, int jackknife_blocks, int threads) {
+         bool full_field, std::optional<std::vector<std::string>> couplings, int jackknife_blocks,
+         int threads) {
         io::SpinSamples samples = to_samples(spins, "spins");
         const rg::BlockSpinOptions o = block_options(b, rule, ties, seed, threads);
         rg::McrgOptions mo;
@@ -334,19 +351,20 @@ void bind_rg(py::module_& root) {
         mo.levels = levels;
         mo.jackknife_blocks = jackknife_blocks;
         mo.threads = threads;
-        const auto out = with_map(
-            map, readout, samples, o, [&](const rg::CoarseGraining* cg, const auto& block) {
-              return renaming_keys({{"--blocks", "jackknife_blocks"}}, [&] {
-                return cg ? rg::mcrg(samples, *cg, mo) : rg::mcrg(samples, block, mo);
-              });
-            });
+        const auto out =
+            with_map(map, readout, full_field, samples, o,
+                     [&](const rg::CoarseGraining* cg, const auto& block) {
+                       return renaming_keys({{"--blocks", "jackknife_blocks"}}, [&] {
+                         return cg ? rg::mcrg(samples, *cg, mo) : rg::mcrg(samples, block, mo);
+                       });
+                     });
         py::list list;
         for (const auto& l : out) list.append(mcrg_dict(l));
         return list;
       },
       py::arg("spins"), py::kw_only(), py::arg("b") = 2, py::arg("rule") = "majority",
       py::arg("ties") = "random", py::arg("levels") = 1, py::arg("seed") = 1,
-      py::arg("map") = py::none(), py::arg("readout") = py::none(),
+      py::arg("map") = py::none(), py::arg("readout") = py::none(), py::arg("full_field") = false,
       py::arg("couplings") = py::none(), py::arg("jackknife_blocks") = 20, py::arg("threads") = 0,
       (std::string(
            "Swendsen's Monte Carlo RG: the linearised RG map T = B^-1 A between successive "
@@ -374,8 +392,8 @@ void bind_rg(py::module_& root) {
       "renormalized_couplings",
       [](py::handle spins, int b, const std::string& rule, const std::string& ties, int levels,
          std::uint64_t seed, const py::object& map, std::optional<std::string> readout,
-         std::optional<std::vector<std::string>> couplings, int jackknife_blocks, int threads,
-         const py::object& weights) {
+         bool full_field, std::optional<std::vector<std::string>> couplings, int jackknife_blocks,
+         int threads, const py::object& weights) {
         io::SpinSamples samples = to_samples(spins, "spins");
         const rg::BlockSpinOptions o = block_options(b, rule, ties, seed, threads);
         rg::CouplingFitOptions fo;
@@ -396,7 +414,8 @@ void bind_rg(py::module_& root) {
           return list;
         }
         const auto out = with_map(
-            map, readout, samples, o, [&](const rg::CoarseGraining* cg, const auto& block) {
+            map, readout, full_field, samples, o,
+            [&](const rg::CoarseGraining* cg, const auto& block) {
               return renaming_keys({{"blocks", "jackknife_blocks"}}, [&] {
                 const rg::CoarseGraining blocks = [&block](const io::SpinSamples& s, int k) {
                   return rg::block_spin(s, block, k);
@@ -410,7 +429,7 @@ void bind_rg(py::module_& root) {
       },
       py::arg("spins"), py::kw_only(), py::arg("b") = 2, py::arg("rule") = "majority",
       py::arg("ties") = "random", py::arg("levels") = 0, py::arg("seed") = 1,
-      py::arg("map") = py::none(), py::arg("readout") = py::none(),
+      py::arg("map") = py::none(), py::arg("readout") = py::none(), py::arg("full_field") = false,
       py::arg("couplings") = py::none(), py::arg("jackknife_blocks") = 20, py::arg("threads") = 0,
       py::arg("weights") = py::none(),
       (std::string(
@@ -618,8 +637,8 @@ void bind_rg(py::module_& root) {
 
   m.def(
       "apply_map",
-      [](py::handle spins, const py::object& map, const std::string& readout, std::uint64_t seed,
-         int level, int threads) {
+      [](py::handle spins, const py::object& map, const std::string& readout, bool full_field,
+         std::uint64_t seed, int level, int threads) {
         io::SpinSamples samples = to_samples(spins, "spins");
         std::optional<LearnedMap> learned = learned_map_of(map);
         if (!learned)
@@ -627,6 +646,8 @@ void bind_rg(py::module_& root) {
               "map: expected a deeprg.rbm.Rbm (a local map) or a list of Rbm (a DBN's layers), "
               "got " +
               type_name(map));
+        check_full_field(learned, full_field);
+        learned->full_field = full_field;
         const rg::Readout how = rg::parse_readout(readout, "readout");
         if (threads < 0) throw ConfigError("threads", "must be 0 (all cores) or positive");
         if (level < 0)
@@ -651,7 +672,8 @@ void bind_rg(py::module_& root) {
         return spins_array(std::move(out));
       },
       py::arg("spins"), py::arg("map"), py::kw_only(), py::arg("readout") = "sign",
-      py::arg("seed") = 1, py::arg("level") = 0, py::arg("threads") = 0,
+      py::arg("full_field") = false, py::arg("seed") = 1, py::arg("level") = 0,
+      py::arg("threads") = 0,
       "One coarse-graining step with a learned map: spins (n, Ly, Lx) -> (n, Ly/b, Lx/b) int8.\n"
       "  map: a deeprg.rbm.Rbm, a local map (learn_map): spin units, one hidden unit, b^d visible\n"
       "       units; block I's coarse spin comes from its field x_I = c + w.v_I;\n"

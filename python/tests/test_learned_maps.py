@@ -190,3 +190,24 @@ def test_errors_name_the_keyword(shuffled_dbn, samples_18):
         with pytest.raises(deeprg.ConfigError) as info:
             rg.learn_map(samples_18, b=kwargs.pop("b", 3), epochs=1, **kwargs)
         assert info.value.key == key
+
+
+def test_full_field_reads_a_dbn_with_its_biases(shuffled_dbn, samples_18):
+    layers = shuffled_dbn[0]
+    # Block units of spin type have no bias: both readouts are majority rule.
+    assert np.array_equal(rg.apply_map(samples_18, layers, full_field=True),
+                          rg.apply_map(samples_18, layers))
+    # A hidden bias larger than any block field is ignored by default (its odd part is the block
+    # sum) and decides every coarse spin with full_field=True.
+    biased = [rbm.Rbm(np.array(layers[0].W), hidden_bias=np.full(36, 20.0), visible="spin",
+                      hidden="spin"), layers[1]]
+    assert np.array_equal(rg.apply_map(samples_18, biased), rg.block_spin(samples_18, b=3))
+    full = rg.apply_map(samples_18, biased, full_field=True)
+    assert not np.array_equal(full, rg.block_spin(samples_18, b=3))
+    flows = rg.renormalized_couplings(samples_18, map=biased, levels=1, full_field=True,
+                                      couplings=["nn"])
+    assert len(flows) == 2
+    with pytest.raises(deeprg.ConfigError, match="full_field"):
+        rg.apply_map(samples_18, uniform_map(3), full_field=True)
+    with pytest.raises(deeprg.ConfigError, match="full_field"):
+        rg.mcrg(samples_18, b=3, full_field=True)
