@@ -102,9 +102,11 @@ nlohmann::json mi_comparison(const io::SpinSamples& samples, double K,
 /// RG's own yardstick for the network: Swendsen's MCRG with its layers as the coarse-graining
 /// map (analysis/layer_map.hpp, sign readout), next to majority rule with b = 2 on the same
 /// samples, for as many levels as the network maps and MCRG's smallest lattice allows. A
-/// network that cannot be placed on coarse lattices gets its reason instead of numbers.
+/// network that cannot be placed on coarse lattices gets its reason instead of numbers. The
+/// network's map, when there is one, is also handed back through `network_map`.
 nlohmann::json mcrg_comparison(const rbm::Dbn& dbn, const io::SpinSamples& samples,
-                               std::uint64_t seed, int threads) {
+                               std::uint64_t seed, int threads,
+                               std::optional<rg::CoarseGraining>* network_map) {
   const ising::Lattice& lattice = samples.lattice;
   rg::McrgOptions options;
   options.couplings = rg::default_couplings(lattice.dim);
@@ -139,28 +141,16 @@ nlohmann::json mcrg_comparison(const rbm::Dbn& dbn, const io::SpinSamples& sampl
   if (network_levels > 0) {
     options.levels = network_levels;
     std::vector<double> agreement;
-    const rg::CoarseGraining map = rg::recording_majority_agreement(
-        analysis::dbn_map(dbn, std::move(sites), lattice, rg::Readout::sign, seed, threads),
-        agreement);
+    const rg::CoarseGraining network =
+        analysis::dbn_map(dbn, std::move(sites), lattice, rg::Readout::sign, seed, threads);
+    const rg::CoarseGraining map = rg::recording_majority_agreement(network, agreement);
     out["network"] = rg::to_json(rg::mcrg(samples, map, options));
     out["network_majority_agreement"] = nlohmann::json::array();
     for (const double x : agreement) out["network_majority_agreement"].push_back(number_or_null(x));
-    out["couplings"] = coupling_comparison(samples, map, network_levels, seed, threads);
+    out["couplings"] = coupling_comparison(samples, network, network_levels, seed, threads);
+    if (network_map) *network_map = network;
   }
   return out;
-}
-
-/// The network's first layer as a map onto a lattice of half the side, or none.
-std::optional<rg::CoarseGraining> first_layer_map(const rbm::Dbn& dbn,
-                                                  const ising::Lattice& lattice, std::uint64_t seed,
-                                                  int threads) {
-  try {
-    std::vector<analysis::LayerSites> sites = analysis::layer_sites(dbn, lattice, 1);
-    if (sites.front().b != 2 || sites.front().left_over > 0) return std::nullopt;
-    return analysis::dbn_map(dbn, std::move(sites), lattice, rg::Readout::sign, seed, threads);
-  } catch (const Error&) {
-    return std::nullopt;
-  }
 }
 
 }  // namespace
@@ -565,9 +555,10 @@ void analyse_stage(ExperimentResult& run, const RunDirectory& dir) {
       result.reconstructions[l].emplace_back(r.row(k).begin(), r.row(k).end());
   }
 
-  a["mcrg"] = mcrg_comparison(run.dbn, subset, c.seed, threads);
-  const auto layer1 = first_layer_map(run.dbn, lattice, c.seed, threads);
-  a["mutual_information"] = mi_comparison(subset, c.K, layer1 ? &*layer1 : nullptr, threads);
+  // The network's map, placed once, serves MCRG, the couplings and (its first level) RSMI.
+  std::optional<rg::CoarseGraining> network;
+  a["mcrg"] = mcrg_comparison(run.dbn, subset, c.seed, threads, &network);
+  a["mutual_information"] = mi_comparison(subset, c.K, network ? &*network : nullptr, threads);
 
   a["claims"] = to_json(claims(a));
   io::write_file_atomic(dir.analysis(), a.dump(2) + "\n");
