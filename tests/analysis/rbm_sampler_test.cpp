@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "../test_support.hpp"
 #include "deeprg/core/error.hpp"
@@ -130,73 +132,29 @@ TEST(RbmSampler, BadInputIsAClearError) {
   o.sweeps = 20;
   o.thermalization = 0;
   o.blocks = 2;
-  EXPECT_EQ(config_error_key([&] {
-              auto x = o;
-              x.chains = 0;
-              run(x);
-            }),
-            "chains");
-  EXPECT_EQ(config_error_key([&] {
-              auto x = o;
-              x.sweeps = 0;
-              run(x);
-            }),
-            "sweeps");
-  EXPECT_EQ(config_error_key([&] {
-              auto x = o;
-              x.thermalization = -1;
-              run(x);
-            }),
-            "thermalization");
-  EXPECT_EQ(config_error_key([&] {
-              auto x = o;
-              x.record_every = 0;
-              run(x);
-            }),
-            "record_every");
-  EXPECT_EQ(config_error_key([&] {
-              auto x = o;
-              x.blocks = 0;
-              run(x);
-            }),
-            "blocks");
-  EXPECT_EQ(config_error_key([&] {
-              auto x = o;
-              x.blocks = 21;
-              run(x);
-            }),
-            "blocks");
-  EXPECT_EQ(config_error_key([&] {
-              auto x = o;
-              x.chains = 1;
-              x.blocks = 1;
-              run(x);
-            }),
-            "blocks");
-  EXPECT_EQ(config_error_key([&] {
-              auto x = o;
-              x.threads = -1;
-              run(x);
-            }),
-            "threads");
-  EXPECT_EQ(config_error_key([&] {
-              auto x = o;
-              x.T = 0;
-              run(x);
-            }),
-            "T");
-  EXPECT_EQ(config_error_key([&] {
-              auto x = o;
-              x.T = -2;
-              run(x);
-            }),
-            "T");
-  EXPECT_EQ(config_error_key([&] {
-              auto x = o;
-              x.J = 0;
-              run(x);
-            }),
-            "J");
+  // Each change of the valid options alone, and the key its error names.
+  const std::vector<std::pair<void (*)(RbmChainOptions&), std::string>> cases = {
+      {[](RbmChainOptions& x) { x.chains = 0; }, "chains"},
+      {[](RbmChainOptions& x) { x.sweeps = 0; }, "sweeps"},
+      {[](RbmChainOptions& x) { x.thermalization = -1; }, "thermalization"},
+      {[](RbmChainOptions& x) { x.record_every = 0; }, "record_every"},
+      {[](RbmChainOptions& x) { x.blocks = 0; }, "blocks"},
+      {[](RbmChainOptions& x) { x.blocks = 21; }, "blocks"},
+      {[](RbmChainOptions& x) {
+         x.chains = 1;
+         x.blocks = 1;
+       },
+       "blocks"},
+      {[](RbmChainOptions& x) { x.threads = -1; }, "threads"},
+      {[](RbmChainOptions& x) { x.T = 0; }, "T"},
+      {[](RbmChainOptions& x) { x.T = -2; }, "T"},
+      {[](RbmChainOptions& x) { x.J = 0; }, "J"},
+  };
+  for (const auto& [change, key] : cases) {
+    RbmChainOptions x = o;
+    change(x);
+    EXPECT_EQ(config_error_key([&] { run(x); }), key);
+  }
   EXPECT_THROW(rbm_chains(model, ising::Lattice::square(5, 5), o), ShapeError);
   EXPECT_NO_THROW(run(o));
 }
