@@ -48,6 +48,26 @@ TEST_F(CouplingsCli, JsonFlowStartsAtTheSamplesCoupling) {
       EXPECT_TRUE(level["couplings"][name].is_number()) << name;
 }
 
+// --with-majority adds majority rule's flow of the same samples: the same numbers as a run of
+// majority rule alone; the learned map's own level 0 is the same fit.
+TEST_F(CouplingsCli, WithMajorityIsTheMajorityRun) {
+  CliResult r =
+      run_cli("learn-map " + path("data.npy") + " --b 2 --epochs 2 --out " + path("map.npz"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  const std::string common = " --levels 2 --couplings nn,nnn --blocks 10 --json";
+  r = run_cli(
+      "couplings " + path("data.npy") + " --map " + path("map.npz") + " --with-majority" + common,
+      false);
+  ASSERT_EQ(r.code, 0) << r.output;
+  const CliResult m = run_cli("couplings " + path("data.npy") + common, false);
+  ASSERT_EQ(m.code, 0) << m.output;
+  const auto j = nlohmann::json::parse(r.output), k = nlohmann::json::parse(m.output);
+  EXPECT_EQ(j["rule"], "learned_map");
+  EXPECT_EQ(j["files"][0]["majority"], k["files"][0]["levels"]);
+  EXPECT_EQ(j["files"][0]["levels"][0], k["files"][0]["levels"][0]);
+  EXPECT_EQ(j["files"][0]["majority_agreement"].size(), 2u);
+}
+
 TEST_F(CouplingsCli, TableAndPlot) {
   const CliResult r =
       run_cli("couplings " + path("data.npy") + " --levels 1 --plot " + path("flow.png"));
