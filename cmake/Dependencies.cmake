@@ -36,6 +36,9 @@ else()
   message(STATUS "deeprg: oneDNN not found (apt-get install libdnnl-dev): products on OpenBLAS, "
                  "no bf16 training")
 endif()
+# glibc's vector math (libmvec): the sums of softplus terms in free energies and
+# pseudo-likelihoods, 8 at a time. Optional: scalar libm otherwise.
+find_library(DEEPRG_MVEC_LIBRARY mvec)
 if(DEEPRG_BUILD_TESTS)
   deeprg_require(GTest libgtest-dev)
   # The image-figure tests read the PNGs back to check their pixels.

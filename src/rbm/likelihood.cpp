@@ -82,7 +82,7 @@ std::vector<double> free_energy(const BasicRbm<Real>& rbm, const MatrixF& v) {
     for (std::size_t r = 0; r < rows; ++r) {
       double minus_f = 0;
       for (std::size_t i = 0; i < nv; ++i) minus_f += double(rbm.visible_bias[i]) * V[r * nv + i];
-      for (std::size_t j = 0; j < nh; ++j) minus_f += log_unit_sum(rbm.hidden, x[r * nh + j]);
+      minus_f += sum_log_unit(rbm.hidden, x.data() + r * nh, nh);
       out[r0 + r] = -minus_f;
     }
   }
@@ -110,21 +110,19 @@ double pseudo_log_likelihood(const BasicRbm<Real>& rbm, const MatrixF& v, std::u
   const bool every_unit = v.rows * nv <= kPseudoLikelihoodExhaustive;
   const DoubleFields fields(rbm);
   const double total = sum_over_chunks(v.rows, threads, [&](std::size_t r0, std::size_t rows) {
-    std::vector<double> V, x;
+    std::vector<double> V, x, shifted(nh);
     fields.hidden(v, r0, rows, V, x);
     double sum = 0;
     for (std::size_t r = 0; r < rows; ++r) {
       const double* xr = x.data() + r * nh;
-      double base = 0;  // Σ_j φ(x_j)
-      for (std::size_t j = 0; j < nh; ++j) base += log_unit_sum(rbm.hidden, xr[j]);
+      const double base = sum_log_unit(rbm.hidden, xr, nh);  // Σ_j φ(x_j)
       // ln p(v_i | v_−i) = −softplus(F(v) − F(v')), v' = v with unit i at its other value.
       auto log_conditional = [&](std::size_t i) {
         const double vi = V[r * nv + i];
         const double delta = (vi == lo ? 1.0 : lo) - vi;  // v'_i − v_i
         const Real* wi = rbm.W.data.data() + i * nh;
-        double flipped = 0;  // Σ_j φ(x_j + δ W_ij)
-        for (std::size_t j = 0; j < nh; ++j)
-          flipped += log_unit_sum(rbm.hidden, xr[j] + delta * wi[j]);
+        for (std::size_t j = 0; j < nh; ++j) shifted[j] = xr[j] + delta * wi[j];
+        const double flipped = sum_log_unit(rbm.hidden, shifted.data(), nh);  // Σ_j φ(x_j + δ W_ij)
         const double dF = double(rbm.visible_bias[i]) * delta - (base - flipped);
         return -softplus(dF);
       };
