@@ -1,4 +1,5 @@
-// The RBM flow v → h → v read with the exact energy thermometer.
+// The RBM flow v → h → v read with physical thermometers: the exact energy, and Monte Carlo
+// reference curves of |m| and the Binder cumulant.
 #include "deeprg/analysis/rbm_flow.hpp"
 
 #include <algorithm>
@@ -28,7 +29,37 @@ std::string show(double x) {
   return buf;
 }
 
+/// A curve thermometer's reading of an estimate; no reading for an undefined one (U4 of an
+/// ensemble whose every m is 0).
+mc::CurveReading read_curve(const mc::ReferenceCurve& curve, mc::CurveObservable observable,
+                            const mc::Estimate& x) {
+  if (!std::isfinite(x.value) || !std::isfinite(x.error)) return {};
+  return mc::read_temperature(curve, observable, x.value, x.error);
+}
+
 }  // namespace
+
+std::string to_string(Thermometer thermometer) {
+  switch (thermometer) {
+    case Thermometer::abs_magnetization:
+      return "abs_magnetization";
+    case Thermometer::binder_cumulant:
+      return "binder_cumulant";
+    default:
+      return "energy";
+  }
+}
+
+mc::Estimate RbmFlowPoint::T(Thermometer thermometer) const {
+  switch (thermometer) {
+    case Thermometer::abs_magnetization:
+      return {temperature_abs_magnetization.T, temperature_abs_magnetization.error};
+    case Thermometer::binder_cumulant:
+      return {temperature_binder.T, temperature_binder.error};
+    default:
+      return {temperature.T, temperature.error};
+  }
+}
 
 std::string to_string(FlowStep step) {
   return step == FlowStep::sampled ? "sampled" : "mean-field";
@@ -56,7 +87,8 @@ void sampled_step(const rbm::Rbm& rbm, MatrixF& v, std::span<std::int8_t> spins,
   }
 }
 
-RbmFlow rbm_flow(const rbm::Rbm& rbm, const io::SpinSamples& start, const RbmFlowOptions& options) {
+RbmFlow rbm_flow(const rbm::Rbm& rbm, const io::SpinSamples& start, const RbmFlowOptions& options,
+                 const mc::ReferenceCurve* reference) {
   if (options.steps < 0)
     throw ConfigError("steps", "must be at least 0, got " + std::to_string(options.steps));
   if (options.blocks < 2)
@@ -86,8 +118,16 @@ RbmFlow rbm_flow(const rbm::Rbm& rbm, const io::SpinSamples& start, const RbmFlo
                      std::to_string(lattice.ly) + " has " + std::to_string(N) +
                      " sites (the visible layer must be the lattice)");
 
+  if (reference != nullptr) {
+    const ising::Lattice& r = reference->lattice;
+    if (r.dim != lattice.dim || r.lx != lattice.lx || r.ly != lattice.ly)
+      throw ShapeError("RBM flow: the reference curve belongs to another lattice (" +
+                       std::to_string(r.lx) + "x" + std::to_string(r.ly) + ") than the flow (" +
+                       std::to_string(lattice.lx) + "x" + std::to_string(lattice.ly) + ")");
+  }
+
   const std::size_t points = static_cast<std::size_t>(options.steps) + 1;
-  std::vector<double> energy(points * n), abs_m(points * n);
+  std::vector<double> energy(points * n), magnetization(points * n);
   RbmFlow flow;
   if (options.keep_configurations) {
     flow.configurations.resize(points);
@@ -115,8 +155,8 @@ RbmFlow rbm_flow(const rbm::Rbm& rbm, const io::SpinSamples& start, const RbmFlo
         const std::size_t at = k * n + begin + r;
         energy[at] = -options.J * static_cast<double>(ising::bond_sum(lattice, config)) /
                      static_cast<double>(N);
-        abs_m[at] =
-            std::abs(static_cast<double>(ising::magnetization(config))) / static_cast<double>(N);
+        magnetization[at] =
+            static_cast<double>(ising::magnetization(config)) / static_cast<double>(N);
       }
       if (options.keep_configurations)
         std::copy(s.begin(), s.end(),
@@ -167,7 +207,19 @@ RbmFlow rbm_flow(const rbm::Rbm& rbm, const io::SpinSamples& start, const RbmFlo
     RbmFlowPoint p;
     p.step = static_cast<int>(k);
     p.energy_per_spin = mc::binned_mean(std::span(energy).subspan(k * n, n), options.blocks);
-    p.abs_magnetization = mc::binned_mean(std::span(abs_m).subspan(k * n, n), options.blocks);
+    // Per configuration |m|, m², m⁴: ⟨|m|⟩ and U4 = 1 − ⟨m⁴⟩/(3⟨m²⟩²) by the jackknife.
+    std::vector<double> moments(3 * n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const double m = magnetization[k * n + i], m2 = m * m;
+      moments[3 * i] = std::abs(m);
+      moments[3 * i + 1] = m2;
+      moments[3 * i + 2] = m2 * m2;
+    }
+    const mc::BlockedSeries series(moments, 3, options.blocks);
+    p.abs_magnetization = mc::jackknife(series, [](std::span<const double> x) { return x[0]; });
+    p.binder_cumulant = mc::jackknife(series, [](std::span<const double> x) {
+      return x[1] > 0 ? 1 - x[2] / (3 * x[1] * x[1]) : std::numeric_limits<double>::quiet_NaN();
+    });
     try {
       p.temperature = ising::energy_thermometer(lattice, p.energy_per_spin.value,
                                                 p.energy_per_spin.error, options.J);
@@ -176,6 +228,12 @@ RbmFlow rbm_flow(const rbm::Rbm& rbm, const io::SpinSamples& start, const RbmFlo
       throw ConfigError(e.key(), "RBM flow step " + std::to_string(k) + ": " +
                                      what.substr(std::min(what.size(), e.key().size() + 2)));
     }
+    if (reference != nullptr) {
+      p.temperature_abs_magnetization =
+          read_curve(*reference, mc::CurveObservable::abs_magnetization, p.abs_magnetization);
+      p.temperature_binder =
+          read_curve(*reference, mc::CurveObservable::binder_cumulant, p.binder_cumulant);
+    }
     flow.points.push_back(p);
   }
   return flow;
@@ -183,16 +241,21 @@ RbmFlow rbm_flow(const rbm::Rbm& rbm, const io::SpinSamples& start, const RbmFlo
 
 nlohmann::json to_json(const RbmFlow& flow) {
   nlohmann::json out = nlohmann::json::array();
-  for (const RbmFlowPoint& p : flow.points)
-    out.push_back({{"step", p.step},
-                   {"energy_per_spin", number_or_null(p.energy_per_spin.value)},
-                   {"energy_per_spin_error", number_or_null(p.energy_per_spin.error)},
-                   {"abs_magnetization", number_or_null(p.abs_magnetization.value)},
-                   {"abs_magnetization_error", number_or_null(p.abs_magnetization.error)},
-                   {"T", number_or_null(p.temperature.T)},
-                   {"T_error", number_or_null(p.temperature.error)},
-                   {"T_low", number_or_null(p.temperature.T_low)},
-                   {"T_high", number_or_null(p.temperature.T_high)}});
+  for (const RbmFlowPoint& p : flow.points) {
+    nlohmann::json j{{"step", p.step}};
+    put_estimate(j, "energy_per_spin", p.energy_per_spin.value, p.energy_per_spin.error);
+    put_estimate(j, "abs_magnetization", p.abs_magnetization.value, p.abs_magnetization.error);
+    put_estimate(j, "binder_cumulant", p.binder_cumulant.value, p.binder_cumulant.error);
+    j["T"] = number_or_null(p.temperature.T);
+    j["T_error"] = number_or_null(p.temperature.error);
+    j["T_low"] = number_or_null(p.temperature.T_low);
+    j["T_high"] = number_or_null(p.temperature.T_high);
+    if (!std::isnan(p.temperature_abs_magnetization.value)) {
+      j["T_abs_magnetization"] = mc::to_json(p.temperature_abs_magnetization);
+      j["T_binder"] = mc::to_json(p.temperature_binder);
+    }
+    out.push_back(j);
+  }
   return out;
 }
 
@@ -237,21 +300,20 @@ MatrixF visible_rows(std::span<const io::SpinSamples> sets, rbm::Units units) {
   return rbm::spins_to_visible(spins, total, lattice.sites(), units);
 }
 
-FixedPoint fixed_point(std::span<const RbmFlow> flows) {
+FixedPoint fixed_point(std::span<const RbmFlow> flows, Thermometer thermometer) {
   FixedPoint fp;
   double sum = 0, variance = 0, lo = std::numeric_limits<double>::infinity(), hi = -lo;
   bool any = false;
   for (const RbmFlow& f : flows) {
     if (f.points.empty()) continue;
     any = true;
-    const ising::TemperatureReading& t = f.points.back().temperature;
-    if (!(std::isfinite(t.T) && t.T > 0)) continue;
+    const mc::Estimate t = f.points.back().T(thermometer);
+    if (!(std::isfinite(t.value) && t.value > 0 && std::isfinite(t.error))) continue;
     ++fp.starts;
-    sum += t.T;
-    variance +=
-        std::isfinite(t.error) ? t.error * t.error : std::numeric_limits<double>::infinity();
-    lo = std::min(lo, t.T);
-    hi = std::max(hi, t.T);
+    sum += t.value;
+    variance += t.error * t.error;
+    lo = std::min(lo, t.value);
+    hi = std::max(hi, t.value);
   }
   if (!any) throw ShapeError("fixed point: no flow has a point");
   if (fp.starts == 0) return fp;

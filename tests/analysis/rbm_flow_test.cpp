@@ -10,6 +10,7 @@
 #include "deeprg/core/error.hpp"
 #include "deeprg/core/rng.hpp"
 #include "deeprg/ising/thermometer.hpp"
+#include "deeprg/mc/reference_curve.hpp"
 #include "deeprg/mc/sampler.hpp"
 
 namespace deeprg::analysis {
@@ -51,6 +52,45 @@ TEST(RbmFlow, ExactIsingRbmKeepsEquilibriumSamplesAtTheirTemperature) {
   }
   // The flow did move the configurations (it is a sampler, not the identity on states).
   EXPECT_NE(flow.points[1].energy_per_spin.value, flow.points[0].energy_per_spin.value);
+}
+
+// The curve thermometers read the same equilibrium flow at its temperature too, and U4 of each
+// step's ensemble agrees with the reference curve's at that T.
+TEST(RbmFlow, CurveThermometersReadAnEquilibriumFlow) {
+  const int L = 8;
+  const double T = 2.6;
+  const auto lattice = ising::Lattice::square(L, L);
+  mc::SamplerOptions so;
+  so.samples = 4000;
+  so.seed = 9;
+  so.threads = 2;
+  const mc::ReferenceCurve curve =
+      mc::reference_curve(lattice, mc::temperature_grid(2.2, 3.0, 0.05), so);
+  so.seed = 10;
+  const io::SpinSamples start = mc::sample(ising::Model{lattice, 1.0, 0.0, T}, so);
+  const RbmFlow flow =
+      rbm_flow(ising_rbm(L, 1 / T), start, {.steps = 3, .seed = 2, .blocks = 25}, &curve);
+  for (const RbmFlowPoint& p : flow.points) {
+    for (const Thermometer t : {Thermometer::abs_magnetization, Thermometer::binder_cumulant}) {
+      const mc::Estimate reading = p.T(t);
+      ASSERT_TRUE(std::isfinite(reading.value)) << to_string(t) << " step " << p.step;
+      EXPECT_LT(std::abs(reading.value - T), 4 * reading.error) << to_string(t) << " " << p.step;
+      EXPECT_LT(reading.error, 0.1) << to_string(t);
+    }
+    EXPECT_GT(p.binder_cumulant.value, 0.3);
+    EXPECT_LT(p.binder_cumulant.error, 0.02);
+  }
+  // The JSON carries both readings; a flow without a curve carries neither.
+  const nlohmann::json j = to_json(flow);
+  EXPECT_TRUE(j[0].contains("T_binder"));
+  EXPECT_TRUE(j[0]["T_abs_magnetization"]["T"].is_number());
+  const RbmFlow plain = rbm_flow(ising_rbm(L, 1 / T), start, {.steps = 1, .seed = 2});
+  EXPECT_FALSE(to_json(plain)[0].contains("T_binder"));
+  EXPECT_TRUE(std::isnan(plain.points[0].T(Thermometer::binder_cumulant).value));
+  // A curve of another lattice is refused.
+  const mc::ReferenceCurve other =
+      mc::reference_curve(ising::Lattice::square(4, 4), std::vector<double>{2.0, 2.5, 3.0}, so);
+  EXPECT_THROW(rbm_flow(ising_rbm(L, 1 / T), start, {.steps = 1}, &other), ShapeError);
 }
 
 TEST(RbmFlow, ProductRbmSendsAnyStartToItsProductDistribution) {
@@ -141,6 +181,17 @@ TEST(RbmFlow, FixedPointIsTheMeanOfTheLastSteps) {
   EXPECT_DOUBLE_EQ(fp.T.error, 0.25);
   EXPECT_NEAR(fp.spread, 0.4, 1e-15);
   EXPECT_EQ(fp.starts, 2u);
+  // By another thermometer; a reading with an infinite error (a flat curve) does not enter.
+  std::vector<RbmFlow> by_binder{a, b};
+  by_binder[0].points.back().temperature_binder.T = 1.9;
+  by_binder[0].points.back().temperature_binder.error = 0.2;
+  by_binder[1].points.back().temperature_binder.T = 2.9;
+  by_binder[1].points.back().temperature_binder.error = INFINITY;
+  const FixedPoint u4 = fixed_point(by_binder, Thermometer::binder_cumulant);
+  EXPECT_DOUBLE_EQ(u4.T.value, 1.9);
+  EXPECT_DOUBLE_EQ(u4.T.error, 0.2);
+  EXPECT_EQ(u4.starts, 1u);
+  EXPECT_EQ(fixed_point(flows, Thermometer::abs_magnetization).starts, 0u);
 }
 
 TEST(RbmFlow, BadInputGetsClearErrors) {

@@ -22,6 +22,13 @@
 /// T_k = u⁻¹(⟨e⟩) with δT_k = δe / c(T_k). Since e = −J (bonds/N) c_nn at h = 0, the
 /// nearest-neighbour thermometer reads the same T_k (thermometer.hpp).
 ///
+/// With a Monte Carlo reference curve of the same lattice (mc/reference_curve.hpp), two more
+/// thermometers read every step: the T at which the reference ⟨|m|⟩ equals the ensemble's, and
+/// the same for the Binder cumulant U4 = 1 − ⟨m⁴⟩/(3⟨m²⟩²) (jackknife over the same blocks).
+/// The energy measures short-range order, |m| and U4 long-range order: an ensemble that is not
+/// an equilibrium ensemble at any T (an RBM's) may read different temperatures on them, and
+/// that disagreement is itself a finding.
+///
 /// Configurations are independent (one per starting sample), so blocks are honest whenever the
 /// starting configurations are: the flow never mixes samples.
 ///
@@ -39,6 +46,7 @@
 #include "deeprg/core/rng.hpp"
 #include "deeprg/io/spin_file.hpp"
 #include "deeprg/ising/thermometer.hpp"
+#include "deeprg/mc/reference_curve.hpp"
 #include "deeprg/mc/sampler.hpp"
 #include "deeprg/mc/statistics.hpp"
 #include "deeprg/rbm/rbm.hpp"
@@ -63,12 +71,24 @@ struct RbmFlowOptions {
   bool keep_configurations = false;   ///< return the configurations after every step
 };
 
+/// The thermometers a flow is read with (see above).
+enum class Thermometer { energy, abs_magnetization, binder_cumulant };
+
+/// "energy", "abs_magnetization" or "binder_cumulant".
+std::string to_string(Thermometer thermometer);
+
 /// The ensemble after one step.
 struct RbmFlowPoint {
-  int step = 0;                           ///< k; 0 = the starting configurations
-  mc::Estimate energy_per_spin;           ///< ⟨e⟩ with its jackknife error
-  mc::Estimate abs_magnetization;         ///< ⟨|m|⟩ with its jackknife error
-  ising::TemperatureReading temperature;  ///< energy thermometer of ⟨e⟩ ± δe
+  int step = 0;                                    ///< k; 0 = the starting configurations
+  mc::Estimate energy_per_spin;                    ///< ⟨e⟩ with its jackknife error
+  mc::Estimate abs_magnetization;                  ///< ⟨|m|⟩ with its jackknife error
+  mc::Estimate binder_cumulant;                    ///< U4 with its jackknife error
+  ising::TemperatureReading temperature;           ///< energy thermometer of ⟨e⟩ ± δe
+  mc::CurveReading temperature_abs_magnetization;  ///< |m| thermometer (NaN without a curve)
+  mc::CurveReading temperature_binder;             ///< U4 thermometer (NaN without a curve)
+
+  /// T and its error by one thermometer.
+  mc::Estimate T(Thermometer thermometer) const;
 };
 
 /// A whole flow from one set of starting configurations.
@@ -78,16 +98,21 @@ struct RbmFlow {
   std::vector<io::SpinSamples> configurations;
 };
 
-/// Runs the flow of `start` through `rbm` (see above). Throws ConfigError "steps" (< 0),
+/// Runs the flow of `start` through `rbm` (see above), read by the curve thermometers too when
+/// `reference` is given (ShapeError unless it belongs to start's lattice). Throws ConfigError
+/// "steps" (< 0),
 /// "blocks" (< 2), "threads" (< 0), "J" (≤ 0 or not finite), "step" (an unknown step);
 /// ShapeError when the RBM's visible layer is not the lattice (n_visible ≠ sites) or `start`
 /// holds no samples or spins that do not fill its count; whatever Rbm::validate and the
 /// thermometer throw (an ensemble whose mean energy lies above 0 — an antiferromagnetic flow —
 /// has no temperature: ConfigError "energy_per_spin").
-RbmFlow rbm_flow(const rbm::Rbm& rbm, const io::SpinSamples& start, const RbmFlowOptions& options);
+RbmFlow rbm_flow(const rbm::Rbm& rbm, const io::SpinSamples& start, const RbmFlowOptions& options,
+                 const mc::ReferenceCurve* reference = nullptr);
 
 /// The flow as JSON: one object per point with step, energy_per_spin(_error),
-/// abs_magnetization(_error), T, T_error, T_low, T_high (non-finite values null).
+/// abs_magnetization(_error), binder_cumulant(_error), T, T_error, T_low, T_high (the energy
+/// thermometer) and, when read by a reference curve, T_abs_magnetization and T_binder
+/// (mc::to_json of the readings); non-finite values null.
 nlohmann::json to_json(const RbmFlow& flow);
 
 /// One sampled v → h → v step (block Gibbs sampling) of a batch of configurations, in place:
@@ -117,8 +142,9 @@ std::vector<io::SpinSamples> sample_temperature_grid(
 /// (what rbm::train_rbm takes). Throws ShapeError when the sets' lattices differ or none is given.
 MatrixF visible_rows(std::span<const io::SpinSamples> sets, rbm::Units units);
 
-/// Estimate of the flow's fixed point from several flows: T* = the mean over starts of the last
-/// step's T (finite, positive readings only), with the statistical error sqrt(Σ δT_i²)/n of
+/// Estimate of the flow's fixed point from several flows by one thermometer: T* = the mean over
+/// starts of the last step's T (finite, positive readings with finite errors only; a flat
+/// reference curve gives none), with the statistical error sqrt(Σ δT_i²)/n of
 /// that mean (the starts are independent); `spread` = max − min of those readings, the
 /// systematic check: small when every start has reached one limit, large when the flow has
 /// not converged or has several fixed points. Throws ShapeError when no flow has a point.
@@ -127,6 +153,7 @@ struct FixedPoint {
   double spread = 0;       ///< max − min over starts at the last step
   std::size_t starts = 0;  ///< finite readings that entered
 };
-FixedPoint fixed_point(std::span<const RbmFlow> flows);
+FixedPoint fixed_point(std::span<const RbmFlow> flows,
+                       Thermometer thermometer = Thermometer::energy);
 
 }  // namespace deeprg::analysis
