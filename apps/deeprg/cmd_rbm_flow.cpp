@@ -1,9 +1,10 @@
-// deeprg rbm-flow: Iso et al.'s RBM flow v → h → v, read with the exact energy thermometer.
+// deeprg rbm-flow: Iso et al.'s RBM flow v → h → v, read with physical thermometers.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "commands.hpp"
@@ -11,6 +12,7 @@
 #include "deeprg/analysis/rbm_flow.hpp"
 #include "deeprg/core/error.hpp"
 #include "deeprg/ising/thermometer.hpp"
+#include "deeprg/mc/reference_curve.hpp"
 #include "deeprg/rbm/model_file.hpp"
 #include "deeprg/report/line_plot.hpp"
 #include "deeprg/version.hpp"
@@ -35,7 +37,26 @@ struct RbmFlowFlags {
   int threads = 0;
   bool json = false;
   std::string plot;
+  std::string thermometer_plot;
+  std::size_t reference_samples = 10000;
+  double reference_step = 0.05;
+  bool no_reference = false;
 };
+
+constexpr analysis::Thermometer kThermometers[] = {analysis::Thermometer::energy,
+                                                   analysis::Thermometer::abs_magnetization,
+                                                   analysis::Thermometer::binder_cumulant};
+
+std::string thermometer_label(analysis::Thermometer t) {
+  switch (t) {
+    case analysis::Thermometer::abs_magnetization:
+      return "|m| (MC reference)";
+    case analysis::Thermometer::binder_cumulant:
+      return "U4 (MC reference)";
+    default:
+      return "energy (exact)";
+  }
+}
 
 std::vector<double> parse_temperatures(const std::string& flag, const std::string& text) {
   std::vector<double> out;
@@ -94,8 +115,13 @@ void add_rbm_flow_command(CLI::App& app) {
       "configurations after every step from the exact finite-lattice energy (Kaufman):\n"
       "T_k = u^-1(<e>), error <e>'s jackknife error over the specific heat. At h = 0 the\n"
       "nearest-neighbour correlation thermometer is the same map (e = -2J <s_i s_j>).\n"
-      "T* is the mean over starts of the last step's T (spread: max - min over starts),\n"
-      "compared with T_c = 2.269 and the peak of the exact specific heat at this L.\n"
+      "Two more thermometers read <|m|> and the Binder cumulant U4 of the same\n"
+      "configurations off Monte Carlo reference curves of this L (Wolff, --reference-samples\n"
+      "per temperature, every --reference-step across the temperatures; a local quadratic fit\n"
+      "inverts them): energy reads short-range order, |m| and U4 long-range order, and an\n"
+      "RBM's ensemble need not agree on them. T* is the mean over starts of the last step's T\n"
+      "by each thermometer (spread: max - min over starts), compared with T_c = 2.269 and the\n"
+      "peak of the exact specific heat at this L.\n"
       "Results do not depend on --threads.\n"
       "Example: deeprg rbm-flow --hidden 64 --steps 30 --plot flow.png --json > flow.json");
   auto f = std::make_shared<RbmFlowFlags>();
@@ -121,6 +147,16 @@ void add_rbm_flow_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("--json", f->json, "Print JSON");
   cmd->add_option("--plot", f->plot, "Write a PNG of T_k against k, one line per start");
+  cmd->add_option("--thermometer-plot", f->thermometer_plot,
+                  "Write a PNG of the last step's T against the start, by each thermometer");
+  cmd->add_option("--reference-samples", f->reference_samples,
+                  "Wolff samples per temperature of the |m| and U4 reference curves")
+      ->capture_default_str();
+  cmd->add_option("--reference-step", f->reference_step,
+                  "Temperature spacing of the reference curves")
+      ->capture_default_str();
+  cmd->add_flag("--no-reference", f->no_reference,
+                "Read the energy thermometer only (no reference curves)");
   cmd->callback([f, cmd] {
     if (f->L < 2) throw ConfigError("--L", "must be at least 2, got " + std::to_string(f->L));
     if (f->threads < 0) throw ConfigError("--threads", "must be 0 (all cores) or positive");
@@ -129,6 +165,13 @@ void add_rbm_flow_command(CLI::App& app) {
     if (f->steps < 0)
       throw ConfigError("--steps", "must be at least 0, got " + std::to_string(f->steps));
     if (f->blocks < 2) throw ConfigError("--blocks", "need at least 2 blocks for error bars");
+    if (!f->no_reference) {
+      if (f->reference_samples < 2 * static_cast<std::size_t>(f->blocks))
+        throw ConfigError("--reference-samples",
+                          "need at least 2 samples per jackknife block (2 x --blocks)");
+      if (!(std::isfinite(f->reference_step) && f->reference_step > 0))
+        throw ConfigError("--reference-step", "must be a positive temperature spacing");
+    }
     const analysis::FlowStep step = analysis::parse_flow_step(f->step, "--step");
     const std::vector<double> grid = f->temperatures.empty()
                                          ? analysis::iso_temperatures()
@@ -142,16 +185,22 @@ void add_rbm_flow_command(CLI::App& app) {
       std::vector<NamedPath> outputs;
       if (!f->save_rbm.empty()) outputs.push_back({"--save-rbm", f->save_rbm});
       if (!f->plot.empty()) outputs.push_back({"--plot", f->plot});
+      if (!f->thermometer_plot.empty())
+        outputs.push_back({"--thermometer-plot", f->thermometer_plot});
       check_outputs(inputs, outputs);
     }
-    nlohmann::json out{{"deeprg_version", kVersion},
-                       {"L", f->L},
-                       {"samples_per_temperature", f->samples},
-                       {"step", analysis::to_string(step)},
-                       {"steps", f->steps},
-                       {"blocks", f->blocks},
-                       {"seed", f->seed},
-                       {"thermometer", "energy (exact finite-lattice, Kaufman)"}};
+    nlohmann::json out{
+        {"deeprg_version", kVersion},
+        {"L", f->L},
+        {"samples_per_temperature", f->samples},
+        {"step", analysis::to_string(step)},
+        {"steps", f->steps},
+        {"blocks", f->blocks},
+        {"seed", f->seed},
+        {"thermometer", "energy (exact finite-lattice, Kaufman)"},
+        {"thermometers", f->no_reference
+                             ? nlohmann::json{"energy"}
+                             : nlohmann::json{"energy", "abs_magnetization", "binder_cumulant"}}};
     nlohmann::json seconds = nlohmann::json::object();
 
     mc::SamplerOptions sampler;
@@ -210,6 +259,31 @@ void add_rbm_flow_command(CLI::App& app) {
       }
     }
 
+    // The reference curves span every starting temperature and four grid steps beyond (the
+    // fit's half window, so that a start at the end still reads off a full window), on a grid
+    // of --reference-step that stays above T = 0.
+    std::optional<mc::ReferenceCurve> reference;
+    if (!f->no_reference) {
+      const double margin = 4 * f->reference_step;
+      const double first = *std::min_element(starts.begin(), starts.end());
+      const double lo = first > margin + f->reference_step ? first - margin : f->reference_step;
+      const double hi = *std::max_element(starts.begin(), starts.end()) + margin;
+      const double steps = std::max(2.0, std::ceil((hi - lo) / f->reference_step - 1e-9));
+      if (steps > 100000)
+        throw ConfigError("--reference-step", "makes " + number(steps) + " reference temperatures");
+      const auto curve_grid =
+          mc::temperature_grid(lo, lo + steps * f->reference_step, f->reference_step);
+      mc::SamplerOptions ro = sampler;
+      ro.samples = f->reference_samples;
+      ProgressBar bar("reference");
+      const auto t0 = std::chrono::steady_clock::now();
+      reference = mc::reference_curve(lattice, curve_grid, ro, f->blocks,
+                                      [&](double d, double t) { bar.update(d, t); });
+      bar.finish();
+      seconds["reference"] = seconds_since(t0);
+      out["reference_curve"] = mc::to_json(*reference);
+    }
+
     analysis::RbmFlowOptions options{.steps = f->steps,
                                      .step = step,
                                      .seed = f->seed,
@@ -220,8 +294,10 @@ void add_rbm_flow_command(CLI::App& app) {
       ProgressBar bar("flow");
       const auto t0 = std::chrono::steady_clock::now();
       for (std::size_t i = 0; i < start_sets.size(); ++i) {
-        flows.push_back(with_flag_names(
-            *cmd, {}, [&] { return analysis::rbm_flow(model, start_sets[i], options); }));
+        flows.push_back(with_flag_names(*cmd, {}, [&] {
+          return analysis::rbm_flow(model, start_sets[i], options,
+                                    reference ? &*reference : nullptr);
+        }));
         bar.update(double(i + 1), double(start_sets.size()));
       }
       bar.finish();
@@ -234,10 +310,19 @@ void add_rbm_flow_command(CLI::App& app) {
     out["starts"] = nlohmann::json::array();
     for (std::size_t i = 0; i < flows.size(); ++i)
       out["starts"].push_back({{"T0", starts[i]}, {"flow", analysis::to_json(flows[i])}});
-    out["fixed_point"] = {{"T", finite_or_null(fp.T.value)},
-                          {"T_error", finite_or_null(fp.T.error)},
-                          {"spread", fp.spread},
-                          {"starts", fp.starts}};
+    const auto fixed_point_json = [](const analysis::FixedPoint& p) {
+      return nlohmann::json{{"T", finite_or_null(p.T.value)},
+                            {"T_error", finite_or_null(p.T.error)},
+                            {"spread", finite_or_null(p.spread)},
+                            {"starts", p.starts}};
+    };
+    out["fixed_point"] = fixed_point_json(fp);
+    std::vector<std::pair<analysis::Thermometer, analysis::FixedPoint>> fixed_points;
+    for (const analysis::Thermometer t : kThermometers)
+      if (t == analysis::Thermometer::energy || reference)
+        fixed_points.emplace_back(t, analysis::fixed_point(flows, t));
+    out["fixed_points"] = nlohmann::json::object();
+    for (const auto& [t, p] : fixed_points) out["fixed_points"][to_string(t)] = fixed_point_json(p);
     out["T_c"] = ising::kCriticalTemperature;
     out["specific_heat_peak"] = {{"T", t_peak}, {"c", peak.specific_heat_per_spin}};
     out["seconds"] = seconds;
@@ -268,6 +353,34 @@ void add_rbm_flow_command(CLI::App& app) {
       out["plot"] = f->plot;
     }
 
+    if (!f->thermometer_plot.empty()) {
+      report::LinePlot plot;
+      plot.title = "T after " + std::to_string(f->steps) + " " + analysis::to_string(step) +
+                   " steps (L = " + std::to_string(f->L) + ")";
+      plot.x_label = "starting temperature T0";
+      plot.y_label = "T after the last step";
+      for (const auto& [t, p] : fixed_points) {
+        report::Series s;
+        s.label = thermometer_label(t);
+        for (std::size_t i = 0; i < flows.size(); ++i) {
+          const mc::Estimate r = flows[i].points.back().T(t);
+          if (!(std::isfinite(r.value) && std::isfinite(r.error))) continue;
+          s.x.push_back(starts[i]);
+          s.y.push_back(r.value);
+          s.y_error.push_back(r.error);
+        }
+        plot.series.push_back(std::move(s));
+      }
+      const double lo = *std::min_element(starts.begin(), starts.end());
+      const double hi = *std::max_element(starts.begin(), starts.end());
+      plot.series.push_back(
+          {"T_c", {lo, hi}, {ising::kCriticalTemperature, ising::kCriticalTemperature}, {}});
+      plot.series.push_back(
+          {"C peak (L = " + std::to_string(f->L) + ")", {lo, hi}, {t_peak, t_peak}, {}});
+      report::write_line_plot(f->thermometer_plot, plot);
+      out["thermometer_plot"] = f->thermometer_plot;
+    }
+
     if (f->json) {
       std::cout << out.dump(2) << "\n";
       return;
@@ -290,11 +403,14 @@ void add_rbm_flow_command(CLI::App& app) {
       }
       std::printf("\n");
     }
-    std::printf("T* (mean of T_%d over %zu starts) = %s, spread %s\n", f->steps, fp.starts,
-                format_estimate(fp.T.value, fp.T.error).c_str(), number(fp.spread).c_str());
+    for (const auto& [t, p] : fixed_points)
+      std::printf("T* by %-19s (mean of T_%d over %zu starts) = %s, spread %s\n",
+                  thermometer_label(t).c_str(), f->steps, p.starts,
+                  format_estimate(p.T.value, p.T.error).c_str(), number(p.spread).c_str());
     std::printf("T_c = %.4f, exact specific-heat peak at L=%d: T = %.4f\n",
                 ising::kCriticalTemperature, f->L, t_peak);
     if (!f->plot.empty()) std::printf("wrote %s\n", f->plot.c_str());
+    if (!f->thermometer_plot.empty()) std::printf("wrote %s\n", f->thermometer_plot.c_str());
   });
 }
 

@@ -1,6 +1,7 @@
 """Monte Carlo statistics: measure (energy, |m|, susceptibility, specific heat, Binder cumulant,
 second-moment correlation length, each with a jackknife error bar, as `deeprg measure --json`),
-sample_series, autocorrelation, integrated_autocorrelation_time, binned_mean.
+sample_series, autocorrelation, integrated_autocorrelation_time, binned_mean; reference_curve
+(Monte Carlo curves of |m| and the Binder cumulant against T, and thermometers that read them).
 """
 from . import _core
 

@@ -5,6 +5,8 @@
 #include "deeprg/ising/exact.hpp"
 #include "deeprg/mc/autocorrelation.hpp"
 #include "deeprg/mc/observables.hpp"
+#include "deeprg/mc/reference_curve.hpp"
+#include "deeprg/mc/sampler.hpp"
 #include "deeprg/mc/statistics.hpp"
 #include "deeprg/version.hpp"
 
@@ -146,6 +148,54 @@ void bind_mc(py::module_& root) {
       py::arg("x"), py::kw_only(), py::arg("bins") = 50,
       "Mean of a series with its binning (jackknife) error over min(bins, n) contiguous blocks:\n"
       "{'value', 'error'}.");
+
+  py::class_<mc::ReferenceCurve>(
+      m, "ReferenceCurve",
+      "Monte Carlo curves of <|m|> and the Binder cumulant U4 against T on one lattice (h = 0,\n"
+      "J = 1), the thermometers for quantities without an exact form. Make one with\n"
+      "reference_curve(); read a temperature off it with read(), or pass it to\n"
+      "deeprg.rbm.flow(reference=...).")
+      .def_property_readonly(
+          "points", [](const mc::ReferenceCurve& c) { return to_python(mc::to_json(c)["points"]); },
+          "One dict per temperature: T, abs_magnetization(_error), binder_cumulant(_error).")
+      .def("to_dict", [](const mc::ReferenceCurve& c) { return to_python(mc::to_json(c)); })
+      .def(
+          "read",
+          [](const mc::ReferenceCurve& c, const std::string& observable, double value,
+             double error) {
+            mc::CurveObservable o = mc::CurveObservable::abs_magnetization;
+            if (observable == "binder_cumulant")
+              o = mc::CurveObservable::binder_cumulant;
+            else if (observable != "abs_magnetization")
+              throw ConfigError("observable", "'abs_magnetization' or 'binder_cumulant', got '" +
+                                                  observable + "'");
+            return to_python(mc::to_json(mc::read_temperature(c, o, value, error)));
+          },
+          py::arg("observable"), py::arg("value"), py::arg("error") = 0.0,
+          "The temperature at which the curve of `observable` ('abs_magnetization' or\n"
+          "'binder_cumulant') takes `value` +- `error`: {'T', 'T_error', 'T_low', 'T_high'}\n"
+          "(None where the curve does not reach). A local quadratic fit around the first\n"
+          "crossing; the error adds the value's and the fit's.");
+
+  m.def(
+      "reference_curve",
+      [](std::vector<int> shape, py::handle temperatures, std::size_t samples, std::uint64_t seed,
+         int blocks, int threads) {
+        if (shape.size() != 2 || shape[0] < 2 || shape[1] < 2)
+          throw ConfigError("shape", "give the lattice as (Ly, Lx), each at least 2");
+        if (threads < 0) throw ConfigError("threads", "must be 0 (all cores) or positive");
+        const std::vector<double> grid = double_vector(temperatures, "temperatures");
+        mc::SamplerOptions o;
+        o.samples = samples;
+        o.seed = seed;
+        o.threads = threads;
+        py::gil_scoped_release release;
+        return mc::reference_curve(ising::Lattice::square(shape[1], shape[0]), grid, o, blocks);
+      },
+      py::arg("shape"), py::arg("temperatures"), py::kw_only(), py::arg("samples") = 10000,
+      py::arg("seed") = 1, py::arg("blocks") = 20, py::arg("threads") = 0,
+      "Wolff samples of the (Ly, Lx) torus at each of the increasing `temperatures`,\n"
+      "measured with jackknife errors: a ReferenceCurve. The same curve for any `threads`.");
 }
 
 }  // namespace deeprg::python

@@ -9,6 +9,7 @@
 #include "deeprg/analysis/rbm_flow.hpp"
 #include "deeprg/analysis/rbm_sampler.hpp"
 #include "deeprg/core/blas.hpp"
+#include "deeprg/mc/reference_curve.hpp"
 #include "deeprg/rbm/dbn_ops.hpp"
 #include "deeprg/rbm/estimators.hpp"
 #include "deeprg/rbm/model_file.hpp"
@@ -937,7 +938,7 @@ void bind_rbm(py::module_& root) {
   m.def(
       "flow",
       [](const Rbm& model, py::handle spins, int steps, const std::string& step, std::uint64_t seed,
-         int blocks, double J, int threads) {
+         int blocks, double J, int threads, const mc::ReferenceCurve* reference) {
         const io::SpinSamples start = to_samples(spins, "spins");
         analysis::RbmFlowOptions o;
         o.steps = steps;
@@ -949,19 +950,21 @@ void bind_rbm(py::module_& root) {
         analysis::RbmFlow out;
         {
           py::gil_scoped_release release;
-          out = analysis::rbm_flow(model, start, o);
+          out = analysis::rbm_flow(model, start, o, reference);
         }
         return to_python(analysis::to_json(out));
       },
       py::arg("rbm"), py::arg("spins"), py::kw_only(), py::arg("steps") = 20,
       py::arg("step") = "sampled", py::arg("seed") = 1, py::arg("blocks") = 20, py::arg("J") = 1.0,
-      py::arg("threads") = 0,
+      py::arg("threads") = 0, py::arg("reference") = py::none(),
       "Iso et al.'s RBM flow: v -> h -> v `steps` times from the configurations `spins`\n"
       "(the visible layer is their lattice), 'sampled' (draw h, then v) or 'mean-field' (h its\n"
       "mean, v the more probable state). A list of dicts, one per step k = 0 ... steps, as\n"
-      "`deeprg rbm-flow --json`: 'energy_per_spin', 'abs_magnetization' with jackknife errors\n"
-      "and 'T', the temperature at which the exact finite-lattice energy equals the mean\n"
-      "(the energy thermometer), with its error. The same bits for any `threads`.");
+      "`deeprg rbm-flow --json`: 'energy_per_spin', 'abs_magnetization', 'binder_cumulant'\n"
+      "with jackknife errors and 'T', the temperature at which the exact finite-lattice\n"
+      "energy equals the mean (the energy thermometer), with its error. With a\n"
+      "deeprg.mc.ReferenceCurve of the same lattice, also 'T_abs_magnetization' and\n"
+      "'T_binder', read off it. The same bits for any `threads`.");
   m.def(
       "gibbs_chains",
       [](const Rbm& model, std::vector<int> shape, double T, int chains,

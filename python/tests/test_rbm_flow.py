@@ -51,3 +51,23 @@ def test_bad_arguments_name_the_keyword():
         deeprg.rbm.gibbs_chains(model, (4,), T=2.0)
     with pytest.raises(deeprg.ConfigError, match="step"):
         deeprg.rbm.flow(model, deeprg.ising.sample(4, T=2.0, samples=10), step="bogus")
+
+
+def test_curve_thermometers_read_the_exact_flow():
+    T = 2.6
+    curve = deeprg.mc.reference_curve((6, 6), np.arange(2.2, 3.01, 0.05), samples=4000, seed=3)
+    assert len(curve.points) == 17 and curve.points[0]["T"] == pytest.approx(2.2)
+    spins = deeprg.ising.sample(6, T=T, samples=4000, seed=4)
+    flow = deeprg.rbm.flow(bond_rbm(6, 1 / T), spins, steps=2, seed=2, reference=curve)
+    for p in flow:
+        for key in ("T_abs_magnetization", "T_binder"):
+            assert abs(p[key]["T"] - T) < 4 * p[key]["T_error"], (key, p)
+    # read() is the same thermometer.
+    first = flow[0]
+    again = curve.read("binder_cumulant", first["binder_cumulant"], first["binder_cumulant_error"])
+    assert again == first["T_binder"]
+    assert curve.read("abs_magnetization", 2.0)["T"] is None  # |m| never exceeds 1
+    with pytest.raises(deeprg.ConfigError, match="observable"):
+        curve.read("energy", 0.5)
+    with pytest.raises(deeprg.ConfigError, match="temperatures"):
+        deeprg.mc.reference_curve((6, 6), [2.0, 1.0])

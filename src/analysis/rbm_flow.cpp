@@ -61,6 +61,17 @@ mc::Estimate RbmFlowPoint::T(Thermometer thermometer) const {
   }
 }
 
+double RbmFlowPoint::curve_error(Thermometer thermometer) const {
+  switch (thermometer) {
+    case Thermometer::abs_magnetization:
+      return temperature_abs_magnetization.curve_error;
+    case Thermometer::binder_cumulant:
+      return temperature_binder.curve_error;
+    default:
+      return 0;
+  }
+}
+
 std::string to_string(FlowStep step) {
   return step == FlowStep::sampled ? "sampled" : "mean-field";
 }
@@ -302,23 +313,29 @@ MatrixF visible_rows(std::span<const io::SpinSamples> sets, rbm::Units units) {
 
 FixedPoint fixed_point(std::span<const RbmFlow> flows, Thermometer thermometer) {
   FixedPoint fp;
-  double sum = 0, variance = 0, lo = std::numeric_limits<double>::infinity(), hi = -lo;
+  double sum = 0, own_variance = 0, shared = 0;
+  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
   bool any = false;
   for (const RbmFlow& f : flows) {
     if (f.points.empty()) continue;
     any = true;
     const mc::Estimate t = f.points.back().T(thermometer);
     if (!(std::isfinite(t.value) && t.value > 0 && std::isfinite(t.error))) continue;
+    const double c = std::isfinite(f.points.back().curve_error(thermometer))
+                         ? f.points.back().curve_error(thermometer)
+                         : 0.0;
     ++fp.starts;
     sum += t.value;
-    variance += t.error * t.error;
+    own_variance += std::max(0.0, t.error * t.error - c * c);
+    shared += c;
     lo = std::min(lo, t.value);
     hi = std::max(hi, t.value);
   }
   if (!any) throw ShapeError("fixed point: no flow has a point");
   if (fp.starts == 0) return fp;
   const double count = static_cast<double>(fp.starts);
-  fp.T = {sum / count, std::sqrt(variance) / count};
+  fp.T = {sum / count,
+          std::sqrt(own_variance / (count * count) + (shared / count) * (shared / count))};
   fp.spread = hi - lo;
   return fp;
 }

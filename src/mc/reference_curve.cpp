@@ -181,6 +181,7 @@ CurveReading read_temperature(const ReferenceCurve& curve, CurveObservable obser
   r.slope = c[1] + 2 * c[2] * d;
   const double delta = std::sqrt(error * error + fit_variance);
   r.error = delta / std::abs(r.slope);
+  r.curve_error = std::sqrt(fit_variance) / std::abs(r.slope);
   double t = 0;
   if (root(value + delta, t)) r.T_low = T0 + t;
   if (root(value - delta, t)) r.T_high = T0 + t;

@@ -191,6 +191,17 @@ TEST(RbmFlow, FixedPointIsTheMeanOfTheLastSteps) {
   EXPECT_DOUBLE_EQ(u4.T.value, 1.9);
   EXPECT_DOUBLE_EQ(u4.T.error, 0.2);
   EXPECT_EQ(u4.starts, 1u);
+  // The curve's share of two readings' errors does not average away: own parts 0.3 and 0.4
+  // (independent, /2 → 0.25) and a shared 0.1 → sqrt(0.25² + 0.1²).
+  std::vector<RbmFlow> shared{a, b};
+  for (auto& f : shared) {
+    auto& r = f.points.back().temperature_abs_magnetization;
+    r.T = f.points.back().temperature.T;
+    r.curve_error = 0.1;
+    r.error = std::hypot(f.points.back().temperature.error, 0.1);
+  }
+  EXPECT_NEAR(fixed_point(shared, Thermometer::abs_magnetization).T.error, std::hypot(0.25, 0.1),
+              1e-15);
   EXPECT_EQ(fixed_point(flows, Thermometer::abs_magnetization).starts, 0u);
 }
 

@@ -20,9 +20,10 @@ constexpr const char* kSmall =
     "--blocks 10 --seed 5 --threads 2";
 
 TEST_F(RbmFlowCli, TrainsFlowsAndReportsTheFixedPoint) {
-  const CliResult r = run_cli(
-      std::string(kSmall) + " --json --plot " + path("flow.png") + " --save-rbm " + path("rbm.npz"),
-      false);
+  const CliResult r =
+      run_cli(std::string(kSmall) + " --json --plot " + path("flow.png") + " --thermometer-plot " +
+                  path("thermometers.png") + " --save-rbm " + path("rbm.npz"),
+              false);
   ASSERT_EQ(r.code, 0) << r.output;
   const auto j = nlohmann::json::parse(r.output);
   EXPECT_EQ(j["L"], 4);
@@ -39,6 +40,18 @@ TEST_F(RbmFlowCli, TrainsFlowsAndReportsTheFixedPoint) {
   const auto& hot = j["starts"][1]["flow"][0];
   EXPECT_LT(std::abs(hot["T"].get<double>() - 3.0), 4 * hot["T_error"].get<double>());
   EXPECT_TRUE(j["fixed_point"]["T"].is_number());
+  // The curve thermometers: a reference curve over the starts, every point read by |m| and U4
+  // (null where the curve does not reach), T* by each thermometer.
+  const auto& curve = j["reference_curve"]["points"];
+  ASSERT_GE(curve.size(), 3u);
+  EXPECT_NEAR(curve.front()["T"].get<double>(), 1.3, 1e-12);  // four steps of 0.05 beyond
+  EXPECT_GE(curve.back()["T"].get<double>(), 3.2 - 1e-9);
+  EXPECT_TRUE(hot.contains("T_binder"));
+  EXPECT_TRUE(hot.contains("binder_cumulant_error"));
+  for (const char* t : {"energy", "abs_magnetization", "binder_cumulant"})
+    EXPECT_TRUE(j["fixed_points"].contains(t)) << t;
+  EXPECT_EQ(j["fixed_points"]["energy"], j["fixed_point"]);
+  EXPECT_TRUE(std::filesystem::file_size(path("thermometers.png")) > 1000);
   EXPECT_NEAR(j["T_c"].get<double>(), 2.269185, 1e-6);
   EXPECT_GT(j["specific_heat_peak"]["T"].get<double>(), 2.269);
   EXPECT_TRUE(std::filesystem::file_size(path("flow.png")) > 1000);
@@ -49,10 +62,29 @@ TEST_F(RbmFlowCli, TrainsFlowsAndReportsTheFixedPoint) {
   ASSERT_EQ(again.code, 0) << again.output;
   EXPECT_EQ(nlohmann::json::parse(again.output)["starts"], j["starts"]);
 
+  // Fresh samples at 2.25 read about 2.25 by |m| and by U4.
+  const CliResult warm_run =
+      run_cli(std::string(kSmall) + " --json --starts 2.25 --rbm " + path("rbm.npz"), false);
+  ASSERT_EQ(warm_run.code, 0) << warm_run.output;
+  const auto warm = nlohmann::json::parse(warm_run.output)["starts"][0]["flow"][0];
+  for (const char* t : {"T_abs_magnetization", "T_binder"})
+    EXPECT_LT(std::abs(warm[t]["T"].get<double>() - 2.25), 4 * warm[t]["T_error"].get<double>())
+        << t;
+
   // Text output: a table of T_k and the fixed point.
   const CliResult text = run_cli(std::string(kSmall) + " --step mean-field", false);
   ASSERT_EQ(text.code, 0) << text.output;
-  EXPECT_NE(text.output.find("T* (mean of T_3"), std::string::npos) << text.output;
+  EXPECT_NE(text.output.find("T* by energy (exact)"), std::string::npos) << text.output;
+  EXPECT_NE(text.output.find("(mean of T_3 over 2 starts)"), std::string::npos) << text.output;
+
+  // Without reference curves: the energy thermometer alone.
+  const CliResult plain = run_cli(std::string(kSmall) + " --json --no-reference", false);
+  ASSERT_EQ(plain.code, 0) << plain.output;
+  const auto p = nlohmann::json::parse(plain.output);
+  EXPECT_FALSE(p.contains("reference_curve"));
+  EXPECT_FALSE(p["starts"][0]["flow"][0].contains("T_binder"));
+  EXPECT_EQ(p["fixed_points"].size(), 1u);
+  EXPECT_EQ(p["starts"][0]["flow"][0]["T"], j["starts"][0]["flow"][0]["T"]);
   EXPECT_NE(text.output.find("mean-field"), std::string::npos) << text.output;
 }
 
@@ -68,6 +100,12 @@ TEST_F(RbmFlowCli, BadInputNamesTheFlag) {
   r = run_cli("rbm-flow --L 4 --temperatures 2 --samples 50 --steps -1 --hidden 4 --epochs 1");
   EXPECT_EQ(r.code, 2) << r.output;
   EXPECT_NE(r.output.find("--steps"), std::string::npos) << r.output;
+  r = run_cli("rbm-flow --L 4 --reference-step 0");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("--reference-step"), std::string::npos) << r.output;
+  r = run_cli("rbm-flow --L 4 --reference-samples 10");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("--reference-samples"), std::string::npos) << r.output;
 }
 
 }  // namespace

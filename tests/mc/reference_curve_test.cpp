@@ -104,6 +104,8 @@ TEST(ReferenceCurve, ReadsALinearCurveExactly) {
   // reading's error alone and both errors in quadrature, over the slope.
   EXPECT_GT(r.error, 0.004 / 0.1);
   EXPECT_LT(r.error, 0.005 / 0.1);
+  EXPECT_NEAR(r.error * r.error, 0.04 * 0.04 + r.curve_error * r.curve_error, 1e-12);
+  EXPECT_GT(r.curve_error, 0);
   EXPECT_NEAR(r.T - r.T_low, r.error, 1e-12);
   EXPECT_NEAR(r.T_high - r.T, r.error, 1e-12);
   EXPECT_DOUBLE_EQ(r.value, 0.75);

@@ -89,6 +89,8 @@ struct RbmFlowPoint {
 
   /// T and its error by one thermometer.
   mc::Estimate T(Thermometer thermometer) const;
+  /// The part of that error which a reference curve contributes (0 for the exact energy).
+  double curve_error(Thermometer thermometer) const;
 };
 
 /// A whole flow from one set of starting configurations.
@@ -144,8 +146,10 @@ MatrixF visible_rows(std::span<const io::SpinSamples> sets, rbm::Units units);
 
 /// Estimate of the flow's fixed point from several flows by one thermometer: T* = the mean over
 /// starts of the last step's T (finite, positive readings with finite errors only; a flat
-/// reference curve gives none), with the statistical error sqrt(Σ δT_i²)/n of
-/// that mean (the starts are independent); `spread` = max − min of those readings, the
+/// reference curve gives none), with the statistical error of that mean: the starts are
+/// independent, but readings off one reference curve share its error c_i, so
+///   δT* = sqrt(Σ (δT_i² − c_i²)/n² + (Σ c_i/n)²);
+/// `spread` = max − min of those readings, the
 /// systematic check: small when every start has reached one limit, large when the flow has
 /// not converged or has several fixed points. Throws ShapeError when no flow has a point.
 struct FixedPoint {

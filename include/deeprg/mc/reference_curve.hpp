@@ -82,6 +82,9 @@ struct CurveReading {
   double T_high = std::numeric_limits<double>::quiet_NaN();  ///< reading of x − δ
   double value = std::numeric_limits<double>::quiet_NaN();   ///< x, the value that was read
   double slope = std::numeric_limits<double>::quiet_NaN();   ///< y′(T) of the fit at the reading
+  /// The part of `error` that comes from the curve, sqrt(Var ŷ)/|y′|: shared by every reading
+  /// off the same curve near this T, so it does not average away over readings.
+  double curve_error = std::numeric_limits<double>::quiet_NaN();
 };
 
 /// Reads `value` ± `error` off the curve of `observable` (see above). Throws ConfigError
