@@ -16,6 +16,7 @@
 #include "deeprg/rbm/model_file.hpp"
 #include "deeprg/report/line_plot.hpp"
 #include "deeprg/version.hpp"
+#include "rbm_flow_report.hpp"
 #include "rbm_training.hpp"
 
 namespace deeprg::cli {
@@ -38,6 +39,7 @@ struct RbmFlowFlags {
   bool json = false;
   std::string plot;
   std::string thermometer_plot;
+  std::string report;
   std::size_t reference_samples = 10000;
   double reference_step = 0.05;
   bool no_reference = false;
@@ -46,17 +48,6 @@ struct RbmFlowFlags {
 constexpr analysis::Thermometer kThermometers[] = {analysis::Thermometer::energy,
                                                    analysis::Thermometer::abs_magnetization,
                                                    analysis::Thermometer::binder_cumulant};
-
-std::string thermometer_label(analysis::Thermometer t) {
-  switch (t) {
-    case analysis::Thermometer::abs_magnetization:
-      return "|m| (MC reference)";
-    case analysis::Thermometer::binder_cumulant:
-      return "U4 (MC reference)";
-    default:
-      return "energy (exact)";
-  }
-}
 
 std::vector<double> parse_temperatures(const std::string& flag, const std::string& text) {
   std::vector<double> out;
@@ -149,6 +140,9 @@ void add_rbm_flow_command(CLI::App& app) {
   cmd->add_option("--plot", f->plot, "Write a PNG of T_k against k, one line per start");
   cmd->add_option("--thermometer-plot", f->thermometer_plot,
                   "Write a PNG of the last step's T against the start, by each thermometer");
+  cmd->add_option("--report", f->report,
+                  "Write an HTML page: the flow, T* by each thermometer, the energy\n"
+                  "distributions along the flow, the reference curves and the settings");
   cmd->add_option("--reference-samples", f->reference_samples,
                   "Wolff samples per temperature of the |m| and U4 reference curves")
       ->capture_default_str();
@@ -187,6 +181,7 @@ void add_rbm_flow_command(CLI::App& app) {
       if (!f->plot.empty()) outputs.push_back({"--plot", f->plot});
       if (!f->thermometer_plot.empty())
         outputs.push_back({"--thermometer-plot", f->thermometer_plot});
+      if (!f->report.empty()) outputs.push_back({"--report", f->report});
       check_outputs(inputs, outputs);
     }
     nlohmann::json out{
@@ -288,7 +283,8 @@ void add_rbm_flow_command(CLI::App& app) {
                                      .step = step,
                                      .seed = f->seed,
                                      .threads = f->threads,
-                                     .blocks = f->blocks};
+                                     .blocks = f->blocks,
+                                     .keep_energies = !f->report.empty()};
     std::vector<analysis::RbmFlow> flows;
     {
       ProgressBar bar("flow");
@@ -327,58 +323,26 @@ void add_rbm_flow_command(CLI::App& app) {
     out["specific_heat_peak"] = {{"T", t_peak}, {"c", peak.specific_heat_per_spin}};
     out["seconds"] = seconds;
 
+    RbmFlowResults results{.L = f->L,
+                           .n_hidden = model.n_hidden(),
+                           .step = step,
+                           .steps = f->steps,
+                           .starts = starts,
+                           .flows = std::move(flows),
+                           .fixed_points = fixed_points,
+                           .reference = reference ? &*reference : nullptr,
+                           .specific_heat_peak_T = t_peak};
     if (!f->plot.empty()) {
-      report::LinePlot plot;
-      plot.title = "RBM flow (" + analysis::to_string(step) +
-                   " steps, L = " + std::to_string(f->L) + ", " + std::to_string(model.n_hidden()) +
-                   " hidden)";
-      plot.x_label = "step k";
-      plot.y_label = "temperature T_k (exact energy thermometer)";
-      for (std::size_t i = 0; i < flows.size(); ++i) {
-        report::Series s;
-        s.label = "T0 = " + number(starts[i]);
-        for (const auto& p : flows[i].points) {
-          s.x.push_back(p.step);
-          s.y.push_back(p.temperature.T);
-          s.y_error.push_back(p.temperature.error);
-        }
-        plot.series.push_back(std::move(s));
-      }
-      const double last = static_cast<double>(f->steps);
-      plot.series.push_back(
-          {"T_c", {0.0, last}, {ising::kCriticalTemperature, ising::kCriticalTemperature}, {}});
-      plot.series.push_back(
-          {"C peak (L = " + std::to_string(f->L) + ")", {0.0, last}, {t_peak, t_peak}, {}});
-      report::write_line_plot(f->plot, plot);
+      report::write_line_plot(f->plot, flow_plot(results));
       out["plot"] = f->plot;
     }
-
     if (!f->thermometer_plot.empty()) {
-      report::LinePlot plot;
-      plot.title = "T after " + std::to_string(f->steps) + " " + analysis::to_string(step) +
-                   " steps (L = " + std::to_string(f->L) + ")";
-      plot.x_label = "starting temperature T0";
-      plot.y_label = "T after the last step";
-      for (const auto& [t, p] : fixed_points) {
-        report::Series s;
-        s.label = thermometer_label(t);
-        for (std::size_t i = 0; i < flows.size(); ++i) {
-          const mc::Estimate r = flows[i].points.back().T(t);
-          if (!(std::isfinite(r.value) && std::isfinite(r.error))) continue;
-          s.x.push_back(starts[i]);
-          s.y.push_back(r.value);
-          s.y_error.push_back(r.error);
-        }
-        plot.series.push_back(std::move(s));
-      }
-      const double lo = *std::min_element(starts.begin(), starts.end());
-      const double hi = *std::max_element(starts.begin(), starts.end());
-      plot.series.push_back(
-          {"T_c", {lo, hi}, {ising::kCriticalTemperature, ising::kCriticalTemperature}, {}});
-      plot.series.push_back(
-          {"C peak (L = " + std::to_string(f->L) + ")", {lo, hi}, {t_peak, t_peak}, {}});
-      report::write_line_plot(f->thermometer_plot, plot);
+      report::write_line_plot(f->thermometer_plot, thermometer_plot(results));
       out["thermometer_plot"] = f->thermometer_plot;
+    }
+    if (!f->report.empty()) {
+      out["report"] = f->report;
+      write_rbm_flow_report(f->report, results, out);
     }
 
     if (f->json) {
@@ -394,10 +358,11 @@ void add_rbm_flow_command(CLI::App& app) {
     std::printf("  %8s", "T0");
     for (const int k : shown) std::printf(" %20s", ("T_" + std::to_string(k)).c_str());
     std::printf("\n");
-    for (std::size_t i = 0; i < flows.size(); ++i) {
+    for (std::size_t i = 0; i < results.flows.size(); ++i) {
       std::printf("  %8s", number(starts[i]).c_str());
       for (const int k : shown) {
-        const std::string r = reading(flows[i].points[static_cast<std::size_t>(k)].temperature);
+        const std::string r =
+            reading(results.flows[i].points[static_cast<std::size_t>(k)].temperature);
         // "±" is two bytes in one column.
         std::printf(" %*s", r.find("±") == std::string::npos ? 20 : 21, r.c_str());
       }
@@ -411,6 +376,7 @@ void add_rbm_flow_command(CLI::App& app) {
                 ising::kCriticalTemperature, f->L, t_peak);
     if (!f->plot.empty()) std::printf("wrote %s\n", f->plot.c_str());
     if (!f->thermometer_plot.empty()) std::printf("wrote %s\n", f->thermometer_plot.c_str());
+    if (!f->report.empty()) std::printf("wrote %s\n", f->report.c_str());
   });
 }
 

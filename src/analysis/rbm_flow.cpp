@@ -247,6 +247,7 @@ RbmFlow rbm_flow(const rbm::Rbm& rbm, const io::SpinSamples& start, const RbmFlo
     }
     flow.points.push_back(p);
   }
+  if (options.keep_energies) flow.energies = std::move(energy);
   return flow;
 }
 

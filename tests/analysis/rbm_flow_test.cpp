@@ -150,8 +150,17 @@ TEST(RbmFlow, ResultDoesNotDependOnTheThreadCount) {
                      .seed = 7,
                      .threads = 1,
                      .blocks = 10,
-                     .keep_configurations = true};
+                     .keep_configurations = true,
+                     .keep_energies = true};
     const RbmFlow one = rbm_flow(m, start, o);
+    // The kept energies are those of the kept configurations.
+    ASSERT_EQ(one.energies.size(), 4 * start.count);
+    for (std::size_t k = 0; k < 4; ++k)
+      for (std::size_t i = 0; i < start.count; i += 37) {
+        const std::span<const std::int8_t> c(one.configurations[k].spins.data() + i * 36, 36);
+        EXPECT_DOUBLE_EQ(one.energies[k * start.count + i],
+                         -double(ising::bond_sum(start.lattice, c)) / 36);
+      }
     o.threads = 3;
     const RbmFlow three = rbm_flow(m, start, o);
     for (std::size_t k = 0; k < one.points.size(); ++k) {

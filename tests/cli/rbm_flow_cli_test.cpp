@@ -3,6 +3,8 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -20,10 +22,10 @@ constexpr const char* kSmall =
     "--blocks 10 --seed 5 --threads 2";
 
 TEST_F(RbmFlowCli, TrainsFlowsAndReportsTheFixedPoint) {
-  const CliResult r =
-      run_cli(std::string(kSmall) + " --json --plot " + path("flow.png") + " --thermometer-plot " +
-                  path("thermometers.png") + " --save-rbm " + path("rbm.npz"),
-              false);
+  const CliResult r = run_cli(std::string(kSmall) + " --json --plot " + path("flow.png") +
+                                  " --thermometer-plot " + path("thermometers.png") + " --report " +
+                                  path("flow.html") + " --save-rbm " + path("rbm.npz"),
+                              false);
   ASSERT_EQ(r.code, 0) << r.output;
   const auto j = nlohmann::json::parse(r.output);
   EXPECT_EQ(j["L"], 4);
@@ -52,6 +54,17 @@ TEST_F(RbmFlowCli, TrainsFlowsAndReportsTheFixedPoint) {
     EXPECT_TRUE(j["fixed_points"].contains(t)) << t;
   EXPECT_EQ(j["fixed_points"]["energy"], j["fixed_point"]);
   EXPECT_TRUE(std::filesystem::file_size(path("thermometers.png")) > 1000);
+  // The page: every section, its figures embedded, and no figure folder left beside it.
+  std::ifstream in(path("flow.html"));
+  const std::string page((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const char* section :
+       {"The flow", "The fixed point by each thermometer", "Energy distributions along the flow",
+        "Reference curves", "Per start", "Settings"})
+    EXPECT_NE(page.find(section), std::string::npos) << section;
+  EXPECT_NE(page.find("data:image/png;base64,"), std::string::npos);
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir_),
+                          std::filesystem::directory_iterator()),
+            4);  // flow.png, thermometers.png, flow.html, rbm.npz
   EXPECT_NEAR(j["T_c"].get<double>(), 2.269185, 1e-6);
   EXPECT_GT(j["specific_heat_peak"]["T"].get<double>(), 2.269);
   EXPECT_TRUE(std::filesystem::file_size(path("flow.png")) > 1000);

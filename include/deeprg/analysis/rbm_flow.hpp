@@ -69,6 +69,7 @@ struct RbmFlowOptions {
   int blocks = 20;                    ///< jackknife blocks, ≥ 2 (capped at the sample count)
   double J = 1.0;                     ///< coupling of the thermometer's Ising model, > 0
   bool keep_configurations = false;   ///< return the configurations after every step
+  bool keep_energies = false;         ///< return every configuration's energy after every step
 };
 
 /// The thermometers a flow is read with (see above).
@@ -98,6 +99,9 @@ struct RbmFlow {
   std::vector<RbmFlowPoint> points;  ///< steps + 1 points, k = 0 … steps
   /// With keep_configurations: the configurations after each step (steps + 1 sets).
   std::vector<io::SpinSamples> configurations;
+  /// With keep_energies: energy per spin of configuration i after step k at [k·n + i]
+  /// (n starting configurations), for the distributions of E along the flow.
+  std::vector<double> energies;
 };
 
 /// Runs the flow of `start` through `rbm` (see above), read by the curve thermometers too when
