@@ -16,6 +16,7 @@
 #include "deeprg/rbm/model_file.hpp"
 #include "deeprg/report/line_plot.hpp"
 #include "deeprg/version.hpp"
+#include "rbm_flow_directory.hpp"
 #include "rbm_flow_report.hpp"
 #include "rbm_training.hpp"
 
@@ -40,6 +41,7 @@ struct RbmFlowFlags {
   std::string plot;
   std::string thermometer_plot;
   std::string report;
+  std::string out;
   std::size_t reference_samples = 10000;
   double reference_step = 0.05;
   bool no_reference = false;
@@ -140,6 +142,10 @@ void add_rbm_flow_command(CLI::App& app) {
   cmd->add_option("--plot", f->plot, "Write a PNG of T_k against k, one line per start");
   cmd->add_option("--thermometer-plot", f->thermometer_plot,
                   "Write a PNG of the last step's T against the start, by each thermometer");
+  cmd->add_option("--out", f->out,
+                  "Run directory: the trained RBM, the reference curves, each finished start's\n"
+                  "flow and the results (rbm-flow.json) go there, and the same command run\n"
+                  "again resumes a killed run from them");
   cmd->add_option("--report", f->report,
                   "Write an HTML page: the flow, T* by each thermometer, the energy\n"
                   "distributions along the flow, the reference curves and the settings");
@@ -198,6 +204,32 @@ void add_rbm_flow_command(CLI::App& app) {
                              : nlohmann::json{"energy", "abs_magnetization", "binder_cumulant"}}};
     nlohmann::json seconds = nlohmann::json::object();
 
+    // What decides the results: a run directory holds one such run and resumes only it.
+    std::optional<RbmFlowDirectory> dir;
+    if (!f->out.empty()) {
+      const rbm::TrainOptions& t = f->training.train;
+      nlohmann::json config = out;
+      config.erase("deeprg_version");
+      config["temperatures"] = grid;
+      config["starts"] = starts;
+      config["rbm"] = f->rbm_file.empty()
+                          ? nlohmann::json{{"hidden", f->training.hidden},
+                                           {"visible_units", f->training.visible_units},
+                                           {"hidden_units", f->training.hidden_units},
+                                           {"epochs", t.epochs},
+                                           {"batch_size", t.batch_size},
+                                           {"lr", t.learning_rate},
+                                           {"cd_k", t.k},
+                                           {"persistent", t.persistent},
+                                           {"l1", t.l1},
+                                           {"l2", t.l2}}
+                          : nlohmann::json{{"file", f->rbm_file}};
+      config["reference"] = f->no_reference ? nlohmann::json(nullptr)
+                                            : nlohmann::json{{"samples", f->reference_samples},
+                                                             {"step", f->reference_step}};
+      dir.emplace(f->out, config);
+    }
+
     mc::SamplerOptions sampler;
     sampler.samples = f->samples;
     sampler.seed = f->seed;
@@ -224,10 +256,15 @@ void add_rbm_flow_command(CLI::App& app) {
     } else {
       check_rbm_training_flags(f->training);
       training = sample(grid, "sample");
-      double train_seconds = 0;
-      model =
-          train_rbm_on_samples(*cmd, training, f->training, f->seed, f->threads, &train_seconds);
-      seconds["train"] = train_seconds;
+      if (auto saved = dir ? dir->load_model() : std::nullopt) {
+        model = std::move(*saved);
+      } else {
+        double train_seconds = 0;
+        model =
+            train_rbm_on_samples(*cmd, training, f->training, f->seed, f->threads, &train_seconds);
+        seconds["train"] = train_seconds;
+        if (dir) dir->save_model(model);
+      }
       out["rbm"] = training_json(f->training, model);
       out["rbm"]["temperatures"] = grid;
       if (!f->save_rbm.empty()) {
@@ -258,7 +295,8 @@ void add_rbm_flow_command(CLI::App& app) {
     // fit's half window, so that a start at the end still reads off a full window), on a grid
     // of --reference-step that stays above T = 0.
     std::optional<mc::ReferenceCurve> reference;
-    if (!f->no_reference) {
+    if (!f->no_reference && dir) reference = dir->load_reference();
+    if (!f->no_reference && !reference) {
       const double margin = 4 * f->reference_step;
       const double first = *std::min_element(starts.begin(), starts.end());
       const double lo = first > margin + f->reference_step ? first - margin : f->reference_step;
@@ -276,8 +314,9 @@ void add_rbm_flow_command(CLI::App& app) {
                                       [&](double d, double t) { bar.update(d, t); });
       bar.finish();
       seconds["reference"] = seconds_since(t0);
-      out["reference_curve"] = mc::to_json(*reference);
+      if (dir) dir->save_reference(*reference);
     }
+    if (reference) out["reference_curve"] = mc::to_json(*reference);
 
     analysis::RbmFlowOptions options{.steps = f->steps,
                                      .step = step,
@@ -290,10 +329,15 @@ void add_rbm_flow_command(CLI::App& app) {
       ProgressBar bar("flow");
       const auto t0 = std::chrono::steady_clock::now();
       for (std::size_t i = 0; i < start_sets.size(); ++i) {
-        flows.push_back(with_flag_names(*cmd, {}, [&] {
-          return analysis::rbm_flow(model, start_sets[i], options,
-                                    reference ? &*reference : nullptr);
-        }));
+        if (auto saved = dir ? dir->load_flow(i, starts[i], options.keep_energies) : std::nullopt) {
+          flows.push_back(std::move(*saved));
+        } else {
+          flows.push_back(with_flag_names(*cmd, {}, [&] {
+            return analysis::rbm_flow(model, start_sets[i], options,
+                                      reference ? &*reference : nullptr);
+          }));
+          if (dir) dir->save_flow(i, starts[i], flows.back());
+        }
         bar.update(double(i + 1), double(start_sets.size()));
       }
       bar.finish();
@@ -345,6 +389,10 @@ void add_rbm_flow_command(CLI::App& app) {
       write_rbm_flow_report(f->report, results, out);
     }
 
+    if (dir) {
+      out["out"] = f->out;
+      dir->save_results(out);
+    }
     if (f->json) {
       std::cout << out.dump(2) << "\n";
       return;

@@ -271,6 +271,51 @@ nlohmann::json to_json(const RbmFlow& flow) {
   return out;
 }
 
+namespace {
+
+double number_at(const nlohmann::json& json, const char* key) {
+  if (!json.is_object() || !json.contains(key))
+    throw ConfigError(key, "missing from the saved flow");
+  const nlohmann::json& x = json[key];
+  if (x.is_null()) return std::numeric_limits<double>::quiet_NaN();
+  if (!x.is_number()) throw ConfigError(key, "must be a number, got " + x.dump());
+  return x.get<double>();
+}
+
+mc::Estimate estimate_at(const nlohmann::json& json, const std::string& key) {
+  return {number_at(json, key.c_str()), number_at(json, (key + "_error").c_str())};
+}
+
+}  // namespace
+
+RbmFlow rbm_flow_from_json(const nlohmann::json& json) {
+  if (!json.is_array()) throw ConfigError("flow", "a saved flow is a list of points");
+  RbmFlow flow;
+  for (const nlohmann::json& j : json) {
+    RbmFlowPoint p;
+    const double step = number_at(j, "step");
+    if (!(step >= 0 && step == std::floor(step) && step <= 1e9))
+      throw ConfigError("step", "must be a whole number of steps");
+    p.step = static_cast<int>(step);
+    p.energy_per_spin = estimate_at(j, "energy_per_spin");
+    p.abs_magnetization = estimate_at(j, "abs_magnetization");
+    p.binder_cumulant = estimate_at(j, "binder_cumulant");
+    p.temperature.T = number_at(j, "T");
+    p.temperature.error = number_at(j, "T_error");
+    p.temperature.T_low = number_at(j, "T_low");
+    p.temperature.T_high = number_at(j, "T_high");
+    p.temperature.energy = p.energy_per_spin.value;
+    if (j.contains("T_abs_magnetization")) {
+      p.temperature_abs_magnetization = mc::curve_reading_from_json(j["T_abs_magnetization"]);
+      p.temperature_abs_magnetization.value = p.abs_magnetization.value;
+      p.temperature_binder = mc::curve_reading_from_json(j.value("T_binder", nlohmann::json()));
+      p.temperature_binder.value = p.binder_cumulant.value;
+    }
+    flow.points.push_back(p);
+  }
+  return flow;
+}
+
 std::vector<double> iso_temperatures() {
   std::vector<double> t;
   for (int i = 1; i <= 24; ++i) t.push_back(0.25 * i);

@@ -80,8 +80,21 @@ TEST(RbmFlow, CurveThermometersReadAnEquilibriumFlow) {
     EXPECT_GT(p.binder_cumulant.value, 0.3);
     EXPECT_LT(p.binder_cumulant.error, 0.02);
   }
-  // The JSON carries both readings; a flow without a curve carries neither.
+  // The JSON carries both readings and reads back to the same flow; a flow without a curve
+  // carries neither.
   const nlohmann::json j = to_json(flow);
+  const RbmFlow back = rbm_flow_from_json(j);
+  EXPECT_EQ(to_json(back), j);
+  const std::vector<RbmFlow> original{flow}, restored{back};
+  for (const Thermometer t :
+       {Thermometer::energy, Thermometer::abs_magnetization, Thermometer::binder_cumulant}) {
+    EXPECT_EQ(fixed_point(restored, t).T.value, fixed_point(original, t).T.value);
+    EXPECT_EQ(fixed_point(restored, t).T.error, fixed_point(original, t).T.error);
+  }
+  EXPECT_EQ(config_error_key([] { rbm_flow_from_json(nlohmann::json::object()); }), "flow");
+  nlohmann::json torn = j;
+  torn[1].erase("T_error");
+  EXPECT_EQ(config_error_key([&] { rbm_flow_from_json(torn); }), "T_error");
   EXPECT_TRUE(j[0].contains("T_binder"));
   EXPECT_TRUE(j[0]["T_abs_magnetization"]["T"].is_number());
   const RbmFlow plain = rbm_flow(ising_rbm(L, 1 / T), start, {.steps = 1, .seed = 2});

@@ -101,6 +101,39 @@ TEST_F(RbmFlowCli, TrainsFlowsAndReportsTheFixedPoint) {
   EXPECT_NE(text.output.find("mean-field"), std::string::npos) << text.output;
 }
 
+// A run directory: a killed run (here: files removed as if it died before writing them)
+// resumes to the same results; other settings in the same directory are refused.
+TEST_F(RbmFlowCli, ResumesFromItsRunDirectory) {
+  const std::string run = std::string(kSmall) + " --json --out " + path("run");
+  const CliResult first = run_cli(run, false);
+  ASSERT_EQ(first.code, 0) << first.output;
+  const auto a = nlohmann::json::parse(first.output);
+  for (const char* file : {"config.json", "rbm.npz", "reference-curve.json", "starts/0.json",
+                           "starts/1.json", "rbm-flow.json"})
+    EXPECT_TRUE(std::filesystem::exists(path("run/") + file)) << file;
+  std::filesystem::remove(path("run/starts/1.json"));
+  std::filesystem::remove(path("run/rbm-flow.json"));
+  std::filesystem::remove(path("run/reference-curve.json"));
+  const CliResult second = run_cli(run, false);
+  ASSERT_EQ(second.code, 0) << second.output;
+  const auto b = nlohmann::json::parse(second.output);
+  EXPECT_EQ(b["starts"], a["starts"]);
+  EXPECT_EQ(b["fixed_points"], a["fixed_points"]);
+  EXPECT_EQ(b["reference_curve"], a["reference_curve"]);
+  EXPECT_FALSE(b["seconds"].contains("train"));  // the saved RBM was loaded
+  EXPECT_EQ(nlohmann::json::parse(std::ifstream(path("run/rbm-flow.json")))["starts"], a["starts"]);
+  // A report from the same directory recomputes the flows, whose energies were not kept.
+  const CliResult report = run_cli(run + " --report " + path("page.html"), false);
+  ASSERT_EQ(report.code, 0) << report.output;
+  EXPECT_EQ(nlohmann::json::parse(report.output)["starts"], a["starts"]);
+  EXPECT_TRUE(std::filesystem::exists(path("run/starts/0.energies.npy")));
+  // Other settings in the same directory are refused, naming what differs.
+  const CliResult other = run_cli(std::string(kSmall) + " --step mean-field --out " + path("run"));
+  EXPECT_EQ(other.code, 2) << other.output;
+  EXPECT_NE(other.output.find("--out"), std::string::npos) << other.output;
+  EXPECT_NE(other.output.find("step differs"), std::string::npos) << other.output;
+}
+
 TEST_F(RbmFlowCli, BadInputNamesTheFlag) {
   CliResult r = run_cli("rbm-flow --L 4 --temperatures 1,-2");
   EXPECT_EQ(r.code, 2) << r.output;

@@ -167,6 +167,27 @@ TEST(ReferenceCurve, RefusesBadInput) {
   EXPECT_THROW(read_temperature(synthetic({1, 2}, {0.9, 0.8}, 0.01), m, 0.85, 0), ShapeError);
 }
 
+TEST(ReferenceCurve, JsonReadsBack) {
+  const ReferenceCurve c = reference_curve(ising::Lattice::square(4, 4),
+                                           std::vector<double>{1.5, 2.0, 2.5}, wolff(200, 2));
+  const nlohmann::json j = to_json(c);
+  EXPECT_EQ(to_json(reference_curve_from_json(j)), j);
+  const CurveReading r = read_temperature(c, CurveObservable::abs_magnetization,
+                                          c.points[1].abs_magnetization.value, 0.01);
+  EXPECT_EQ(to_json(curve_reading_from_json(to_json(r))), to_json(r));
+  nlohmann::json bad = j;
+  bad["points"][0].erase("binder_cumulant_error");
+  try {
+    reference_curve_from_json(bad);
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.key(), "binder_cumulant_error");
+  }
+  bad = j;
+  bad["L"] = 1.5;
+  EXPECT_THROW(reference_curve_from_json(bad), ConfigError);
+}
+
 TEST(ReferenceCurve, GridHasItsEnds) {
   const auto g = temperature_grid(0.25, 6.0, 0.25);
   ASSERT_EQ(g.size(), 24u);

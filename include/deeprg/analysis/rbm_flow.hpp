@@ -121,6 +121,11 @@ RbmFlow rbm_flow(const rbm::Rbm& rbm, const io::SpinSamples& start, const RbmFlo
 /// (mc::to_json of the readings); non-finite values null.
 nlohmann::json to_json(const RbmFlow& flow);
 
+/// The inverse of to_json(const RbmFlow&): the points of a saved flow (null reads as NaN; no
+/// configurations or energies), for runs that resume from their files. to_json of the result
+/// is the JSON it was read from. Throws ConfigError naming the first missing or malformed key.
+RbmFlow rbm_flow_from_json(const nlohmann::json& json);
+
 /// One sampled v → h → v step (block Gibbs sampling) of a batch of configurations, in place:
 /// h ~ p(h | v) with x = b + Wᵀv, the unit of row r drawn from hidden_rngs[r]; then
 /// v ~ p(v | h) with y = a + W h from visible_rngs[r]. `v` holds the rows in the RBM's visible

@@ -97,7 +97,12 @@ CurveReading read_temperature(const ReferenceCurve& curve, CurveObservable obser
 /// abs_magnetization(_error), binder_cumulant(_error); undefined values null).
 nlohmann::json to_json(const ReferenceCurve& curve);
 
-/// A reading as JSON: T, T_error, T_low, T_high (non-finite values null).
+/// A reading as JSON: T, T_error, T_low, T_high, T_curve_error (non-finite values null).
 nlohmann::json to_json(const CurveReading& reading);
+
+/// The inverses of the to_json above (null reads as NaN), for runs that resume from their
+/// files. Throw ConfigError naming the first missing or malformed key.
+ReferenceCurve reference_curve_from_json(const nlohmann::json& json);
+CurveReading curve_reading_from_json(const nlohmann::json& json);
 
 }  // namespace deeprg::mc
