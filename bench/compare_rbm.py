@@ -5,7 +5,9 @@ on 20,000 samples x 1600 visible units -> 400 hidden units, mini-batches of 100.
 
     /usr/bin/python3 bench/compare_rbm.py [build/release/rbm_bench] [--repeats 3]
 
-deeprg and the floors come from the rbm_bench binary (Google Benchmark medians): "GEMM floor" is
+deeprg's epoch is the trainer's own time for it, after train_rbm's one-time setup (as PyTorch's
+is after a warm-up epoch). deeprg and the floors come from the rbm_bench binary (Google Benchmark
+medians): "GEMM floor" is
 OpenBLAS multiplying the four products of each batch on its own threads, "training floor" the
 same products on the kernel deeprg trains with (oneDNN where the CPU has AVX-512), in its fixed
 blocks, for each precision. Every

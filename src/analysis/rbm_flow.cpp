@@ -273,17 +273,9 @@ nlohmann::json to_json(const RbmFlow& flow) {
 
 namespace {
 
-double number_at(const nlohmann::json& json, const char* key) {
-  if (!json.is_object() || !json.contains(key))
-    throw ConfigError(key, "missing from the saved flow");
-  const nlohmann::json& x = json[key];
-  if (x.is_null()) return std::numeric_limits<double>::quiet_NaN();
-  if (!x.is_number()) throw ConfigError(key, "must be a number, got " + x.dump());
-  return x.get<double>();
-}
-
+/// json[key] ± json[key + "_error"], as put_estimate writes them.
 mc::Estimate estimate_at(const nlohmann::json& json, const std::string& key) {
-  return {number_at(json, key.c_str()), number_at(json, (key + "_error").c_str())};
+  return {number_or_nan(json, key), number_or_nan(json, key + "_error")};
 }
 
 }  // namespace
@@ -293,17 +285,17 @@ RbmFlow rbm_flow_from_json(const nlohmann::json& json) {
   RbmFlow flow;
   for (const nlohmann::json& j : json) {
     RbmFlowPoint p;
-    const double step = number_at(j, "step");
+    const double step = number_or_nan(j, "step");
     if (!(step >= 0 && step == std::floor(step) && step <= 1e9))
       throw ConfigError("step", "must be a whole number of steps");
     p.step = static_cast<int>(step);
     p.energy_per_spin = estimate_at(j, "energy_per_spin");
     p.abs_magnetization = estimate_at(j, "abs_magnetization");
     p.binder_cumulant = estimate_at(j, "binder_cumulant");
-    p.temperature.T = number_at(j, "T");
-    p.temperature.error = number_at(j, "T_error");
-    p.temperature.T_low = number_at(j, "T_low");
-    p.temperature.T_high = number_at(j, "T_high");
+    p.temperature.T = number_or_nan(j, "T");
+    p.temperature.error = number_or_nan(j, "T_error");
+    p.temperature.T_low = number_or_nan(j, "T_low");
+    p.temperature.T_high = number_or_nan(j, "T_high");
     p.temperature.energy = p.energy_per_spin.value;
     if (j.contains("T_abs_magnetization")) {
       p.temperature_abs_magnetization = mc::curve_reading_from_json(j["T_abs_magnetization"]);

@@ -213,48 +213,39 @@ nlohmann::json to_json(const CurveReading& reading) {
 
 namespace {
 
-/// json[key] as a number, null as NaN; ConfigError naming the key otherwise.
-double number_at(const nlohmann::json& json, const char* key) {
-  if (!json.is_object() || !json.contains(key))
-    throw ConfigError(key, "missing from the saved results");
-  const nlohmann::json& x = json[key];
-  if (x.is_null()) return std::numeric_limits<double>::quiet_NaN();
-  if (!x.is_number()) throw ConfigError(key, "must be a number, got " + x.dump());
-  return x.get<double>();
-}
-
+/// json[key] ± json[key + "_error"], as put_estimate writes them.
 Estimate estimate_at(const nlohmann::json& json, const std::string& key) {
-  return {number_at(json, key.c_str()), number_at(json, (key + "_error").c_str())};
+  return {number_or_nan(json, key), number_or_nan(json, key + "_error")};
 }
 
 }  // namespace
 
 ReferenceCurve reference_curve_from_json(const nlohmann::json& json) {
   ReferenceCurve c;
-  const double L = number_at(json, "L");
-  const double Ly = json.contains("Ly") ? number_at(json, "Ly") : L;
+  const double L = number_or_nan(json, "L");
+  const double Ly = json.contains("Ly") ? number_or_nan(json, "Ly") : L;
   if (!(L >= 2 && Ly >= 2 && L <= 1e6 && Ly <= 1e6 && L == std::floor(L) && Ly == std::floor(Ly)))
     throw ConfigError("L", "a reference curve's lattice must have whole sides of at least 2");
   c.lattice =
       json.contains("Ly") ? ising::Lattice::square(int(L), int(Ly)) : ising::Lattice::chain(int(L));
-  const double n = number_at(json, "samples_per_temperature");
+  const double n = number_or_nan(json, "samples_per_temperature");
   if (!(n >= 0 && n == std::floor(n))) throw ConfigError("samples_per_temperature", "not a count");
   c.samples_per_temperature = static_cast<std::size_t>(n);
   if (!json.contains("points") || !json["points"].is_array())
     throw ConfigError("points", "missing from the saved reference curve");
   for (const nlohmann::json& p : json["points"])
-    c.points.push_back({number_at(p, "T"), estimate_at(p, "abs_magnetization"),
+    c.points.push_back({number_or_nan(p, "T"), estimate_at(p, "abs_magnetization"),
                         estimate_at(p, "binder_cumulant")});
   return c;
 }
 
 CurveReading curve_reading_from_json(const nlohmann::json& json) {
   CurveReading r;
-  r.T = number_at(json, "T");
-  r.error = number_at(json, "T_error");
-  r.T_low = number_at(json, "T_low");
-  r.T_high = number_at(json, "T_high");
-  r.curve_error = number_at(json, "T_curve_error");
+  r.T = number_or_nan(json, "T");
+  r.error = number_or_nan(json, "T_error");
+  r.T_low = number_or_nan(json, "T_low");
+  r.T_high = number_or_nan(json, "T_high");
+  r.curve_error = number_or_nan(json, "T_curve_error");
   return r;
 }
 
