@@ -48,6 +48,7 @@ struct RunFlags {
   std::vector<std::string> overrides;
   std::optional<std::uint64_t> seed;
   std::optional<std::string> seeds;
+  std::optional<std::string> sweep;
   std::optional<int> threads;
   bool fresh = false;
   bool print_config = false;
@@ -55,27 +56,34 @@ struct RunFlags {
 
 void run_ensemble_command(const RunFlags& f, const CLI::App& cmd, Communicator& world,
                           const experiment::ExperimentConfig& config, bool* setup) {
-  if (f.seed)
+  if (f.seed && f.seeds)
     throw ConfigError("--seed", "give either --seed (one run) or --seeds (an ensemble), not both");
   if (f.fresh)
     throw ConfigError("--fresh",
-                      "not with --seeds: an ensemble reruns only what is missing; delete its "
-                      "directory (or one member's) to start that over");
-  const std::vector<std::uint64_t> seeds = experiment::parse_seeds(*f.seeds);
+                      "not with --seeds or --sweep: an ensemble reruns only what is missing; "
+                      "delete its directory (or one member's) to start that over");
+  // A sweep without --seeds runs the one seed of the configuration for each value.
+  const std::vector<std::uint64_t> seeds =
+      f.seeds ? experiment::parse_seeds(*f.seeds) : std::vector<std::uint64_t>{config.seed};
   experiment::EnsembleOptions options;
   options.directory = cmd.count("--out") > 0 ? f.out : std::string("deeprg-ensemble");
   options.preset = f.preset;
   options.base = config;
+  if (f.sweep)
+    options.sweep = with_flag_names(cmd, {{"sweep", "--sweep"}},
+                                    [&] { return experiment::parse_sweep(*f.sweep, config); });
+  const std::vector<experiment::EnsembleMember> members =
+      f.sweep ? experiment::sweep_members(config, options.sweep, seeds)
+              : experiment::seed_members(config, seeds);
   TerminalObserver observer;
   experiment::EnsembleResult result;
   if (setup) *setup = false;
-  with_flag_names(cmd, {{"directory", "--out"}}, [&] {
-    result =
-        experiment::run_ensemble(experiment::seed_members(config, seeds), options, world, observer);
-  });
+  with_flag_names(cmd, {{"directory", "--out"}},
+                  [&] { result = experiment::run_ensemble(members, options, world, observer); });
   if (world.rank() != 0) return;  // rank 0 reports every member, and fails the job if one did
-  std::printf("\nEnsemble of %zu members (%zu finished): mean ± standard error over seeds\n%s",
+  std::printf("\nEnsemble of %zu members (%zu finished): mean ± standard error over seeds%s\n%s",
               result.members.size(), result.members.size() - result.failed,
+              f.sweep ? (", per value of " + options.sweep.key).c_str() : "",
               experiment::headline_table(result.summary).c_str());
   std::printf("  open %s\n", (options.directory / "ensemble.html").c_str());
   std::fflush(stdout);
@@ -109,7 +117,7 @@ void run_command(const RunFlags& f, const CLI::App& cmd, Communicator& world, bo
     if (world.rank() == 0) std::cout << experiment::to_toml(config);
     return;
   }
-  if (f.seeds) return run_ensemble_command(f, cmd, world, config, setup);
+  if (f.seeds || f.sweep) return run_ensemble_command(f, cmd, world, config, setup);
   if (world.size() > 1)
     throw ConfigError("--seeds", "deeprg run under mpirun (" + std::to_string(world.size()) +
                                      " ranks) runs an ensemble: give --seeds, one run per seed "
@@ -154,13 +162,15 @@ void add_run_command(CLI::App& app) {
       "mean, standard error and spread over seeds of every number of analysis.json into --out\n"
       "(ensemble.json, ensemble.html). Under 'mpirun -np N' the members are spread over the N\n"
       "ranks (member i on rank i mod N; the results are the same bits on any N); a rerun runs\n"
-      "only the members that are missing. See docs/ensembles.md.\n"
+      "only the members that are missing. --sweep KEY=V1,V2,... runs those seeds for each\n"
+      "value of one key and gives the statistics per value. See docs/ensembles.md.\n"
       "\n"
       "Examples:\n"
       "  deeprg run --out run1\n"
       "  deeprg run --preset quick --out quick1\n"
       "  deeprg run --out run2 --set train.l1=1e-3 --set dbn.hidden=[400,100]\n"
       "  mpirun -np 2 deeprg run --preset quick --seeds 1-8 --out ensemble1\n"
+      "  deeprg run --preset quick --seeds 1-4 --sweep train.l1=0.01,0.02 --out l1-sweep\n"
       "  deeprg run --print-config > my.toml   (edit, then)   deeprg run --config my.toml");
   auto f = std::make_shared<RunFlags>();
   cmd->add_option("--out,-o", f->out, "Run directory (created if missing)")->capture_default_str();
@@ -174,6 +184,11 @@ void add_run_command(CLI::App& app) {
                   "defaults to deeprg-ensemble), then the statistics over seeds in --out "
                   "(ensemble.json, ensemble.html); under mpirun the members are spread over the "
                   "ranks, and a rerun runs only what is missing (docs/ensembles.md)");
+  cmd->add_option("--sweep", f->sweep,
+                  "An ensemble over the values of one configuration key, each with every seed of "
+                  "--seeds (or the one --seed): --sweep lattice.K=0.40,0.4207,0.4407 runs into "
+                  "--out/lattice.K=0.40/seed-N ..., and ensemble.json and ensemble.html give the "
+                  "statistics over seeds per value");
   cmd->add_option("--threads", f->threads,
                   "Shortcut for --set run.threads=N (0 = all cores; never changes the result)");
   cmd->add_flag("--fresh", f->fresh, "Delete an earlier run's outputs in --out and start over");

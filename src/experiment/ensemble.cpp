@@ -120,10 +120,13 @@ std::string check_directory(const EnsembleOptions& options, Communicator& world)
         problem = previous.string() + " is not a deeprg ensemble summary (" + e.what() +
                   "); use another directory";
       }
+      const nlohmann::json sweep = sweep_json(options.sweep);
+      if (problem.empty() && read_json(previous).value("sweep", nlohmann::json()) != sweep)
+        problem = dir.string() + " holds an ensemble of another sweep (" +
+                  read_json(previous).value("sweep", nlohmann::json()).dump() +
+                  "); use another directory, or delete that one to replace it";
       if (problem.empty()) {
-        nlohmann::json resolved = to_json(options.base);
-        resolved["run"].erase("seed");  // as ensemble_document records it
-        resolved["run"].erase("threads");
+        const nlohmann::json resolved = recorded_config(options);
         if (const auto key = config_difference(earlier, resolved)) {
           const auto dot = key->find('.');
           const std::string section = key->substr(0, dot), name = key->substr(dot + 1);
@@ -140,14 +143,21 @@ std::string check_directory(const EnsembleOptions& options, Communicator& world)
 }
 
 nlohmann::json outcome_json(std::size_t index, const MemberOutcome& m) {
-  return {
-      {"index", index},   {"name", m.name}, {"seed", m.seed},       {"status", to_string(m.status)},
-      {"error", m.error}, {"rank", m.rank}, {"seconds", m.seconds}, {"analysis", m.analysis}};
+  return {{"index", index},
+          {"name", m.name},
+          {"group", m.group},
+          {"seed", m.seed},
+          {"status", to_string(m.status)},
+          {"error", m.error},
+          {"rank", m.rank},
+          {"seconds", m.seconds},
+          {"analysis", m.analysis}};
 }
 
 MemberOutcome outcome_from_json(const nlohmann::json& j) {
   MemberOutcome m;
   m.name = j.at("name").get<std::string>();
+  m.group = j.at("group").get<std::string>();
   m.seed = j.at("seed").get<std::uint64_t>();
   const std::string status = j.at("status").get<std::string>();
   m.status = status == "ran"       ? MemberOutcome::Status::ran
@@ -211,6 +221,64 @@ std::vector<EnsembleMember> seed_members(const ExperimentConfig& base,
     ExperimentConfig config = base;
     config.seed = seed;
     members.push_back({"seed-" + std::to_string(seed), std::move(config)});
+  }
+  return members;
+}
+
+Sweep parse_sweep(const std::string& text, const ExperimentConfig& base) {
+  const auto eq = text.find('=');
+  if (eq == std::string::npos || trim(std::string_view(text).substr(0, eq)).empty())
+    throw ConfigError("sweep",
+                      "write a sweep as key=value1,value2,... (e.g. "
+                      "lattice.K=0.40,0.4207,0.4407), got '" +
+                          text + "'");
+  Sweep sweep;
+  sweep.key = std::string(trim(std::string_view(text).substr(0, eq)));
+  // Split at commas outside brackets and quotes.
+  std::string current;
+  int depth = 0;
+  bool quoted = false;
+  std::vector<std::string> values;
+  for (const char c : text.substr(eq + 1)) {
+    if (c == '"') quoted = !quoted;
+    if (!quoted && (c == '[' || c == '{')) ++depth;
+    if (!quoted && (c == ']' || c == '}')) --depth;
+    if (c == ',' && depth == 0 && !quoted) {
+      values.emplace_back(trim(current));
+      current.clear();
+    } else {
+      current += c;
+    }
+  }
+  values.emplace_back(trim(current));
+  std::set<std::string> seen;
+  for (const std::string& v : values) {
+    if (v.empty()) throw ConfigError("sweep", "an empty value in '" + text + "'");
+    if (v.find('/') != std::string::npos)
+      throw ConfigError("sweep", "the value '" + v + "' holds '/', which a directory name cannot");
+    if (!seen.insert(v).second)
+      throw ConfigError("sweep", "the value " + v + " is listed twice in '" + text + "'");
+    ExperimentConfig probe = base;
+    apply_override(probe, sweep.key + "=" + v);  // ConfigError(key) for a bad key or value
+    validate(probe);
+  }
+  if (values.size() > 1000) throw ConfigError("sweep", "more than 1000 values in '" + text + "'");
+  sweep.values = std::move(values);
+  return sweep;
+}
+
+std::vector<EnsembleMember> sweep_members(const ExperimentConfig& base, const Sweep& sweep,
+                                          const std::vector<std::uint64_t>& seeds) {
+  std::vector<EnsembleMember> members;
+  for (const std::string& value : sweep.values) {
+    ExperimentConfig config = base;
+    const std::string group = sweep.key + "=" + value;
+    apply_override(config, group);
+    for (EnsembleMember& m : seed_members(config, seeds)) {
+      m.name = group + "/" + m.name;
+      m.group = group;
+      members.push_back(std::move(m));
+    }
   }
   return members;
 }
@@ -285,6 +353,7 @@ EnsembleResult run_ensemble(const std::vector<EnsembleMember>& members,
     if (config.threads == 0 && ranks > 1) config.threads = threads;
     MemberOutcome outcome;
     outcome.name = member.name;
+    outcome.group = member.group;
     outcome.seed = member.config.seed;
     outcome.rank = rank;
     const fs::path dir = options.directory / member.name;

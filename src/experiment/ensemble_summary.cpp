@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "deeprg/core/error.hpp"
 #include "deeprg/io/atomic_file.hpp"
@@ -132,13 +133,52 @@ std::string label(const std::string& pointer, const nlohmann::json& document) {
   return pointer.substr(1);
 }
 
-std::vector<std::vector<std::string>> headline_rows(const nlohmann::json& document) {
+// The headline rows of one set of statistics (the whole ensemble's, or one sweep value's).
+std::vector<std::vector<std::string>> headline_rows(const nlohmann::json& statistics,
+                                                    const nlohmann::json& document) {
   std::vector<std::vector<std::string>> rows;
-  const auto& stats = document.at("statistics");
   for (const std::string& wanted : kHeadline)
-    for (const auto& [pointer, s] : stats.items())
+    for (const auto& [pointer, s] : statistics.items())
       if (pattern(pointer) == wanted) rows.push_back(statistic_row(label(pointer, document), s));
   return rows;
+}
+
+// (title, statistics, members that succeeded) of each set the ensemble summarises: the whole
+// ensemble, or each value of a sweep.
+std::vector<std::tuple<std::string, nlohmann::json, int>> statistic_sets(
+    const nlohmann::json& document) {
+  std::vector<std::tuple<std::string, nlohmann::json, int>> sets;
+  if (document.contains("groups"))
+    for (const auto& g : document["groups"])
+      sets.emplace_back(g.at("value").get<std::string>(), g.at("statistics"),
+                        g.value("succeeded", 0));
+  else
+    sets.emplace_back("", document.at("statistics"), document.value("succeeded", 0));
+  return sets;
+}
+
+std::string text_table(std::vector<std::vector<std::string>> rows) {
+  rows.insert(rows.begin(), kStatisticHeader);
+  std::vector<std::size_t> width(kStatisticHeader.size(), 0);
+  // Width in code points, so that '±' and '–' line up.
+  auto length = [](const std::string& s) {
+    std::size_t n = 0;
+    for (const unsigned char c : s) n += (c & 0xC0) != 0x80 ? 1 : 0;
+    return n;
+  };
+  for (const auto& row : rows)
+    for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], length(row[c]));
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      const std::string pad(width[c] - length(row[c]), ' ');
+      line += c == 0 ? row[c] + pad : "  " + pad + row[c];
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + "\n";
+  }
+  return out;
 }
 
 }  // namespace
@@ -177,12 +217,28 @@ nlohmann::json ensemble_statistics(const std::vector<nlohmann::json>& analyses) 
   return out;
 }
 
-nlohmann::json ensemble_document(const EnsembleOptions& options,
-                                 const std::vector<MemberOutcome>& members) {
+nlohmann::json sweep_json(const Sweep& sweep) {
+  if (sweep.key.empty()) return nullptr;
+  return {{"key", sweep.key}, {"values", sweep.values}};
+}
+
+nlohmann::json recorded_config(const EnsembleOptions& options) {
   nlohmann::json config = to_json(options.base);
-  // Each member has its own seed, and the thread count never changes a result.
+  // Each member has its own seed (and value of a swept key), and the thread count never
+  // changes a result.
   config["run"].erase("seed");
   config["run"].erase("threads");
+  const std::string& key = options.sweep.key;
+  if (const auto dot = key.find('.'); dot != std::string::npos) {
+    const std::string section = key.substr(0, dot);
+    if (config.contains(section)) config[section].erase(key.substr(dot + 1));
+  }
+  return config;
+}
+
+nlohmann::json ensemble_document(const EnsembleOptions& options,
+                                 const std::vector<MemberOutcome>& members) {
+  const nlohmann::json config = recorded_config(options);
   nlohmann::json seeds = nlohmann::json::array(), list = nlohmann::json::array(),
                  failed = nlohmann::json::array();
   std::vector<nlohmann::json> analyses;
@@ -211,16 +267,34 @@ nlohmann::json ensemble_document(const EnsembleOptions& options,
       claims[k]["decided_in"] = statistics[pointer].value("n", 0);
     }
   }
-  return {{"deeprg_version", kVersion},
-          {"command", "deeprg run --seeds"},
-          {"preset", options.preset},
-          {"config", config},
-          {"seeds", seeds},
-          {"members", list},
-          {"succeeded", analyses.size()},
-          {"failed", failed},
-          {"claims", claims},
-          {"statistics", statistics}};
+  nlohmann::json document{{"deeprg_version", kVersion},
+                          {"command", "deeprg run --seeds"},
+                          {"preset", options.preset},
+                          {"config", config},
+                          {"seeds", seeds},
+                          {"members", list},
+                          {"succeeded", analyses.size()},
+                          {"failed", failed},
+                          {"claims", claims}};
+  if (options.sweep.key.empty()) {
+    document["statistics"] = statistics;
+    return document;
+  }
+  // A sweep: the seeds' statistics per value; over all values they would mix what the sweep
+  // varies. (The seeds are each value's: the list above repeats them per value.)
+  document["command"] = "deeprg run --seeds --sweep";
+  document["sweep"] = sweep_json(options.sweep);
+  nlohmann::json groups = nlohmann::json::array();
+  for (const std::string& value : options.sweep.values) {
+    const std::string group = options.sweep.key + "=" + value;
+    std::vector<nlohmann::json> own;
+    for (const MemberOutcome& m : members)
+      if (m.group == group && m.status != MemberOutcome::Status::failed) own.push_back(m.analysis);
+    groups.push_back(
+        {{"value", group}, {"succeeded", own.size()}, {"statistics", ensemble_statistics(own)}});
+  }
+  document["groups"] = groups;
+  return document;
 }
 
 nlohmann::json execution_document(const std::vector<MemberOutcome>& members, int ranks,
@@ -248,26 +322,10 @@ nlohmann::json execution_document(const std::vector<MemberOutcome>& members, int
 }
 
 std::string headline_table(const nlohmann::json& document) {
-  std::vector<std::vector<std::string>> rows = headline_rows(document);
-  rows.insert(rows.begin(), kStatisticHeader);
-  std::vector<std::size_t> width(kStatisticHeader.size(), 0);
-  // Width in code points, so that '±' and '–' line up.
-  auto length = [](const std::string& s) {
-    std::size_t n = 0;
-    for (const unsigned char c : s) n += (c & 0xC0) != 0x80 ? 1 : 0;
-    return n;
-  };
-  for (const auto& row : rows)
-    for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], length(row[c]));
   std::string out;
-  for (const auto& row : rows) {
-    std::string line;
-    for (std::size_t c = 0; c < row.size(); ++c) {
-      const std::string pad(width[c] - length(row[c]), ' ');
-      line += c == 0 ? row[c] + pad : "  " + pad + row[c];
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    out += line + "\n";
+  for (const auto& [title, statistics, succeeded] : statistic_sets(document)) {
+    if (!title.empty()) out += "\n" + title + " (" + std::to_string(succeeded) + " members):\n";
+    out += text_table(headline_rows(statistics, document));
   }
   return out;
 }
@@ -279,45 +337,62 @@ void write_ensemble_outputs(const fs::path& directory, const nlohmann::json& doc
   std::error_code ec;
   fs::create_directories(figures, ec);
   if (ec) throw IoError(figures.string() + ": cannot create (" + ec.message() + ")");
-  const auto& stats = document.at("statistics");
-  auto stat = [&](const std::string& pointer, const char* what) {
+  const auto sets = statistic_sets(document);
+  const bool sweep = document.contains("groups");
+  auto stat = [](const nlohmann::json& stats, const std::string& pointer, const char* what) {
     return stats.contains(pointer) ? number(stats[pointer], what) : std::nan("");
   };
   std::size_t layers = 0;
-  while (stats.contains("/layers/" + std::to_string(layers) + "/receptive_field_radius_median"))
-    ++layers;
+  for (const auto& [title, stats, succeeded] : sets)
+    while (stats.contains("/layers/" + std::to_string(layers) + "/receptive_field_radius_median"))
+      ++layers;
 
   std::vector<report::Block> figure_blocks;
   if (layers > 0) {
-    report::Series mean{"mean over seeds ± std", {}, {}, {}}, lo{"min over seeds", {}, {}, {}},
-        hi{"max over seeds", {}, {}, {}}, block{"2^l × 2^l block", {}, {}, {}};
-    for (std::size_t l = 0; l < layers; ++l) {
-      const std::string p = "/layers/" + std::to_string(l) + "/";
-      const double x = static_cast<double>(l + 1);
-      for (auto* s : {&mean, &lo, &hi, &block}) s->x.push_back(x);
-      mean.y.push_back(stat(p + "receptive_field_radius_median", "mean"));
-      mean.y_error.push_back(stat(p + "receptive_field_radius_median", "std"));
-      lo.y.push_back(stat(p + "receptive_field_radius_median", "min"));
-      hi.y.push_back(stat(p + "receptive_field_radius_median", "max"));
-      block.y.push_back(stat(p + "block_radius", "mean"));
-    }
+    // Per set (the ensemble, or each sweep value): the mean over seeds with their std as bars;
+    // for a single set also the smallest and largest seed.
     report::LinePlot spread;
-    spread.title = "Receptive-field radius per layer over " +
-                   std::to_string(document.value("succeeded", 0)) + " seeds";
+    spread.title = sweep ? "Receptive-field radius per layer, per " +
+                               document["sweep"].value("key", std::string()) + " (mean ± std)"
+                         : "Receptive-field radius per layer over " +
+                               std::to_string(document.value("succeeded", 0)) + " seeds";
     spread.x_label = "layer";
     spread.y_label = "median 80% radius (sites)";
     spread.x_tick = 1;
-    spread.series = {mean, lo, hi, block};
+    report::Series block{"2^l × 2^l block", {}, {}, {}};
+    for (const auto& [title, stats, succeeded] : sets) {
+      report::Series mean{sweep ? title : "mean over seeds ± std", {}, {}, {}},
+          lo{"min over seeds", {}, {}, {}}, hi{"max over seeds", {}, {}, {}};
+      for (std::size_t l = 0; l < layers; ++l) {
+        const std::string p = "/layers/" + std::to_string(l) + "/";
+        const double x = static_cast<double>(l + 1);
+        for (auto* series : {&mean, &lo, &hi}) series->x.push_back(x);
+        mean.y.push_back(stat(stats, p + "receptive_field_radius_median", "mean"));
+        mean.y_error.push_back(stat(stats, p + "receptive_field_radius_median", "std"));
+        lo.y.push_back(stat(stats, p + "receptive_field_radius_median", "min"));
+        hi.y.push_back(stat(stats, p + "receptive_field_radius_median", "max"));
+        if (block.y.size() < layers) {
+          block.x.push_back(x);
+          block.y.push_back(stat(stats, p + "block_radius", "mean"));
+        }
+      }
+      spread.series.push_back(std::move(mean));
+      if (!sweep) spread.series.insert(spread.series.end(), {lo, hi});
+    }
+    spread.series.push_back(block);
     const fs::path spread_png = figures / "receptive_field_radius.png";
     report::write_line_plot(spread_png, spread);
     figure_blocks.push_back(report::Figure{
         spread_png,
-        "Median receptive-field radius (the radius holding 80% of Σ r²) per layer: its mean over "
-        "the seeds with their standard deviation as bars, the smallest and largest seed, and the "
-        "radius of the 2^l × 2^l block of the layer's scale."});
+        sweep ? "Median receptive-field radius (the radius holding 80% of Σ r²) per layer: for "
+                "each value of the sweep, its mean over the seeds with their standard deviation "
+                "as bars, and the radius of the 2^l × 2^l block of the layer's scale."
+              : "Median receptive-field radius (the radius holding 80% of Σ r²) per layer: its "
+                "mean over the seeds with their standard deviation as bars, the smallest and "
+                "largest seed, and the radius of the 2^l × 2^l block of the layer's scale."});
 
     report::LinePlot each;
-    each.title = "Receptive-field radius per layer, each seed";
+    each.title = "Receptive-field radius per layer, each member";
     each.x_label = "layer";
     each.y_label = "median 80% radius (sites)";
     each.x_tick = 1;
@@ -334,11 +409,13 @@ void write_ensemble_outputs(const fs::path& directory, const nlohmann::json& doc
     const fs::path each_png = figures / "receptive_field_radius_seeds.png";
     report::write_line_plot(each_png, each);
     figure_blocks.push_back(
-        report::Figure{each_png, "Median receptive-field radius per layer, one line per seed."});
+        report::Figure{each_png, "Median receptive-field radius per layer, one line per member."});
   }
 
   report::HtmlReport page;
-  page.title = "deeprg ensemble: Mehta & Schwab's experiment over seeds";
+  page.title = sweep ? "deeprg ensemble: Mehta & Schwab's experiment over " +
+                           document["sweep"].value("key", std::string()) + " and seeds"
+                     : "deeprg ensemble: Mehta & Schwab's experiment over seeds";
   page.subtitle = "deeprg " + std::string(kVersion) + " · preset " + document.value("preset", "") +
                   " · " + std::to_string(document.at("members").size()) + " members";
   report::Table member_table{"Members: each an ordinary run directory beside this page",
@@ -358,15 +435,22 @@ void write_ensemble_outputs(const fs::path& directory, const nlohmann::json& doc
                           "; this execution ran on " + std::to_string(execution.value("ranks", 1)) +
                           " rank(s) in " + general(execution.value("seconds", 0.0), 3) + " s."},
         member_table}});
-  page.sections.push_back(
-      {"Summary",
-       {report::Table{"Headline numbers over the members (standard error = std / √n)",
-                      kStatisticHeader, headline_rows(document)}}});
+  report::Section summary{"Summary", {}};
+  report::Section every{"Every number", {}};
+  for (const auto& [title, stats, succeeded] : sets) {
+    const std::string over =
+        title.empty() ? "the members" : title + " (" + std::to_string(succeeded) + " members)";
+    summary.blocks.push_back(
+        report::Table{"Headline numbers over " + over + " (standard error = std / √n)",
+                      kStatisticHeader, headline_rows(stats, document)});
+    report::Table table{"Every number of analysis.json over " + over, kStatisticHeader, {}};
+    for (const auto& [pointer, s] : stats.items())
+      table.rows.push_back(statistic_row(pointer.substr(1), s));
+    every.blocks.push_back(std::move(table));
+  }
+  page.sections.push_back(std::move(summary));
   if (!figure_blocks.empty()) page.sections.push_back({"Figures", figure_blocks});
-  report::Table every{"Every number of analysis.json over the members", kStatisticHeader, {}};
-  for (const auto& [pointer, s] : stats.items())
-    every.rows.push_back(statistic_row(pointer.substr(1), s));
-  page.sections.push_back({"Every number", {every}});
+  page.sections.push_back(std::move(every));
   page.sections.push_back({"Configuration", {report::Code{document.at("config").dump(2)}}});
   report::write_html_report(directory / "ensemble.html", page);
 

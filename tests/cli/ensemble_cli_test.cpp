@@ -182,6 +182,46 @@ TEST_F(EnsembleCli, AFailingMemberIsNamedAndTheOthersFinish) {
   EXPECT_TRUE(fs::exists(fs::path(path("e")) / "seed-3" / "report.html"));
 }
 
+// A sweep: every value with every seed, its own run directories, the statistics per value; the
+// same bits on three ranks; a bad sweep or another sweep in the same directory is refused.
+TEST_F(EnsembleCli, SweepsAKeyOverSeeds) {
+  const std::string sweep = " --sweep train.l1=0.01,0.05";
+  const auto r = run_cli(ensemble("sweep", "1-2") + sweep);
+  ASSERT_EQ(r.code, 0) << r.output;
+  for (const char* member : {"train.l1=0.01/seed-1", "train.l1=0.05/seed-2"}) {
+    const fs::path run = path("sweep") + "/" + member;
+    EXPECT_TRUE(fs::exists(run / "report.html")) << member;
+    EXPECT_DOUBLE_EQ(read_json(run / "config.json")["config"]["train"]["l1"].get<double>(),
+                     std::string(member).find("0.01") != std::string::npos ? 0.01 : 0.05);
+  }
+  const auto doc = read_json(path("sweep") + "/ensemble.json");
+  ASSERT_EQ(doc["groups"].size(), 2u);
+  EXPECT_EQ(doc["groups"][1]["value"], "train.l1=0.05");
+  EXPECT_EQ(doc["groups"][1]["succeeded"], 2);
+  EXPECT_NE(r.output.find("train.l1=0.05 (2 members):"), std::string::npos) << r.output;
+  // The members of the sweep are ordinary runs: the same as a seed ensemble at that value.
+  const auto alone = run_cli(ensemble("alone", "2") + " --set train.l1=0.05");
+  ASSERT_EQ(alone.code, 0) << alone.output;
+  EXPECT_EQ(member_results(path("sweep") + "/train.l1=0.05/seed-2"),
+            member_results(path("alone") + "/seed-2"));
+
+  const auto other = run_cli(ensemble("sweep", "1-2") + " --sweep train.l1=0.01,0.02");
+  EXPECT_EQ(other.code, 2) << other.output;
+  EXPECT_NE(other.output.find("another sweep"), std::string::npos) << other.output;
+  for (const char* bad : {" --sweep train.l1", " --sweep train.bogus=1", " --sweep train.l1=x"}) {
+    const auto b = run_cli(ensemble("bad", "1") + bad);
+    EXPECT_EQ(b.code, 2) << bad << ": " << b.output;
+    EXPECT_EQ(count(b.output, "\n"), 1u) << bad << ": " << b.output;
+    EXPECT_FALSE(fs::exists(path("bad"))) << bad;
+  }
+
+  REQUIRE_MPI();
+  const auto three = run_mpi(3, ensemble("sweep3", "1-2") + sweep);
+  ASSERT_EQ(three.code, 0) << three.output;
+  EXPECT_EQ(io::read_file(path("sweep3") + "/ensemble.json"),
+            io::read_file(path("sweep") + "/ensemble.json"));
+}
+
 TEST_F(EnsembleCli, BadSeedsAndDirectoriesAreOneClearErrorAndWriteNothing) {
   for (const char* seeds : {"3-1", "a", "''", "1,1", "1,,2", "-1"}) {
     const auto r = run_cli("run --seeds " + std::string(seeds) + " --out " + path("e") + kSmall);

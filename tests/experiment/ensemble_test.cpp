@@ -54,6 +54,50 @@ TEST(SeedMembers, OneMemberPerSeedNamedAfterIt) {
   EXPECT_EQ(members[1].config.l1, 0.5);
 }
 
+TEST(ParseSweep, ReadsAKeyAndItsValues) {
+  const ExperimentConfig base = preset("quick");
+  const Sweep l1 = parse_sweep("train.l1=0.01, 0.02,0.05", base);
+  EXPECT_EQ(l1.key, "train.l1");
+  EXPECT_EQ(l1.values, (std::vector<std::string>{"0.01", "0.02", "0.05"}));
+  // Commas inside brackets belong to the value.
+  const Sweep hidden = parse_sweep("dbn.hidden=[16,4],[8,2,1]", base);
+  EXPECT_EQ(hidden.values, (std::vector<std::string>{"[16,4]", "[8,2,1]"}));
+  EXPECT_EQ(parse_sweep("sampling.algorithm=wolff,metropolis", base).values.size(), 2u);
+}
+
+TEST(ParseSweep, RefusesBadSweepsNamingTheKey) {
+  const ExperimentConfig base = preset("quick");
+  const auto key = [&](const std::string& text) {
+    try {
+      parse_sweep(text, base);
+    } catch (const ConfigError& e) {
+      return e.key();
+    }
+    return std::string("accepted");
+  };
+  for (const char* bad : {"train.l1", "=0.1", "train.l1=", "train.l1=0.1,,0.2", "train.l1=0.1,0.1",
+                          "train.l1=0.1,", "sampling.algorithm=a/b"})
+    EXPECT_EQ(key(bad), "sweep") << bad;
+  EXPECT_EQ(key("train.bogus=1,2"), "train.bogus");
+  EXPECT_EQ(key("train.l1=0.1,abc"), "train.l1");
+  EXPECT_EQ(key("lattice.L=8,7"), "lattice.L");  // an odd side fails validation
+}
+
+TEST(SweepMembers, EachValueWithEverySeedGroupedByValue) {
+  ExperimentConfig base = preset("quick");
+  const Sweep sweep = parse_sweep("train.l1=0.01,0.02", base);
+  const auto members = sweep_members(base, sweep, {1, 2});
+  ASSERT_EQ(members.size(), 4u);
+  EXPECT_EQ(members[0].name, "train.l1=0.01/seed-1");
+  EXPECT_EQ(members[1].name, "train.l1=0.01/seed-2");
+  EXPECT_EQ(members[3].name, "train.l1=0.02/seed-2");
+  EXPECT_EQ(members[2].group, "train.l1=0.02");
+  EXPECT_DOUBLE_EQ(members[0].config.l1, 0.01);
+  EXPECT_DOUBLE_EQ(members[3].config.l1, 0.02);
+  EXPECT_EQ(members[3].config.seed, 2u);
+  EXPECT_TRUE(seed_members(base, {1})[0].group.empty());
+}
+
 TEST(MemberRank, StaticRoundRobin) {
   EXPECT_EQ(member_rank(0, 3), 0);
   EXPECT_EQ(member_rank(4, 3), 1);
@@ -134,6 +178,30 @@ TEST(EnsembleDocument, RecordsFailedMembersAndSummarisesTheOthers) {
   EXPECT_NE(table.find("layers/0/receptive_field_radius_median"), std::string::npos) << table;
   EXPECT_NE(table.find("claim 'local' holds"), std::string::npos) << table;
   EXPECT_NE(table.find("1 of 2 hold"), std::string::npos) << table;
+
+  // A sweep: the statistics per value, never mixed over values; the swept key is not part of
+  // the shared configuration.
+  options.sweep = parse_sweep("train.l1=0.01,0.02", options.base);
+  std::vector<MemberOutcome> swept = {
+      outcome("train.l1=0.01/seed-1", 1, 1.0), outcome("train.l1=0.01/seed-2", 2, 3.0),
+      outcome("train.l1=0.02/seed-1", 1, 10.0), outcome("train.l1=0.02/seed-2", 2, 0, true)};
+  for (std::size_t i = 0; i < swept.size(); ++i)
+    swept[i].group = i < 2 ? "train.l1=0.01" : "train.l1=0.02";
+  const auto sweep_doc = ensemble_document(options, swept);
+  EXPECT_FALSE(sweep_doc.contains("statistics"));
+  EXPECT_EQ(sweep_doc["sweep"]["key"], "train.l1");
+  ASSERT_EQ(sweep_doc["groups"].size(), 2u);
+  EXPECT_EQ(sweep_doc["groups"][0]["value"], "train.l1=0.01");
+  EXPECT_DOUBLE_EQ(
+      sweep_doc["groups"][0]["statistics"]["/layers/0/receptive_field_radius_median"]["mean"]
+          .get<double>(),
+      2.0);
+  EXPECT_EQ(sweep_doc["groups"][1]["succeeded"], 1);
+  EXPECT_FALSE(sweep_doc["config"]["train"].contains("l1"));
+  EXPECT_TRUE(sweep_doc["config"]["train"].contains("epochs"));
+  const std::string sweep_table = headline_table(sweep_doc);
+  EXPECT_NE(sweep_table.find("train.l1=0.02 (1 members)"), std::string::npos) << sweep_table;
+  EXPECT_FALSE(ensemble_document({}, members).contains("sweep"));
 
   const auto run = execution_document(members, 2, 10.0);
   EXPECT_EQ(run["members_run"], 2);

@@ -29,12 +29,31 @@
 namespace deeprg::experiment {
 
 /// One run of an ensemble: its name, which is also its directory under the ensemble's, and its
-/// configuration. Members over seeds are "seed-N"; a sweep over a key would name its value too
-/// (e.g. "lattice.K=0.42/seed-3") and differ in that key.
+/// configuration. Members over seeds are "seed-N"; members of a sweep over a key name its value
+/// too ("lattice.K=0.42/seed-3"), and `group` ("lattice.K=0.42") gathers the seeds of one value.
 struct EnsembleMember {
   std::string name;
   ExperimentConfig config;
+  std::string group;  ///< "" outside a sweep
 };
+
+/// A sweep over one configuration key: `--sweep lattice.K=0.40,0.4207,0.4407`.
+struct Sweep {
+  std::string key;                  ///< "" for no sweep
+  std::vector<std::string> values;  ///< as written, each a value `--set key=value` accepts
+};
+
+/// Reads "key=v1,v2,…": values are split at commas outside brackets and quotes (so
+/// "dbn.hidden=[400,100],[400,50]" has two). Each value must be one that `--set key=value`
+/// accepts on `base` (apply_override). Throws ConfigError("sweep") for text without '=', an
+/// empty value, a value listed twice, a value with '/' (it names a directory), or more than
+/// 1000 values; ConfigError(key) for an unknown key or a bad value.
+Sweep parse_sweep(const std::string& text, const ExperimentConfig& base);
+
+/// For each value of the sweep, `base` with the key set to it, once per seed: members named
+/// "key=value/seed-N" in that order (values outer, seeds inner), grouped by "key=value".
+std::vector<EnsembleMember> sweep_members(const ExperimentConfig& base, const Sweep& sweep,
+                                          const std::vector<std::uint64_t>& seeds);
 
 /// Seeds written as a comma-separated list of whole numbers and increasing ranges: "1-8",
 /// "1,3,5", "1-4,10". Throws ConfigError("seeds") for an empty list or item, a decreasing range
@@ -61,14 +80,17 @@ bool run_complete(const std::filesystem::path& directory, const ExperimentConfig
 struct EnsembleOptions {
   std::filesystem::path directory = "deeprg-ensemble";
   std::string preset = "paper";  ///< recorded in every member's config.json and in the summary
-  /// The configuration the members share (its run.seed aside), recorded in ensemble.json.
+  /// The configuration the members share (its run.seed aside, and the swept key), recorded in
+  /// ensemble.json.
   ExperimentConfig base;
+  Sweep sweep;  ///< the key and values swept, recorded in ensemble.json; empty key: none
 };
 
 /// What became of one member in this execution.
 struct MemberOutcome {
   enum class Status { ran, skipped, failed };  ///< skipped: found complete, not run again
   std::string name;
+  std::string group;  ///< the member's sweep value ("key=value"); "" outside a sweep
   std::uint64_t seed = 0;
   Status status = Status::ran;
   std::string error;        ///< failed: what went wrong (the exception's message)

@@ -26,10 +26,20 @@ namespace deeprg::experiment {
 /// summed in the order given, so the result is the same bits for the same members.
 nlohmann::json ensemble_statistics(const std::vector<nlohmann::json>& analyses);
 
+/// The configuration the members share, as ensemble.json records it: options.base without
+/// run.seed, run.threads and the swept key.
+nlohmann::json recorded_config(const EnsembleOptions& options);
+
+/// The sweep as ensemble.json records it: {"key", "values"}, or null for no sweep.
+nlohmann::json sweep_json(const Sweep& sweep);
+
 /// ensemble.json: deeprg's version, the preset, the shared configuration (without run.seed),
 /// the seeds, each member's name, seed and status ("ok" or "failed" with its error), and the
-/// statistics over the members that finished. Nothing in it depends on how the ensemble was
-/// executed (ranks, times, which members were skipped): that goes to ensemble-run.json.
+/// statistics over the members that finished. For a sweep, "sweep" and, instead of one
+/// "statistics", "groups": per value (in the sweep's order) its "value" ("key=value"), the
+/// number of members that "succeeded" and their "statistics". Nothing in it depends on how the
+/// ensemble was executed (ranks, times, which members were skipped): that goes to
+/// ensemble-run.json.
 nlohmann::json ensemble_document(const EnsembleOptions& options,
                                  const std::vector<MemberOutcome>& members);
 
@@ -41,14 +51,15 @@ nlohmann::json execution_document(const std::vector<MemberOutcome>& members, int
 /// The headline rows of ensemble.json's statistics, one line each (receptive-field radius and
 /// its ratio to the block's per layer, overlap with block spins, growth between layers, MCRG
 /// exponents of the network and of majority rule, and how many members find each claim), as a
-/// plain-text table with mean ± standard error, standard deviation, min and max.
+/// plain-text table with mean ± standard error, standard deviation, min and max; for a sweep,
+/// one such table per value under its "key=value".
 std::string headline_table(const nlohmann::json& document);
 
 /// Writes, atomically, DIR/ensemble.json, DIR/ensemble-run.json, the figures in
 /// DIR/ensemble-figures/ (receptive-field radius per layer: its mean with the seeds' standard
-/// deviation and range, and every seed's line) and DIR/ensemble.html, the page that shows them
-/// with the headline table and every statistic. Throws IoError naming a file that cannot be
-/// written.
+/// deviation and range, or for a sweep one mean ± std line per value, and every member's line)
+/// and DIR/ensemble.html, the page that shows them with the headline table(s) and every
+/// statistic. Throws IoError naming a file that cannot be written.
 void write_ensemble_outputs(const std::filesystem::path& directory, const nlohmann::json& document,
                             const nlohmann::json& execution,
                             const std::vector<MemberOutcome>& members);
