@@ -99,6 +99,26 @@ class MpiWorld final : public Communicator {
     return out;
   }
 
+  std::string allgather(const std::string& bytes, std::vector<std::size_t>* lengths) override {
+    const int count = as_count(bytes.size());
+    std::vector<int> counts(static_cast<std::size_t>(size_));
+    check(MPI_Allgather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, MPI_COMM_WORLD),
+          "MPI_Allgather");
+    std::vector<int> offsets(counts.size());
+    std::size_t total = 0;
+    for (std::size_t r = 0; r < counts.size(); ++r) {
+      offsets[r] = as_count(total);
+      total += static_cast<std::size_t>(counts[r]);
+    }
+    as_count(total);
+    std::string all(total, '\0');
+    check(MPI_Allgatherv(bytes.data(), count, MPI_CHAR, all.data(), counts.data(), offsets.data(),
+                         MPI_CHAR, MPI_COMM_WORLD),
+          "MPI_Allgatherv");
+    if (lengths) lengths->assign(counts.begin(), counts.end());
+    return all;
+  }
+
   std::string broadcast(const std::string& text, int root) override {
     int count = rank_ == root ? as_count(text.size()) : 0;
     check(MPI_Bcast(&count, 1, MPI_INT, root, MPI_COMM_WORLD), "MPI_Bcast");

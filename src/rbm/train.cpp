@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstring>
 #include <deque>
+#include <functional>
 #include <limits>
 #include <map>
 #include <numeric>
@@ -346,6 +347,15 @@ class Trainer {
                                          : update<float>(e, batch, start, m, static_cast<float>(lr),
                                                          static_cast<float>(momentum));
     }
+    // Each rank updated the momentum of its own hidden blocks only: share them, so that every
+    // rank's state (and a checkpoint) holds all of it.
+    if (ranks() > 1) {
+      const auto hidden_blocks = row_blocks(nh_, blocks_);
+      exchange(hidden_blocks.size(), [&](std::size_t b, Fields& f) {
+        const auto [j0, j1] = hidden_blocks[b];
+        f(velt_.data.data() + j0 * nv_, (j1 - j0) * nv_);
+      });
+    }
     transpose_columns(wt_.data.data(), nh_, nv_, 0, nv_, s_.rbm.W.data.data());
     transpose_columns(velt_.data.data(), nh_, nv_, 0, nv_, s_.velocity_W.data.data());
     return ok;
@@ -355,6 +365,44 @@ class Trainer {
   /// Blocks per product: 2 where a batch's product is worth two threads, else 1.
   static std::size_t product_blocks(const TrainOptions& o, std::size_t nv, std::size_t nh) {
     return worth_splitting(o, nv, nh) ? 2 : 1;
+  }
+
+  int ranks() const { return o_.world ? o_.world->size() : 1; }
+  /// Whether block k (of a batch's rows or of the hidden units) is this rank's: k mod size.
+  bool mine(std::size_t k) const {
+    return !o_.world || static_cast<int>(k % static_cast<std::size_t>(ranks())) == o_.world->rank();
+  }
+  /// The blocks among `count` that are this rank's, in order.
+  std::vector<std::size_t> my_blocks(std::size_t count) const {
+    std::vector<std::size_t> out;
+    for (std::size_t k = 0; k < count; ++k)
+      if (mine(k)) out.push_back(k);
+    return out;
+  }
+
+  /// Visits the arrays of one block: f(pointer, count) for each, the same arrays in the same
+  /// order on every rank.
+  using Fields = std::function<void(float*, std::size_t)>;
+
+  /// Sends the arrays of this rank's blocks to every rank and stores the other ranks' blocks in
+  /// theirs: `fields(k, f)` calls f on block k's arrays. No arithmetic, only copies, so the
+  /// result is what one process computing every block would hold.
+  void exchange(std::size_t count, const std::function<void(std::size_t, Fields&)>& fields) {
+    std::string sent;
+    Fields pack = [&sent](float* p, std::size_t n) {
+      sent.append(reinterpret_cast<const char*>(p), n * sizeof(float));
+    };
+    for (const std::size_t k : my_blocks(count)) fields(k, pack);
+    const std::string all = o_.world->allgather(sent);
+    const char* in = all.data();
+    Fields unpack = [&in](float* p, std::size_t n) {
+      std::memcpy(p, in, n * sizeof(float));
+      in += n * sizeof(float);
+    };
+    Fields skip = [&in](float*, std::size_t n) { in += n * sizeof(float); };
+    const auto size = static_cast<std::size_t>(ranks());
+    for (std::size_t r = 0; r < size; ++r)  // rank r's blocks, in the order it packed them
+      for (std::size_t k = r; k < count; k += size) fields(k, mine(k) ? skip : unpack);
   }
 
   /// Wᵀ as the products read it.
@@ -409,13 +457,18 @@ class Trainer {
     }
     const T* wq = weights<T>();
     const bool sample_h0 = !o_.persistent || init_chains;
-    parallel_for(blocks.size(), threads_, [&](std::size_t i) {
-      const auto [r0, r1] = blocks[i];
+    const auto copy_data = [&](std::size_t r0, std::size_t r1) {
       for (std::size_t r = r0; r < r1; ++r) {
         const auto src = data_.row(order_[start + r]);
         std::copy(src.begin(), src.end(), v0 + r * nv_);
         if constexpr (kRounded) store(v0 + r * nv_, nv_, vq + r * nv_);
       }
+    };
+    const std::vector<std::size_t> my_chains = my_blocks(blocks.size());
+    parallel_for(my_chains.size(), threads_, [&](std::size_t c) {
+      const std::size_t i = my_chains[c];
+      const auto [r0, r1] = blocks[i];
+      copy_data(r0, r1);
 
       // Positive phase: P0 = E[h | v0]; for CD (or the first PCD batch) also H ~ p(h | v0).
       (*ups[i])(vq + r0 * nv_, wq, p0 + r0 * nh_);
@@ -456,6 +509,24 @@ class Trainer {
         }
       }
     });
+    if (ranks() > 1) {
+      // The other ranks' chains: their rows of P0, the chains' hidden states, V1 and −P1, and
+      // the data rows of their blocks (copied here).
+      exchange(blocks.size(), [&](std::size_t i, Fields& f) {
+        const auto [r0, r1] = blocks[i];
+        const std::size_t rows = r1 - r0;
+        f(p0 + r0 * nh_, rows * nh_);
+        f(h + r0 * nh_, rows * nh_);
+        f(v1 + r0 * nv_, rows * nv_);
+        f(p1 + r0 * nh_, rows * nh_);
+      });
+      for (std::size_t i = 0; i < blocks.size(); ++i) {
+        if (mine(i)) continue;
+        const auto [r0, r1] = blocks[i];
+        copy_data(r0, r1);
+        if constexpr (kRounded) store(v1 + r0 * nv_, (r1 - r0) * nv_, vq + (m + r0) * nv_);
+      }
+    }
 
     // Statistics and updates, in blocks that share nothing: block b takes the hidden units
     // [j0, j1) (their statistics, bias, rows of Δᵀ and Wᵀ) and the visible units [i0, i1)
@@ -476,7 +547,9 @@ class Trainer {
                               .ldb = nv_,
                               .ldc = nv_},
                              alpha, momentum, 4 + b);  // slots 0-3: the chains' products
-    parallel_for(hidden_blocks.size(), threads_, [&](std::size_t b) {
+    const std::vector<std::size_t> my_updates = my_blocks(hidden_blocks.size());
+    parallel_for(my_updates.size(), threads_, [&](std::size_t u) {
+      const std::size_t b = my_updates[u];
       const auto [j0, j1] = hidden_blocks[b];
       bool bad = !hidden_statistics(m, j0, j1, lr, momentum, p0, p1);
       transpose_columns(p0, k2, nh_, j0, j1, pt);
@@ -513,6 +586,29 @@ class Trainer {
                                  v0, v1);
       bad_[b] = bad;
     });
+    if (ranks() > 1) {
+      // The other ranks' updates: their rows of Wᵀ, their biases with their momenta, and
+      // whether they diverged.
+      std::vector<float> bad(hidden_blocks.size());
+      for (const std::size_t b : my_updates) bad[b] = bad_[b] ? 1.0f : 0.0f;
+      exchange(hidden_blocks.size(), [&](std::size_t b, Fields& f) {
+        const auto [j0, j1] = hidden_blocks[b];
+        const auto [i0, i1] = visible_blocks[b];
+        f(wt_.data.data() + j0 * nv_, (j1 - j0) * nv_);
+        f(rbm.hidden_bias.data() + j0, j1 - j0);
+        f(s_.velocity_b.data() + j0, j1 - j0);
+        f(rbm.visible_bias.data() + i0, i1 - i0);
+        f(s_.velocity_a.data() + i0, i1 - i0);
+        f(&bad[b], 1);
+      });
+      for (std::size_t b = 0; b < hidden_blocks.size(); ++b) {
+        bad_[b] = bad[b] != 0.0f;
+        if (mine(b)) continue;
+        const auto [j0, j1] = hidden_blocks[b];
+        if constexpr (kRounded)
+          store(wt_.data.data() + j0 * nv_, (j1 - j0) * nv_, bf16_.w.data() + j0 * nv_);
+      }
+    }
     const bool ok =
         std::none_of(bad_.begin(), bad_.begin() + static_cast<std::ptrdiff_t>(hidden_blocks.size()),
                      [](char b) { return b != 0; });
@@ -777,7 +873,8 @@ void run_epochs(const MatrixF& data, const TrainOptions& options, bool states, S
     }
     // After the report: a run killed in between trains this epoch again and reports it again,
     // so a log keyed by epoch never misses one.
-    if (!options.checkpoint.empty() &&
+    const bool writes = !options.world || options.world->rank() == 0;
+    if (!options.checkpoint.empty() && writes &&
         (s.epoch % options.checkpoint_every == 0 || s.epoch == options.epochs)) {
       write_checkpoint(options.checkpoint, s, full_config);
       have_checkpoint = true;

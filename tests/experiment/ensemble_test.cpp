@@ -221,6 +221,9 @@ class OneRankOf final : public Communicator {
                          : std::vector<std::string>{};
   }
   std::string broadcast(const std::string& text, int) override { return text; }
+  std::string allgather(const std::string& bytes, std::vector<std::size_t>*) override {
+    return bytes;
+  }
 
  private:
   int rank_, size_;

@@ -6,11 +6,14 @@
 #include <unistd.h>
 #include <algorithm>
 #include <cmath>
+#include <condition_variable>
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <numeric>
 #include <string>
+#include <thread>
 
 #include "deeprg/core/error.hpp"
 #include "deeprg/core/matmul.hpp"
@@ -271,6 +274,110 @@ TEST(TrainDeterminism, ModelIsBitIdenticalForAnyThreadCount) {
       EXPECT_FALSE(one.W == other.W);
     }
   EXPECT_EQ(openblas_get_num_threads(), blas_before);  // restored after training
+}
+
+/// `size` ranks as threads of this process: allgather meets all of them at a barrier. What
+/// mpirun's ranks do, without MPI, so data-parallel training is checked in every build.
+class ThreadRanks {
+ public:
+  explicit ThreadRanks(int size) : size_(size), parts_(static_cast<std::size_t>(size)) {}
+
+  class Rank final : public Communicator {
+   public:
+    Rank(ThreadRanks& all, int rank) : all_(all), rank_(rank) {}
+    int rank() const override { return rank_; }
+    int size() const override { return all_.size_; }
+    int local_size() const override { return all_.size_; }
+    std::vector<std::string> gather(const std::string&, int) override {
+      throw Error("not used by training");
+    }
+    std::string broadcast(const std::string&, int) override { throw Error("not used"); }
+    std::string allgather(const std::string& bytes, std::vector<std::size_t>* lengths) override {
+      std::unique_lock lock(all_.mutex_);
+      const std::size_t round = all_.round_;
+      all_.parts_[static_cast<std::size_t>(rank_)] = bytes;
+      if (++all_.arrived_ == all_.size_) {  // the last to arrive publishes the round
+        all_.result_.clear();
+        all_.lengths_.clear();
+        for (const auto& part : all_.parts_) {
+          all_.result_ += part;
+          all_.lengths_.push_back(part.size());
+        }
+        all_.arrived_ = 0;
+        ++all_.round_;
+        all_.changed_.notify_all();
+      } else {
+        all_.changed_.wait(lock, [&] { return all_.round_ != round; });
+      }
+      if (lengths) *lengths = all_.lengths_;
+      // Readers copy before the next round can begin: that needs every rank, this one included.
+      return all_.result_;
+    }
+
+   private:
+    ThreadRanks& all_;
+    int rank_;
+  };
+
+  /// Runs f(communicator) on every rank at once; returns rank 0's result.
+  template <class F>
+  auto run(F f) {
+    std::vector<Rank> ranks;
+    for (int r = 0; r < size_; ++r) ranks.emplace_back(*this, r);
+    std::vector<decltype(f(ranks[0]))> results(static_cast<std::size_t>(size_));
+    std::vector<std::thread> threads;
+    for (int r = 1; r < size_; ++r)
+      threads.emplace_back([&, r] { results[std::size_t(r)] = f(ranks[std::size_t(r)]); });
+    results[0] = f(ranks[0]);
+    for (auto& t : threads) t.join();
+    return results;
+  }
+
+ private:
+  int size_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<std::string> parts_;
+  std::string result_;
+  std::vector<std::size_t> lengths_;
+  int arrived_ = 0;
+  std::size_t round_ = 0;
+};
+
+// Data-parallel training on 1, 2 and 3 ranks gives the bits of the run without ranks, on every
+// rank, for both precisions, CD and PCD, and for a layer small enough to stay in one block.
+TEST(TrainDataParallel, ModelIsBitIdenticalOnAnyNumberOfRanks) {
+  const MatrixF data = two_cluster_data(400, 700, Units::bernoulli, 3);
+  std::vector<std::string> precisions = {"fp32"};
+  if (native_bf16()) precisions.push_back("bf16");
+  for (const auto& precision : precisions)
+    for (const bool pcd : {false, true})
+      for (const std::size_t hidden : {300, 20}) {
+        SCOPED_TRACE(precision + (pcd ? " PCD " : " CD ") + std::to_string(hidden));
+        TrainOptions o;
+        o.precision = precision;
+        o.epochs = 2;
+        o.batch_size = 70;  // a shorter last batch
+        o.persistent = pcd;
+        o.l1 = 1e-4;
+        o.sparsity_target = 0.1;
+        o.sparsity_cost = 0.01;
+        o.threads = 1;
+        const Rbm alone = train_rbm(data, hidden, Units::bernoulli, Units::bernoulli, o);
+        for (const int size : {1, 2, 3}) {
+          ThreadRanks ranks(size);
+          const std::vector<Rbm> models = ranks.run([&](Communicator& world) {
+            TrainOptions mine = o;
+            mine.world = &world;
+            return train_rbm(data, hidden, Units::bernoulli, Units::bernoulli, mine);
+          });
+          for (std::size_t r = 0; r < models.size(); ++r) {
+            EXPECT_TRUE(models[r].W == alone.W) << size << " ranks, rank " << r;
+            EXPECT_EQ(models[r].visible_bias, alone.visible_bias) << size << " ranks";
+            EXPECT_EQ(models[r].hidden_bias, alone.hidden_bias) << size << " ranks";
+          }
+        }
+      }
 }
 
 // A run killed after epoch 3 (here: by its callback) and resumed from its checkpoint ends with

@@ -7,8 +7,9 @@
 /// Every method but rank(), size() and local_size() is collective: every rank calls it, in the
 /// same order. Drivers keep their results independent of size(): work is assigned statically
 /// by global index, random streams are keyed by global ids (core/rng.hpp), and whatever is
-/// combined is combined on one rank in rank order. (Data-parallel training would add a sum over
-/// ranks here, done in rank order for the same reason: MPI_Allreduce fixes no order.)
+/// combined is combined on one rank in rank order. Data-parallel training exchanges the parts
+/// each rank computed (allgather) and never sums across ranks: MPI_Allreduce fixes no order.
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,10 @@ class Communicator {
   virtual std::vector<std::string> gather(const std::string& text, int root = 0) = 0;
   /// `root`'s `text`, on every rank (the others' argument is ignored).
   virtual std::string broadcast(const std::string& text, int root = 0) = 0;
+  /// Every rank's `bytes` (of any length), concatenated in rank order, on every rank; `lengths`,
+  /// when set, receives each rank's length.
+  virtual std::string allgather(const std::string& bytes,
+                                std::vector<std::size_t>* lengths = nullptr) = 0;
 };
 
 /// One process: rank 0 of 1.
@@ -37,6 +42,10 @@ class SerialCommunicator final : public Communicator {
   int local_size() const override { return 1; }
   std::vector<std::string> gather(const std::string& text, int) override { return {text}; }
   std::string broadcast(const std::string& text, int) override { return text; }
+  std::string allgather(const std::string& bytes, std::vector<std::size_t>* lengths) override {
+    if (lengths) *lengths = {bytes.size()};
+    return bytes;
+  }
 };
 
 }  // namespace deeprg

@@ -45,6 +45,7 @@
 #include <optional>
 #include <string>
 
+#include "deeprg/core/communicator.hpp"
 #include "deeprg/core/matrix.hpp"
 #include "deeprg/rbm/rbm.hpp"
 
@@ -135,6 +136,15 @@ struct TrainOptions {
   /// Metrics are computed only when set. An exception thrown here stops training (without that
   /// epoch's checkpoint) and propagates.
   std::function<void(const EpochMetrics&)> on_epoch;
+  /// Data-parallel training over the ranks of `world` (null: this process alone). Every rank
+  /// calls the training function with the same data and options. Each batch's Gibbs chains run
+  /// in fixed blocks of rows and its statistics and update in fixed blocks of hidden units, the
+  /// blocks the threads share without MPI; block k runs on rank k mod size(), and the ranks
+  /// exchange what their blocks computed (the chains' rows; the updated rows of W and the
+  /// biases) without summing anything across ranks. Each block's arithmetic is the same
+  /// wherever it runs, so the trained model is bit-identical for any number of ranks and to the
+  /// run without MPI. Only rank 0 writes checkpoints.
+  Communicator* world = nullptr;
 };
 
 /// Everything a training run carries from one epoch to the next, besides the options: enough to
