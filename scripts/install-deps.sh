@@ -7,7 +7,8 @@ packages=(
   libcli11-dev nlohmann-json3-dev libopenblas-dev libdnnl-dev
   libgtest-dev libgmock-dev libbenchmark-dev libpng-dev zlib1g-dev
   libplplot-dev plplot-driver-cairo libtomlplusplus-dev
-  libopenmpi-dev openmpi-bin  # ensembles over MPI ranks (optional: deeprg builds without)
+  libopenmpi-dev openmpi-bin  # ensembles and data-parallel training over MPI ranks (optional)
+  procps  # pkill: the test that kills an MPI training run
   python3 python3-dev python3-numpy pybind11-dev python3-pytest python3-sklearn python3-matplotlib
   chromium chromium-driver python3-selenium
   clang libclang-rt-14-dev  # the fuzz targets: clang's libFuzzer and sanitizers (scripts/fuzz.sh)

@@ -2,6 +2,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 
 #include "commands.hpp"
 #include "common.hpp"
@@ -13,6 +14,7 @@
 #include "deeprg/rbm/model_file.hpp"
 #include "deeprg/rbm/train.hpp"
 #include "deeprg/version.hpp"
+#include "mpi_world.hpp"
 
 namespace deeprg::cli {
 
@@ -68,7 +70,7 @@ class EpochLog {
 };
 
 // Trains the RBM or DBN the flags describe and writes it with its metrics.
-void train(const TrainFlags& f);
+void train(const TrainFlags& f, Communicator& world, bool* setup);
 // The training itself, once the flags, the data and the outputs are checked.
 void train(const TrainFlags& f, rbm::TrainOptions& options, const std::vector<std::size_t>& sizes,
            rbm::Units visible, rbm::Units hidden, const MatrixF& data,
@@ -165,14 +167,37 @@ void add_train_command(CLI::App& app) {
                                                    {"hidden_sizes", "--hidden"},
                                                    {"visible", "--visible-units"},
                                                    {"hidden", "--hidden-units"}};
-    with_flag_names(*cmd, flags, [&] { train(*f); });
+    // Under mpirun every rank trains (data-parallel, the same bits as one process) and rank 0
+    // alone writes and reports. An error every rank meets alike (a flag, the data) is rank 0's
+    // to report; the others return quietly, as `deeprg run`'s do.
+    if (launched_ranks() > 1 && launched_rank() != 0) {
+      std::unique_ptr<Communicator> world;
+      bool setup = true;
+      try {
+        world = make_world();
+        with_flag_names(*cmd, flags, [&] { train(*f, *world, &setup); });
+      } catch (const ConfigError&) {
+        return;
+      } catch (const std::exception& e) {
+        if (setup) return;
+        std::fprintf(stderr, "deeprg: error: rank %d: %s\n", launched_rank(), e.what());
+        std::fflush(stderr);
+        abort_world(1);
+        throw;
+      }
+      return;
+    }
+    const auto world = make_world();
+    with_flag_names(*cmd, flags, [&] { train(*f, *world, nullptr); });
   });
 }
 
 namespace {
 
-void train(const TrainFlags& f) {
+void train(const TrainFlags& f, Communicator& world, bool* setup) {
   auto options = f.options;
+  if (world.size() > 1) options.world = &world;
+  const bool writes = world.rank() == 0;
   const auto sizes = parse_sizes("--hidden", f.hidden);
   const rbm::Units visible = rbm::parse_units(f.visible_units, "--visible-units");
   const rbm::Units hidden = rbm::parse_units(f.hidden_units, "--hidden-units");
@@ -214,6 +239,18 @@ void train(const TrainFlags& f) {
     if (!(dbn && (file == out || same_file(parent, out))) &&
         !std::filesystem::is_directory(parent, ec))
       throw IoError(file.string() + ": directory " + parent.string() + " does not exist");
+  }
+  if (setup) *setup = false;
+  if (!writes) {  // another rank's share of the training; rank 0 writes what it gives
+    if (dbn) {
+      rbm::DbnTrainOptions dbn_options;
+      dbn_options.rbm = options;
+      dbn_options.propagate = rbm::parse_propagation(f.propagate, "--propagate");
+      rbm::train_dbn(data, sizes, visible, hidden, dbn_options);
+    } else {
+      rbm::train_rbm(data, sizes.front(), visible, hidden, options);
+    }
+    return;
   }
   const bool out_existed = std::filesystem::exists(out);
   if (dbn) std::filesystem::create_directories(out);  // only once the run is known to be valid

@@ -17,34 +17,15 @@ namespace {
 namespace fs = std::filesystem;
 using testing::CliResult;
 using testing::CliTest;
+using testing::kHaveMpi;
 using testing::run_cli;
+using testing::run_mpi;
 using testing::run_shell;
 
 const std::string kSmall =
     " --preset quick --set lattice.L=8 --set sampling.samples=400 --set dbn.hidden=[16,4]"
     " --set train.epochs=3 --set analysis.samples=300 --set analysis.units_shown=4"
     " --set analysis.reconstructions=2";
-
-#ifdef DEEPRG_MPIEXEC
-constexpr bool kHaveMpi = true;
-#define DEEPRG_MPIEXEC_PATH DEEPRG_MPIEXEC
-#else
-constexpr bool kHaveMpi = false;
-#define DEEPRG_MPIEXEC_PATH ""
-#endif
-
-#define REQUIRE_MPI() \
-  if (!kHaveMpi) GTEST_SKIP() << "deeprg was built without MPI (apt-get install libopenmpi-dev)"
-
-// `deeprg ARGS` on `ranks` MPI ranks, stderr merged. CI runs as root, which Open MPI refuses
-// unless told; this machine has fewer cores than some tests' ranks.
-CliResult run_mpi(int ranks, const std::string& args) {
-  const std::string env =
-      "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
-      "OMPI_MCA_rmaps_base_oversubscribe=1 ASAN_OPTIONS=detect_leaks=0 ";
-  return run_shell(env + DEEPRG_MPIEXEC_PATH + " --oversubscribe -np " + std::to_string(ranks) +
-                   " " + DEEPRG_CLI_PATH + " " + args + " 2>&1");
-}
 
 nlohmann::json read_json(const fs::path& path) {
   return nlohmann::json::parse(io::read_file(path));

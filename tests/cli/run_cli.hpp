@@ -32,6 +32,28 @@ inline CliResult run_cli(const std::string& args, bool merge_stderr = true) {
                    (merge_stderr ? " 2>&1" : " 2>/dev/null"));
 }
 
+#ifdef DEEPRG_MPIEXEC
+inline constexpr bool kHaveMpi = true;
+#define DEEPRG_MPIEXEC_PATH DEEPRG_MPIEXEC
+#else
+inline constexpr bool kHaveMpi = false;
+#define DEEPRG_MPIEXEC_PATH ""
+#endif
+
+#define REQUIRE_MPI()               \
+  if (!::deeprg::testing::kHaveMpi) \
+  GTEST_SKIP() << "deeprg was built without MPI (apt-get install libopenmpi-dev)"
+
+/// `deeprg ARGS` on `ranks` MPI ranks, stderr merged. CI runs as root, which Open MPI refuses
+/// unless told; this machine has fewer cores than some tests' ranks.
+inline CliResult run_mpi(int ranks, const std::string& args) {
+  const std::string env =
+      "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
+      "OMPI_MCA_rmaps_base_oversubscribe=1 ASAN_OPTIONS=detect_leaks=0 ";
+  return run_shell(env + DEEPRG_MPIEXEC_PATH + " --oversubscribe -np " + std::to_string(ranks) +
+                   " " + DEEPRG_CLI_PATH + " " + args + " 2>&1");
+}
+
 /// A fixture with a fresh scratch directory named after the test, removed afterwards.
 class CliTest : public ::testing::Test {
  protected:

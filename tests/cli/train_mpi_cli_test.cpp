@@ -1,0 +1,108 @@
+// End-to-end tests of data-parallel `deeprg train` under mpirun (oversubscribed on this
+// machine): the model is the same file on 1, 2 and 3 ranks and without MPI, only rank 0 writes
+// and reports, and a killed run resumes on another number of ranks to the same model.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+#include "deeprg/io/atomic_file.hpp"
+#include "run_cli.hpp"
+
+namespace deeprg {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::CliResult;
+using testing::run_cli;
+using testing::run_mpi;
+
+std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1)) ++n;
+  return n;
+}
+
+// The metrics without their wall times, one JSON object per epoch.
+std::string metrics_without_times(const fs::path& file) {
+  std::istringstream in(io::read_file(file));
+  std::string line, out;
+  while (std::getline(in, line)) {
+    auto j = nlohmann::json::parse(line);
+    j.erase("seconds");
+    out += j.dump() + "\n";
+  }
+  return out;
+}
+
+class TrainMpiCli : public testing::CliTest {
+ protected:
+  void SetUp() override {
+    CliTest::SetUp();
+    // 256 visible units and 128 hidden: a batch's products are large enough to be split into
+    // two blocks, so two ranks share every batch.
+    ASSERT_EQ(run_cli("sample --L 16 --T 2.4 --samples 1000 --seed 3 --out " + path("s.npy")).code,
+              0);
+  }
+  std::string train(const std::string& out, const std::string& hidden = "128",
+                    const std::string& extra = " --epochs 3") const {
+    return "train --data " + path("s.npy") + " --hidden " + hidden + " --lr 0.05 --seed 2 --out " +
+           path(out) + extra;
+  }
+};
+
+TEST_F(TrainMpiCli, SameModelOnOneTwoAndThreeRanksAndWithoutMpi) {
+  const CliResult alone = run_cli(train("alone.npz"));
+  ASSERT_EQ(alone.code, 0) << alone.output;
+  const CliResult dbn = run_cli(train("alone-dbn", "128,16"));
+  ASSERT_EQ(dbn.code, 0) << dbn.output;
+  REQUIRE_MPI();
+  for (const int ranks : {1, 2, 3}) {
+    const std::string name = "mpi" + std::to_string(ranks);
+    const CliResult r = run_mpi(ranks, train(name + ".npz"));
+    ASSERT_EQ(r.code, 0) << r.output;
+    EXPECT_EQ(count(r.output, "wrote an RBM"), 1u) << "rank 0 alone reports: " << r.output;
+    EXPECT_EQ(io::read_file(path(name + ".npz")), io::read_file(path("alone.npz"))) << ranks;
+    EXPECT_EQ(metrics_without_times(path(name + ".metrics.jsonl")),
+              metrics_without_times(path("alone.metrics.jsonl")));
+    const CliResult layers = run_mpi(ranks, train(name + "-dbn", "128,16"));
+    ASSERT_EQ(layers.code, 0) << layers.output;
+    for (const char* file : {"layer_1.npz", "layer_2.npz"})
+      EXPECT_EQ(io::read_file(fs::path(path(name + "-dbn")) / file),
+                io::read_file(fs::path(path("alone-dbn")) / file))
+          << ranks << " ranks, " << file;
+  }
+  // A bad flag is one error, from rank 0.
+  const CliResult bad = run_mpi(2, train("bad.npz", "128", " --epochs 0"));
+  EXPECT_NE(bad.code, 0) << bad.output;
+  EXPECT_EQ(count(bad.output, "deeprg: error: --epochs"), 1u) << bad.output;
+}
+
+TEST_F(TrainMpiCli, AKilledRunResumesOnAnotherNumberOfRanks) {
+  REQUIRE_MPI();
+  const std::string longer = " --epochs 30 --checkpoint-every 1";
+  ASSERT_EQ(run_cli(train("full.npz", "128", longer)).code, 0);
+  // Two ranks, killed (the ranks, then mpirun) once 10 of the 30 epochs are in the metrics,
+  // whatever the machine's load.
+  const std::string metrics = path("cut.metrics.jsonl");
+  const std::string killed =
+      "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 " DEEPRG_MPIEXEC_PATH
+      " --oversubscribe -np 2 " DEEPRG_CLI_PATH " " +
+      train("cut.npz", "128", longer) +
+      " > /dev/null 2>&1 & pid=$!; while kill -0 $pid 2>/dev/null && [ \"$(cat " + metrics +
+      " 2>/dev/null | wc -l)\" -lt 10 ]; do sleep 0.005; done; pkill -9 -P $pid; "
+      "kill -9 $pid 2>/dev/null && wait $pid; test $? -eq 137";
+  ASSERT_EQ(std::system(("bash -c '" + killed + "'").c_str()), 0)
+      << "the run was not killed in training";
+  ASSERT_FALSE(fs::exists(path("cut.npz")));
+  // Resumed on three ranks from rank 0's last checkpoint: the uninterrupted run's model.
+  const CliResult resumed = run_mpi(3, train("cut.npz", "128", longer + " --resume"));
+  ASSERT_EQ(resumed.code, 0) << resumed.output;
+  EXPECT_EQ(io::read_file(path("cut.npz")), io::read_file(path("full.npz")));
+}
+
+}  // namespace
+}  // namespace deeprg
