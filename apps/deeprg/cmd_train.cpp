@@ -99,6 +99,9 @@ void add_train_command(CLI::App& app) {
       "and, when the model is small enough, the exact log-likelihood are printed and written\n"
       "as JSON lines (--metrics). A checkpoint is written every --checkpoint-every epochs next\n"
       "to the output; --resume continues a killed run to the same result.\n"
+      "Under 'mpirun -np N' training is data-parallel: each rank runs its blocks of every\n"
+      "batch and the ranks exchange the results, giving the same model bits as one process\n"
+      "on any N; rank 0 writes the model, metrics and checkpoints (docs/ensembles.md).\n"
       "Example: deeprg train --data samples.npy --hidden 400,100,25 --epochs 200 --l1 2e-4 --out "
       "model/");
   auto f = std::make_shared<TrainFlags>();
