@@ -195,31 +195,7 @@ void add_run_command(CLI::App& app) {
   cmd->add_flag("--print-config", f->print_config,
                 "Print the resolved configuration as TOML (with each key's meaning) and exit");
   cmd->callback([f, cmd] {
-    // An error that every rank meets alike (a bad flag, value or configuration, met before any
-    // member runs) is reported by rank 0 alone, which also sets the job's exit status: the other
-    // ranks return quietly (exit 0), since mpirun kills the whole job as soon as one process
-    // exits non-zero, possibly before rank 0 has said why. An error of one rank alone (an MPI
-    // failure, memory) is that rank's to report.
-    if (launched_ranks() > 1 && launched_rank() != 0) {
-      std::unique_ptr<Communicator> world;
-      bool setup = true;
-      try {
-        world = make_world();
-        run_command(*f, *cmd, *world, &setup);
-      } catch (const ConfigError&) {
-        return;
-      } catch (const std::exception& e) {
-        if (setup) return;
-        // The others may be waiting for this rank in a collective: say why, and end the job.
-        std::fprintf(stderr, "deeprg: error: rank %d: %s\n", launched_rank(), e.what());
-        std::fflush(stderr);
-        abort_world(1);
-        throw;
-      }
-      return;
-    }
-    const auto world = make_world();
-    run_command(*f, *cmd, *world, nullptr);
+    run_on_world([&](Communicator& world, bool* setup) { run_command(*f, *cmd, world, setup); });
   });
 }
 

@@ -171,27 +171,10 @@ void add_train_command(CLI::App& app) {
                                                    {"visible", "--visible-units"},
                                                    {"hidden", "--hidden-units"}};
     // Under mpirun every rank trains (data-parallel, the same bits as one process) and rank 0
-    // alone writes and reports. An error every rank meets alike (a flag, the data) is rank 0's
-    // to report; the others return quietly, as `deeprg run`'s do.
-    if (launched_ranks() > 1 && launched_rank() != 0) {
-      std::unique_ptr<Communicator> world;
-      bool setup = true;
-      try {
-        world = make_world();
-        with_flag_names(*cmd, flags, [&] { train(*f, *world, &setup); });
-      } catch (const ConfigError&) {
-        return;
-      } catch (const std::exception& e) {
-        if (setup) return;
-        std::fprintf(stderr, "deeprg: error: rank %d: %s\n", launched_rank(), e.what());
-        std::fflush(stderr);
-        abort_world(1);
-        throw;
-      }
-      return;
-    }
-    const auto world = make_world();
-    with_flag_names(*cmd, flags, [&] { train(*f, *world, nullptr); });
+    // alone writes and reports.
+    run_on_world([&](Communicator& world, bool* setup) {
+      with_flag_names(*cmd, flags, [&] { train(*f, world, setup); });
+    });
   });
 }
 

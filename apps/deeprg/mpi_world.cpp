@@ -1,6 +1,7 @@
 #include "mpi_world.hpp"
 
 #include <climits>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -45,6 +46,19 @@ int as_count(std::size_t n) {
   return static_cast<int>(n);
 }
 
+// Where each rank's part starts in the concatenation of parts of `counts` bytes (MPI's
+// displacements); returns the total, which must fit MPI's int counts too.
+std::size_t displacements(const std::vector<int>& counts, std::vector<int>& offsets) {
+  offsets.resize(counts.size());
+  std::size_t total = 0;
+  for (std::size_t r = 0; r < counts.size(); ++r) {
+    offsets[r] = as_count(total);
+    total += static_cast<std::size_t>(counts[r]);
+  }
+  as_count(total);
+  return total;
+}
+
 // MPI_COMM_WORLD. Collectives go through MPI's own algorithms; what deeprg gathers is text, so
 // nothing here depends on an order of floating-point additions.
 class MpiWorld final : public Communicator {
@@ -81,14 +95,8 @@ class MpiWorld final : public Communicator {
     std::vector<int> counts(rank_ == root ? static_cast<std::size_t>(size_) : 0);
     check(MPI_Gather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, root, MPI_COMM_WORLD),
           "MPI_Gather");
-    std::vector<int> offsets(counts.size());
-    std::size_t total = 0;
-    for (std::size_t r = 0; r < counts.size(); ++r) {
-      offsets[r] = as_count(total);
-      total += static_cast<std::size_t>(counts[r]);
-    }
-    as_count(total);
-    std::string all(total, '\0');
+    std::vector<int> offsets;
+    std::string all(displacements(counts, offsets), '\0');
     check(MPI_Gatherv(text.data(), count, MPI_CHAR, all.data(), counts.data(), offsets.data(),
                       MPI_CHAR, root, MPI_COMM_WORLD),
           "MPI_Gatherv");
@@ -104,14 +112,8 @@ class MpiWorld final : public Communicator {
     std::vector<int> counts(static_cast<std::size_t>(size_));
     check(MPI_Allgather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, MPI_COMM_WORLD),
           "MPI_Allgather");
-    std::vector<int> offsets(counts.size());
-    std::size_t total = 0;
-    for (std::size_t r = 0; r < counts.size(); ++r) {
-      offsets[r] = as_count(total);
-      total += static_cast<std::size_t>(counts[r]);
-    }
-    as_count(total);
-    std::string all(total, '\0');
+    std::vector<int> offsets;
+    std::string all(displacements(counts, offsets), '\0');
     check(MPI_Allgatherv(bytes.data(), count, MPI_CHAR, all.data(), counts.data(), offsets.data(),
                          MPI_CHAR, MPI_COMM_WORLD),
           "MPI_Allgatherv");
@@ -148,6 +150,28 @@ std::unique_ptr<Communicator> make_world() {
                                   " processes, but this deeprg was built without MPI (install "
                                   "libopenmpi-dev and rebuild); run it without mpirun");
 #endif
+}
+
+void run_on_world(const std::function<void(Communicator& world, bool* setup)>& job) {
+  if (launched_ranks() > 1 && launched_rank() != 0) {
+    std::unique_ptr<Communicator> world;
+    bool setup = true;
+    try {
+      world = make_world();
+      job(*world, &setup);
+    } catch (const ConfigError&) {
+      return;
+    } catch (const std::exception& e) {
+      if (setup) return;
+      std::fprintf(stderr, "deeprg: error: rank %d: %s\n", launched_rank(), e.what());
+      std::fflush(stderr);
+      abort_world(1);
+      throw;
+    }
+    return;
+  }
+  const auto world = make_world();
+  job(*world, nullptr);
 }
 
 void abort_world(int code) {
