@@ -106,9 +106,8 @@ struct RbmFlow {
 
 /// Runs the flow of `start` through `rbm` (see above), read by the curve thermometers too when
 /// `reference` is given (ShapeError unless it belongs to start's lattice). Throws ConfigError
-/// "steps" (< 0),
-/// "blocks" (< 2), "threads" (< 0), "J" (≤ 0 or not finite), "step" (an unknown step);
-/// ShapeError when the RBM's visible layer is not the lattice (n_visible ≠ sites) or `start`
+/// "steps" (< 0), "blocks" (< 2), "threads" (< 0), "J" (≤ 0 or not finite), "step" (an unknown
+/// step); ShapeError when the RBM's visible layer is not the lattice (n_visible ≠ sites) or `start`
 /// holds no samples or spins that do not fill its count; whatever Rbm::validate and the
 /// thermometer throw (an ensemble whose mean energy lies above 0 — an antiferromagnetic flow —
 /// has no temperature: ConfigError "energy_per_spin").
@@ -158,9 +157,9 @@ MatrixF visible_rows(std::span<const io::SpinSamples> sets, rbm::Units units);
 /// reference curve gives none), with the statistical error of that mean: the starts are
 /// independent, but readings off one reference curve share its error c_i, so
 ///   δT* = sqrt(Σ (δT_i² − c_i²)/n² + (Σ c_i/n)²);
-/// `spread` = max − min of those readings, the
-/// systematic check: small when every start has reached one limit, large when the flow has
-/// not converged or has several fixed points. Throws ShapeError when no flow has a point.
+/// `spread` = max − min of those readings, the systematic check: small when every start has
+/// reached one limit, large when the flow has not converged or has several fixed points. Throws
+/// ShapeError when no flow has a point.
 struct FixedPoint {
   mc::Estimate T;          ///< T*
   double spread = 0;       ///< max − min over starts at the last step
