@@ -272,7 +272,7 @@ void add_couplings_command(CLI::App& app) {
                            {"T", in.t},
                            {"samples", in.samples.count},
                            {"levels", rg::to_json(fits)}};
-      const std::string t = in.t.is_number() ? "T = " + short_number(in.t.get<double>())
+      const std::string t = in.t.is_number() ? "T = " + mc::format_number(in.t.get<double>())
                                              : std::filesystem::path(in.file).filename().string();
       if (learned.map) {
         entry["majority_agreement"] = agreement;

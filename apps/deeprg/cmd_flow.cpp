@@ -52,13 +52,13 @@ const Quantity kQuantities[] = {
 void print_table(const std::string& file, const nlohmann::json& t,
                  const std::vector<rg::LevelObservables>& levels) {
   std::printf("%s: %zu samples, T = %s\n", file.c_str(), levels.front().samples,
-              t.is_number() ? short_number(t.get<double>()).c_str() : "unknown");
+              t.is_number() ? mc::format_number(t.get<double>()).c_str() : "unknown");
   std::printf("  %5s %9s %22s %22s %22s %22s %22s\n", "level", "L", "|m|", "<s_i s_j>", "Binder U4",
               "xi (2nd moment)", "xi/L");
   auto cell = [](const mc::Estimate& e) {
     if (!std::isfinite(e.value)) return std::string("undefined");
     // An error at rounding level (a frozen configuration) would ask for 17 digits.
-    if (!(e.error > 1e-9 * std::max(1.0, std::abs(e.value)))) return short_number(e.value);
+    if (!(e.error > 1e-9 * std::max(1.0, std::abs(e.value)))) return mc::format_number(e.value);
     return format_estimate(e.value, e.error);
   };
   for (const auto& o : levels) {
@@ -203,7 +203,7 @@ void add_flow_command(CLI::App& app) {
       for (std::size_t i = 0; i < inputs.size(); ++i) {
         report::Series s;
         s.label = inputs[i].t.is_number()
-                      ? "T = " + short_number(inputs[i].t.get<double>())
+                      ? "T = " + mc::format_number(inputs[i].t.get<double>())
                       : std::filesystem::path(inputs[i].file).filename().string();
         for (const auto& o : results[i]) {
           const mc::Estimate e = quantity->get(o);

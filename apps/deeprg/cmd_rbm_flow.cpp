@@ -73,16 +73,10 @@ std::vector<double> parse_temperatures(const std::string& flag, const std::strin
   return out;
 }
 
-std::string number(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4g", x);
-  return buf;
-}
-
 std::string reading(const ising::TemperatureReading& t) {
   if (t.T == 0) return "0";
   if (!std::isfinite(t.T)) return "inf";
-  if (!(t.error > 1e-9 * t.T) || !std::isfinite(t.error)) return number(t.T);
+  if (!(t.error > 1e-9 * t.T) || !std::isfinite(t.error)) return format_number(t.T);
   return format_estimate(t.T, t.error);
 }
 
@@ -303,7 +297,8 @@ void add_rbm_flow_command(CLI::App& app) {
       const double hi = *std::max_element(starts.begin(), starts.end()) + margin;
       const double steps = std::max(2.0, std::ceil((hi - lo) / f->reference_step - 1e-9));
       if (steps > 100000)
-        throw ConfigError("--reference-step", "makes " + number(steps) + " reference temperatures");
+        throw ConfigError("--reference-step",
+                          "makes " + format_number(steps) + " reference temperatures");
       const auto curve_grid =
           mc::temperature_grid(lo, lo + steps * f->reference_step, f->reference_step);
       mc::SamplerOptions ro = sampler;
@@ -407,7 +402,7 @@ void add_rbm_flow_command(CLI::App& app) {
     for (const int k : shown) std::printf(" %20s", ("T_" + std::to_string(k)).c_str());
     std::printf("\n");
     for (std::size_t i = 0; i < results.flows.size(); ++i) {
-      std::printf("  %8s", number(starts[i]).c_str());
+      std::printf("  %8s", format_number(starts[i]).c_str());
       for (const int k : shown) {
         const std::string r =
             reading(results.flows[i].points[static_cast<std::size_t>(k)].temperature);
@@ -419,7 +414,7 @@ void add_rbm_flow_command(CLI::App& app) {
     for (const auto& [t, p] : fixed_points)
       std::printf("T* by %-19s (mean of T_%d over %zu starts) = %s, spread %s\n",
                   thermometer_label(t).c_str(), f->steps, p.starts,
-                  format_estimate(p.T.value, p.T.error).c_str(), number(p.spread).c_str());
+                  format_estimate(p.T.value, p.T.error).c_str(), format_number(p.spread).c_str());
     std::printf("T_c = %.4f, exact specific-heat peak at L=%d: T = %.4f\n",
                 ising::kCriticalTemperature, f->L, t_peak);
     if (!f->plot.empty()) std::printf("wrote %s\n", f->plot.c_str());

@@ -47,11 +47,6 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-std::string estimate(const mc::Estimate& e) {
-  if (!std::isfinite(e.value)) return "-";
-  return format_estimate(e.value, e.error);
-}
-
 std::string plain(double x, const char* format = "%.6g") {
   if (!std::isfinite(x)) return "-";
   char buf[40];
@@ -235,8 +230,9 @@ void add_rbm_sample_command(CLI::App& app) {
     std::printf("%-20s %22s %22s %12s %11s %11s\n", "observable", "RBM chain", "Wolff", "exact",
                 "d/err Wolff", "d/err exact");
     for (const auto& r : cmp.rows)
-      std::printf("%-20s %s %s %12s %11s %11s\n", r.name.c_str(), pad(estimate(r.rbm), 22).c_str(),
-                  pad(f->wolff_samples ? estimate(r.wolff) : "-", 22).c_str(),
+      std::printf("%-20s %s %s %12s %11s %11s\n", r.name.c_str(),
+                  pad(format_estimate(r.rbm), 22).c_str(),
+                  pad(f->wolff_samples ? format_estimate(r.wolff) : "-", 22).c_str(),
                   plain(r.exact).c_str(), plain(r.sigma_wolff, "%+.2f").c_str(),
                   plain(r.sigma_exact, "%+.2f").c_str());
     std::printf(

@@ -258,12 +258,6 @@ LearnedMapFlags::Resolved LearnedMapFlags::resolve(const CLI::App& app,
   }
 }
 
-std::string short_number(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", x);
-  return buf;
-}
-
 std::string right_aligned(const std::string& text, std::size_t width) {
   const auto columns = static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
     return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
@@ -278,6 +272,11 @@ nlohmann::json sidecar_temperature(const nlohmann::json& sidecar) {
       sidecar["source"].contains("T") && sidecar["source"]["T"].is_number())
     return sidecar["source"]["T"];
   return nullptr;
+}
+
+std::string format_estimate(const mc::Estimate& e) {
+  if (!std::isfinite(e.value)) return "-";
+  return mc::format_estimate(e.value, e.error);
 }
 
 }  // namespace deeprg::cli

@@ -18,6 +18,10 @@
 namespace deeprg::cli {
 
 using mc::format_estimate;
+using mc::format_number;
+
+/// An estimate as "value ± error" (format_estimate), "-" when it is undefined.
+std::string format_estimate(const mc::Estimate& e);
 
 /// The flags that define an Ising model: --model, --L, --Ly, --T | --K, --J, --h.
 struct ModelFlags {
@@ -103,9 +107,6 @@ std::vector<std::size_t> parse_sizes(const std::string& flag, const std::string&
 /// A lattice that does not allow `levels` coarse-grainings by b is the flags' fault (the file
 /// is fine): throws ConfigError naming --b when not even one level fits, else --levels.
 void check_block_flags(const std::string& file, const ising::Lattice& lattice, int b, int levels);
-
-/// x with six significant digits ("%.6g"), for labels and table cells.
-std::string short_number(double x);
 
 /// `text` right-aligned in `width` terminal columns: printf's widths count bytes, and a UTF-8
 /// character such as "±" is two bytes in one column.

@@ -19,17 +19,6 @@ namespace deeprg::cli {
 
 namespace {
 
-std::string number(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4g", x);
-  return buf;
-}
-
-std::string estimate(const mc::Estimate& e) {
-  if (!std::isfinite(e.value)) return "–";
-  return format_estimate(e.value, e.error);
-}
-
 /// Horizontal reference lines at T_c and at the C peak over [x0, x1].
 void add_reference_lines(report::LinePlot& plot, const RbmFlowResults& r, double x0, double x1) {
   plot.series.push_back(
@@ -94,7 +83,7 @@ report::LinePlot flow_plot(const RbmFlowResults& r) {
   const std::size_t every = std::max<std::size_t>(1, (r.flows.size() + 5) / 6);
   for (std::size_t i = 0; i < r.flows.size(); ++i) {
     report::Series s;
-    if (i % every == 0 || i + 1 == r.flows.size()) s.label = "T0 = " + number(r.starts[i]);
+    if (i % every == 0 || i + 1 == r.flows.size()) s.label = "T0 = " + format_number(r.starts[i]);
     for (const auto& p : r.flows[i].points) {
       s.x.push_back(p.step);
       s.y.push_back(p.temperature.T);
@@ -138,7 +127,7 @@ report::LinePlot energy_distribution_plot(const RbmFlowResults& r, std::size_t i
   const double N = static_cast<double>(r.L) * r.L;
   const double width = 4 / N;  // bond sums of a square torus change in steps of 4
   report::LinePlot plot;
-  plot.title = "Energy along the flow from T0 = " + number(r.starts[i]);
+  plot.title = "Energy along the flow from T0 = " + format_number(r.starts[i]);
   plot.x_label = "energy per spin e";
   plot.y_label = "probability density";
   std::vector<std::size_t> shown{0, 1, 10, points - 1};
@@ -211,11 +200,11 @@ void write_rbm_flow_report(const std::filesystem::path& html, const RbmFlowResul
       {"thermometer", "T*", "spread", "starts"},
       {}};
   for (const auto& [th, fp] : r.fixed_points)
-    t.rows.push_back(
-        {thermometer_label(th), estimate(fp.T), number(fp.spread), std::to_string(fp.starts)});
-  t.rows.push_back({"T_c (infinite lattice)", number(ising::kCriticalTemperature), "", ""});
-  t.rows.push_back(
-      {"C peak (exact, L = " + std::to_string(r.L) + ")", number(r.specific_heat_peak_T), "", ""});
+    t.rows.push_back({thermometer_label(th), format_estimate(fp.T), format_number(fp.spread),
+                      std::to_string(fp.starts)});
+  t.rows.push_back({"T_c (infinite lattice)", format_number(ising::kCriticalTemperature), "", ""});
+  t.rows.push_back({"C peak (exact, L = " + std::to_string(r.L) + ")",
+                    format_number(r.specific_heat_peak_T), "", ""});
   fixed.blocks.push_back(t);
   write_line_plot(figures / "thermometers.png", thermometer_plot(r));
   fixed.blocks.push_back(report::Figure{
@@ -233,7 +222,7 @@ void write_rbm_flow_report(const std::filesystem::path& html, const RbmFlowResul
       write_line_plot(figures / name, energy_distribution_plot(r, i));
       energies.blocks.push_back(report::Figure{
           figures / name, "The energy per spin of the configurations started at T0 = " +
-                              number(r.starts[i]) + ", after steps 0, 1, 10 and the last."});
+                              format_number(r.starts[i]) + ", after steps 0, 1, 10 and the last."});
     }
     page.sections.push_back(std::move(energies));
   }
@@ -260,13 +249,13 @@ void write_rbm_flow_report(const std::filesystem::path& html, const RbmFlowResul
   for (std::size_t i = 0; i < r.flows.size(); ++i) {
     const auto& points = r.flows[i].points;
     const auto at = [&](std::size_t k) {
-      return k < points.size() ? estimate(points[k].T(analysis::Thermometer::energy))
+      return k < points.size() ? format_estimate(points[k].T(analysis::Thermometer::energy))
                                : std::string("–");
     };
-    std::vector<std::string> row{number(r.starts[i]), at(1), at(10),
-                                 estimate(points.back().T(analysis::Thermometer::energy))};
+    std::vector<std::string> row{format_number(r.starts[i]), at(1), at(10),
+                                 format_estimate(points.back().T(analysis::Thermometer::energy))};
     for (std::size_t k = 1; k < r.fixed_points.size(); ++k)
-      row.push_back(estimate(points.back().T(r.fixed_points[k].first)));
+      row.push_back(format_estimate(points.back().T(r.fixed_points[k].first)));
     starts.rows.push_back(std::move(row));
   }
   per_start.blocks.push_back(starts);

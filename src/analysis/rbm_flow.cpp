@@ -23,12 +23,6 @@ constexpr std::uint64_t kFlowTag = 0x72626d66;  // "rbmf"
 constexpr std::uint64_t kGridTag = 0x74677264;  // "tgrd"
 constexpr std::size_t kChunk = 64;
 
-std::string show(double x) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.6g", x);
-  return buf;
-}
-
 /// A curve thermometer's reading of an estimate; no reading for an undefined one (U4 of an
 /// ensemble whose every m is 0).
 mc::CurveReading read_curve(const mc::ReferenceCurve& curve, mc::CurveObservable observable,
@@ -109,8 +103,8 @@ RbmFlow rbm_flow(const rbm::Rbm& rbm, const io::SpinSamples& start, const RbmFlo
     throw ConfigError("threads",
                       "must be 0 (all cores) or positive, got " + std::to_string(options.threads));
   if (!(std::isfinite(options.J) && options.J > 0))
-    throw ConfigError(
-        "J", "the thermometer needs a ferromagnetic coupling J > 0, got " + show(options.J));
+    throw ConfigError("J", "the thermometer needs a ferromagnetic coupling J > 0, got " +
+                               mc::format_number(options.J));
   if (options.step != FlowStep::sampled && options.step != FlowStep::mean_field)
     throw ConfigError("step", "unknown flow step");
   const ising::Lattice& lattice = start.lattice;
@@ -320,8 +314,8 @@ std::vector<io::SpinSamples> sample_temperature_grid(
   if (temperatures.empty()) throw ConfigError("temperatures", "the temperature grid is empty");
   for (const double t : temperatures)
     if (!(std::isfinite(t) && t > 0))
-      throw ConfigError("temperatures",
-                        "every temperature must be positive and finite, got " + show(t));
+      throw ConfigError("temperatures", "every temperature must be positive and finite, got " +
+                                            mc::format_number(t));
   std::vector<io::SpinSamples> sets;
   sets.reserve(temperatures.size());
   for (std::size_t i = 0; i < temperatures.size(); ++i) {

@@ -19,12 +19,6 @@ namespace {
 
 constexpr std::uint64_t kChainTag = 0x72626d63;  // "rbmc"
 
-std::string show(double x) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.6g", x);
-  return buf;
-}
-
 /// Mean over chains of τ̂_int, with the standard error of that mean (one chain: Madras–Sokal).
 ChainTau chain_tau(const std::vector<double>& series, int chains, std::size_t length) {
   ChainTau out;
@@ -77,9 +71,11 @@ void validate(const RbmChainOptions& options) {
     throw ConfigError("threads",
                       "must be 0 (all cores) or positive, got " + std::to_string(options.threads));
   if (!(std::isfinite(options.T) && options.T > 0))
-    throw ConfigError("T", "the temperature must be positive and finite, got " + show(options.T));
+    throw ConfigError(
+        "T", "the temperature must be positive and finite, got " + mc::format_number(options.T));
   if (!(std::isfinite(options.J) && options.J > 0))
-    throw ConfigError("J", "need a ferromagnetic coupling J > 0, got " + show(options.J));
+    throw ConfigError("J",
+                      "need a ferromagnetic coupling J > 0, got " + mc::format_number(options.J));
 }
 
 RbmChainResult rbm_chains(const rbm::Rbm& rbm, const ising::Lattice& lattice,

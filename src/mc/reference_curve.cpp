@@ -16,12 +16,6 @@ namespace {
 
 constexpr std::uint64_t kCurveTag = 0x63757276;  // "curv"
 
-std::string show(double x) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.6g", x);
-  return buf;
-}
-
 /// T where the piecewise-linear curve first falls to x (scanning from low T), with the interval
 /// it lies in; false when the curve never takes x.
 bool invert(const ReferenceCurve& curve, CurveObservable observable, double x, std::size_t& at,
@@ -65,10 +59,11 @@ std::vector<double> temperature_grid(double first, double last, double step) {
   if (!(std::isfinite(first) && std::isfinite(last) && std::isfinite(step) && first > 0 &&
         last > first && step > 0))
     throw ConfigError("temperatures", "a grid needs 0 < first < last and step > 0, got " +
-                                          show(first) + ", " + show(last) + ", " + show(step));
+                                          format_number(first) + ", " + format_number(last) + ", " +
+                                          format_number(step));
   const double count = std::floor((last - first) / step + 1e-3) + 1;
   if (count > 100000)
-    throw ConfigError("temperatures", "a grid of " + show(count) + " points is too long");
+    throw ConfigError("temperatures", "a grid of " + format_number(count) + " points is too long");
   std::vector<double> grid;
   for (std::size_t i = 0; i < static_cast<std::size_t>(count); ++i)
     grid.push_back(first + static_cast<double>(i) * step);
@@ -84,10 +79,10 @@ ReferenceCurve reference_curve(const ising::Lattice& lattice, std::span<const do
     const double t = temperatures[i];
     if (!(std::isfinite(t) && t > 0))
       throw ConfigError("temperatures",
-                        "every temperature must be positive and finite, got " + show(t));
+                        "every temperature must be positive and finite, got " + format_number(t));
     if (i > 0 && !(t > temperatures[i - 1]))
-      throw ConfigError("temperatures", "the grid must increase, but " + show(t) + " follows " +
-                                            show(temperatures[i - 1]));
+      throw ConfigError("temperatures", "the grid must increase, but " + format_number(t) +
+                                            " follows " + format_number(temperatures[i - 1]));
   }
   if (blocks < 2)
     throw ConfigError("blocks", "need at least 2 jackknife blocks, got " + std::to_string(blocks));
@@ -111,9 +106,9 @@ ReferenceCurve reference_curve(const ising::Lattice& lattice, std::span<const do
 CurveReading read_temperature(const ReferenceCurve& curve, CurveObservable observable, double value,
                               double error, int half_window) {
   if (!std::isfinite(value))
-    throw ConfigError("value", "cannot read a temperature off " + show(value));
+    throw ConfigError("value", "cannot read a temperature off " + format_number(value));
   if (!(std::isfinite(error) && error >= 0))
-    throw ConfigError("error", "must be finite and non-negative, got " + show(error));
+    throw ConfigError("error", "must be finite and non-negative, got " + format_number(error));
   if (half_window < 1)
     throw ConfigError("half_window", "must be at least 1, got " + std::to_string(half_window));
   const auto& p = curve.points;

@@ -125,12 +125,15 @@ Estimate binned_mean(std::span<const double> x, int bins) {
   return jackknife(blocked, [](std::span<const double> m) { return m[0]; });
 }
 
+std::string format_number(double x) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.6g", x);
+  return buf;
+}
+
 std::string format_estimate(double value, double error) {
+  if (!std::isfinite(error) || error <= 0) return format_number(value);
   char buf[96];
-  if (!std::isfinite(error) || error <= 0) {
-    std::snprintf(buf, sizeof buf, "%.6g", value);
-    return buf;
-  }
   const int digits = std::max(0, 1 - static_cast<int>(std::floor(std::log10(error))));
   std::snprintf(buf, sizeof buf, "%.*f ± %.*f", digits, value, digits, error);
   return buf;

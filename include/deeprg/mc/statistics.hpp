@@ -24,6 +24,9 @@ struct Estimate {
   double error = std::numeric_limits<double>::quiet_NaN();
 };
 
+/// x with six significant digits ("%.6g"): a number in a message, label or table cell.
+std::string format_number(double x);
+
 /// "value ± error" with the error's two significant digits deciding the precision
 /// (e.g. "-1.15130 ± 0.00045"); just the value ("%.6g") when the error is not positive and finite.
 std::string format_estimate(double value, double error);
