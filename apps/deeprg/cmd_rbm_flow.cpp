@@ -80,10 +80,6 @@ std::string reading(const ising::TemperatureReading& t) {
   return format_estimate(t.T, t.error);
 }
 
-nlohmann::json finite_or_null(double x) {
-  return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr);
-}
-
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -346,9 +342,9 @@ void add_rbm_flow_command(CLI::App& app) {
     for (std::size_t i = 0; i < flows.size(); ++i)
       out["starts"].push_back({{"T0", starts[i]}, {"flow", analysis::to_json(flows[i])}});
     const auto fixed_point_json = [](const analysis::FixedPoint& p) {
-      return nlohmann::json{{"T", finite_or_null(p.T.value)},
-                            {"T_error", finite_or_null(p.T.error)},
-                            {"spread", finite_or_null(p.spread)},
+      return nlohmann::json{{"T", number_or_null(p.T.value)},
+                            {"T_error", number_or_null(p.T.error)},
+                            {"spread", number_or_null(p.spread)},
                             {"starts", p.starts}};
     };
     out["fixed_point"] = fixed_point_json(fp);

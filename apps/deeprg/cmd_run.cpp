@@ -19,28 +19,6 @@ namespace deeprg::cli {
 
 namespace {
 
-// The run's log on stdout, its progress as a bar (or log lines) on stderr.
-class TerminalObserver : public experiment::Observer {
- public:
-  void message(std::string_view line) override {
-    std::printf("%.*s\n", static_cast<int>(line.size()), line.data());
-    std::fflush(stdout);
-  }
-  void progress_started(std::string_view stage, double done_before) override {
-    bar_ = std::make_unique<ProgressBar>(std::string(stage));
-    bar_->set_done_before(done_before);
-  }
-  void progress(std::string_view, double done, double total) override {
-    if (bar_) bar_->update(done, total);
-  }
-  void progress_finished(std::string_view) override {
-    if (bar_) bar_->finish();
-  }
-
- private:
-  std::unique_ptr<ProgressBar> bar_;
-};
-
 struct RunFlags {
   std::string out = "deeprg-run";
   std::string preset = "paper";

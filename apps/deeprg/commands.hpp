@@ -29,6 +29,7 @@ void add_mi_command(CLI::App& app);
 void add_couplings_command(CLI::App& app);
 void add_rbm_flow_command(CLI::App& app);
 void add_rbm_sample_command(CLI::App& app);
+void add_scan_command(CLI::App& app);
 
 /// Reads a spin file as the visible layer of a model with `n_visible` units (0: any), in the
 /// units' alphabet. Throws ShapeError naming the file when the sizes differ.

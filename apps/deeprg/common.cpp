@@ -116,6 +116,24 @@ void ProgressBar::finish() {
   drawn_ = false;
 }
 
+void TerminalObserver::message(std::string_view line) {
+  std::printf("%.*s\n", static_cast<int>(line.size()), line.data());
+  std::fflush(stdout);
+}
+
+void TerminalObserver::progress_started(std::string_view stage, double done_before) {
+  bar_ = std::make_unique<ProgressBar>(std::string(stage));
+  bar_->set_done_before(done_before);
+}
+
+void TerminalObserver::progress(std::string_view, double done, double total) {
+  if (bar_) bar_->update(done, total);
+}
+
+void TerminalObserver::progress_finished(std::string_view) {
+  if (bar_) bar_->finish();
+}
+
 ConfigError as_flag_error(const CLI::App& command, const ConfigError& error,
                           const std::map<std::string, std::string>& aliases) {
   const std::string& key = error.key();

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -11,6 +12,7 @@
 
 #include "deeprg/core/error.hpp"
 #include "deeprg/core/json.hpp"
+#include "deeprg/experiment/observer.hpp"
 #include "deeprg/ising/model.hpp"
 #include "deeprg/mc/statistics.hpp"
 #include "deeprg/rg/block_spin.hpp"
@@ -60,6 +62,18 @@ class ProgressBar {
   int tenths_logged_ = 0;  ///< without a terminal: tenths of the work already reported
   double done_before_ = 0;
   std::chrono::steady_clock::time_point start_, last_;
+};
+
+/// A run's log on stdout, its progress as a bar (or log lines) on stderr.
+class TerminalObserver : public experiment::Observer {
+ public:
+  void message(std::string_view line) override;
+  void progress_started(std::string_view stage, double done_before) override;
+  void progress(std::string_view stage, double done, double total) override;
+  void progress_finished(std::string_view stage) override;
+
+ private:
+  std::unique_ptr<ProgressBar> bar_;
 };
 
 /// The library names a bad argument by its parameter (`levels`, `learning_rate`); the tool

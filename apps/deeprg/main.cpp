@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   deeprg::cli::add_run_command(app);
   deeprg::cli::add_sample_command(app);
   deeprg::cli::add_measure_command(app);
+  deeprg::cli::add_scan_command(app);
   deeprg::cli::add_exact_command(app);
   deeprg::cli::add_train_command(app);
   deeprg::cli::add_evaluate_command(app);

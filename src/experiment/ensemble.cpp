@@ -93,26 +93,13 @@ class MemberObserver : public Observer {
 
 // Rank 0 checks the ensemble directory; every rank learns the verdict ("" when usable).
 std::string check_directory(const EnsembleOptions& options, Communicator& world) {
+  if (std::string problem = writable_directory_problem(options.directory, world); !problem.empty())
+    return problem;
   std::string problem;
   if (world.rank() == 0) {
     const fs::path& dir = options.directory;
-    std::error_code ec;
-    if (dir.empty()) {
-      problem = "the ensemble directory is an empty path";
-    } else if (fs::create_directories(dir, ec); ec || !fs::is_directory(dir)) {
-      problem = dir.string() + ": cannot create the ensemble directory" +
-                (ec ? " (" + ec.message() + ")" : std::string(" (a file is in the way)"));
-    } else {
-      try {
-        const fs::path probe = dir / ".deeprg-write-test";
-        io::write_file_atomic(probe, "");
-        fs::remove(probe, ec);
-      } catch (const std::exception& e) {
-        problem = dir.string() + ": cannot write into the ensemble directory (" + e.what() + ")";
-      }
-    }
     const fs::path previous = dir / "ensemble.json";
-    if (problem.empty() && fs::exists(previous)) {
+    if (fs::exists(previous)) {
       nlohmann::json earlier;
       try {
         earlier = read_json(previous).at("config");
@@ -220,7 +207,7 @@ std::vector<EnsembleMember> seed_members(const ExperimentConfig& base,
   for (const std::uint64_t seed : seeds) {
     ExperimentConfig config = base;
     config.seed = seed;
-    members.push_back({"seed-" + std::to_string(seed), std::move(config)});
+    members.push_back({"seed-" + std::to_string(seed), std::move(config), ""});
   }
   return members;
 }
@@ -299,6 +286,47 @@ bool run_complete(const fs::path& directory, const ExperimentConfig& config) {
   }
 }
 
+std::string writable_directory_problem(const fs::path& dir, Communicator& world) {
+  std::string problem;
+  if (world.rank() == 0) {
+    std::error_code ec;
+    if (dir.empty()) {
+      problem = "the output directory is an empty path";
+    } else if (fs::create_directories(dir, ec); ec || !fs::is_directory(dir)) {
+      problem = dir.string() + ": cannot create the directory" +
+                (ec ? " (" + ec.message() + ")" : std::string(" (a file is in the way)"));
+    } else {
+      try {
+        const fs::path probe = dir / ".deeprg-write-test";
+        io::write_file_atomic(probe, "");
+        fs::remove(probe, ec);
+      } catch (const std::exception& e) {
+        problem = dir.string() + ": cannot write into the directory (" + e.what() + ")";
+      }
+    }
+  }
+  return world.broadcast(problem, 0);
+}
+
+std::vector<MemberOutcome> spread_over_ranks(
+    std::size_t n, Communicator& world, const std::function<MemberOutcome(std::size_t)>& work) {
+  const int ranks = world.size(), rank = world.rank();
+  std::vector<MemberOutcome> mine;
+  nlohmann::json sent = nlohmann::json::array();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (member_rank(i, ranks) != rank) continue;
+    mine.push_back(work(i));
+    sent.push_back(outcome_json(i, mine.back()));
+  }
+  const std::vector<std::string> received = world.gather(sent.dump(), 0);
+  if (rank != 0) return mine;
+  std::vector<MemberOutcome> all(n);
+  for (const std::string& part : received)
+    for (const auto& j : nlohmann::json::parse(part))
+      all[j.at("index").get<std::size_t>()] = outcome_from_json(j);
+  return all;
+}
+
 const char* to_string(MemberOutcome::Status status) {
   switch (status) {
     case MemberOutcome::Status::ran:
@@ -345,9 +373,7 @@ EnsembleResult run_ensemble(const std::vector<EnsembleMember>& members,
                  options.directory.string() +
                  (ranks > 1 ? " (rank 0 reports its own members as they go, then all)" : ""));
 
-  std::vector<std::pair<std::size_t, MemberOutcome>> mine;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (member_rank(i, ranks) != rank) continue;
+  const auto run_member = [&](std::size_t i) {
     const EnsembleMember& member = members[i];
     ExperimentConfig config = member.config;
     if (config.threads == 0 && ranks > 1) config.threads = threads;
@@ -390,37 +416,27 @@ EnsembleResult run_ensemble(const std::vector<EnsembleMember>& members,
     else if (outcome.status == MemberOutcome::Status::failed)
       report.message(format("[ensemble] %s (%zu/%zu): FAILED: ", member.name.c_str(), i + 1, n) +
                      outcome.error);
-    mine.emplace_back(i, std::move(outcome));
-  }
-
-  // Rank 0 gathers every member's outcome, in member order.
-  nlohmann::json sent = nlohmann::json::array();
-  for (const auto& [i, m] : mine) sent.push_back(outcome_json(i, m));
-  const std::vector<std::string> received = world.gather(sent.dump(), 0);
+    return outcome;
+  };
+  std::vector<MemberOutcome> outcomes = spread_over_ranks(n, world, run_member);
 
   EnsembleResult result;
   std::string problem;
   std::size_t failed = 0;
   if (rank == 0) {
-    std::vector<MemberOutcome> all(n);
-    for (int r = 0; r < ranks; ++r)
-      for (const auto& j : nlohmann::json::parse(received[static_cast<std::size_t>(r)]))
-        all[j.at("index").get<std::size_t>()] = outcome_from_json(j);
-    for (const auto& m : all) failed += m.status == MemberOutcome::Status::failed ? 1 : 0;
+    for (const auto& m : outcomes) failed += m.status == MemberOutcome::Status::failed ? 1 : 0;
     result.seconds = seconds_since(start);
     try {
-      result.summary = ensemble_document(options, all);
+      result.summary = ensemble_document(options, outcomes);
       write_ensemble_outputs(options.directory, result.summary,
-                             execution_document(all, ranks, result.seconds), all);
+                             execution_document(outcomes, ranks, result.seconds), outcomes);
       report.message("[ensemble] wrote " + (options.directory / "ensemble.json").string() +
                      " and ensemble.html");
     } catch (const std::exception& e) {
       problem = e.what();
     }
-    result.members = std::move(all);
-  } else {
-    for (auto& [i, m] : mine) result.members.push_back(std::move(m));
   }
+  result.members = std::move(outcomes);
   // Every rank learns how many members failed; rank 0's outputs are its own problem.
   result.failed = std::stoul(world.broadcast(std::to_string(failed), 0));
   if (!problem.empty()) throw IoError(problem);

@@ -12,12 +12,15 @@
 #include "deeprg/report/html_report.hpp"
 #include "deeprg/report/line_plot.hpp"
 #include "deeprg/version.hpp"
+#include "text.hpp"
 
 namespace deeprg::experiment {
 
 namespace {
 
 namespace fs = std::filesystem;
+using detail::general;
+using detail::number;
 
 // Top-level keys of analysis.json that describe a run rather than measure it, or time it.
 const std::set<std::string> kNotMeasured = {"config",         "seed", "preset",
@@ -89,17 +92,6 @@ std::string pattern(const std::string& pointer) {
   return out;
 }
 
-std::string general(double x, int digits = 4) {
-  if (!std::isfinite(x)) return "–";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*g", digits, x);
-  return buf;
-}
-
-double number(const nlohmann::json& j, const char* key) {
-  return j.contains(key) && j[key].is_number() ? j[key].get<double>() : std::nan("");
-}
-
 // One row of a statistics table: quantity, n, mean ± stderr, std, min, max.
 std::vector<std::string> statistic_row(const std::string& label, const nlohmann::json& s) {
   const auto n = s.value("n", 0);
@@ -115,9 +107,9 @@ std::vector<std::string> statistic_row(const std::string& label, const nlohmann:
   return {label,
           std::to_string(n),
           mc::format_estimate(number(s, "mean"), number(s, "stderr")),
-          general(number(s, "std")),
-          general(number(s, "min")),
-          general(number(s, "max"))};
+          general(number(s, "std"), 4),
+          general(number(s, "min"), 4),
+          general(number(s, "max"), 4)};
 }
 
 const std::vector<std::string> kStatisticHeader = {"quantity", "n",   "mean ± standard error",
@@ -159,26 +151,7 @@ std::vector<std::tuple<std::string, nlohmann::json, int>> statistic_sets(
 
 std::string text_table(std::vector<std::vector<std::string>> rows) {
   rows.insert(rows.begin(), kStatisticHeader);
-  std::vector<std::size_t> width(kStatisticHeader.size(), 0);
-  // Width in code points, so that '±' and '–' line up.
-  auto length = [](const std::string& s) {
-    std::size_t n = 0;
-    for (const unsigned char c : s) n += (c & 0xC0) != 0x80 ? 1 : 0;
-    return n;
-  };
-  for (const auto& row : rows)
-    for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], length(row[c]));
-  std::string out;
-  for (const auto& row : rows) {
-    std::string line;
-    for (std::size_t c = 0; c < row.size(); ++c) {
-      const std::string pad(width[c] - length(row[c]), ' ');
-      line += c == 0 ? row[c] + pad : "  " + pad + row[c];
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    out += line + "\n";
-  }
-  return out;
+  return detail::text_table(rows);
 }
 
 }  // namespace

@@ -1,9 +1,11 @@
 #pragma once
 // Number formatting shared by the report and the claims: how analysis.json's numbers read.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "deeprg/mc/statistics.hpp"
 
@@ -17,10 +19,11 @@ inline std::string fixed(double x, int digits) {
   return buf;
 }
 
-/// x as %g.
-inline std::string general(double x) {
+/// x to `digits` significant digits (%g); "–" when not finite.
+inline std::string general(double x, int digits = 6) {
+  if (!std::isfinite(x)) return "–";
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%g", x);
+  std::snprintf(buf, sizeof buf, "%.*g", digits, x);
   return buf;
 }
 
@@ -34,6 +37,33 @@ inline std::string estimate(const nlohmann::json& j, const std::string& key) {
   const double value = number(j, key.c_str());
   const double error = number(j, (key + "_error").c_str());
   return std::isfinite(value) ? mc::format_estimate(value, error) : "–";
+}
+
+/// Rows of cells as plain text: the first row is the header; the first column is left-aligned,
+/// the others right-aligned, two spaces apart; widths count code points, so that '±' and '–'
+/// line up.
+inline std::string text_table(const std::vector<std::vector<std::string>>& rows) {
+  auto length = [](const std::string& s) {
+    std::size_t n = 0;
+    for (const unsigned char c : s) n += (c & 0xC0) != 0x80 ? 1 : 0;
+    return n;
+  };
+  std::vector<std::size_t> width;
+  for (const auto& row : rows) {
+    width.resize(std::max(width.size(), row.size()), 0);
+    for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], length(row[c]));
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      const std::string pad(width[c] - length(row[c]), ' ');
+      line += c == 0 ? row[c] + pad : "  " + pad + row[c];
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + "\n";
+  }
+  return out;
 }
 
 /// Values joined with " → " (one per layer), at `digits` decimals.

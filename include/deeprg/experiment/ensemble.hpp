@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -111,6 +112,17 @@ struct EnsembleResult {
   /// Members that failed, on every rank (rank 0's count is shared with the others).
   std::size_t failed = 0;
 };
+
+/// Runs `work(i)` for every item i < n that member_rank(i, world.size()) gives this rank, then
+/// gathers every outcome on rank 0. Collective. Returns, on rank 0, all n outcomes in item order;
+/// elsewhere the rank's own. `work` reports a failure in its outcome rather than throwing (what
+/// it throws ends this rank's part of the job).
+std::vector<MemberOutcome> spread_over_ranks(std::size_t n, Communicator& world,
+                                             const std::function<MemberOutcome(std::size_t)>& work);
+
+/// Rank 0 creates `directory` and checks that it can write there; every rank returns the
+/// verdict, "" when the directory is usable, else what is wrong (naming it). Collective.
+std::string writable_directory_problem(const std::filesystem::path& directory, Communicator& world);
 
 /// Runs every member (members[i] on rank member_rank(i, world.size()), into
 /// options.directory / name), then, on rank 0, writes the ensemble's outputs. Collective: every
