@@ -35,7 +35,7 @@ void scan_command(ScanFlags& f, const CLI::App& cmd, Communicator& world, bool* 
   o.mcrg = !f.no_mcrg;
   o.keep_samples = !f.no_samples;
   o.directory = f.out;
-  TerminalObserver observer;
+  TerminalObserver observer(f.json);
   experiment::ScanResult result;
   with_flag_names(cmd, flags, [&] {
     experiment::validate(o);

@@ -117,8 +117,8 @@ void ProgressBar::finish() {
 }
 
 void TerminalObserver::message(std::string_view line) {
-  std::printf("%.*s\n", static_cast<int>(line.size()), line.data());
-  std::fflush(stdout);
+  std::fprintf(log_, "%.*s\n", static_cast<int>(line.size()), line.data());
+  std::fflush(log_);
 }
 
 void TerminalObserver::progress_started(std::string_view stage, double done_before) {

@@ -2,6 +2,7 @@
 // Pieces shared by the subcommands: model flags, progress display, JSON/text output helpers.
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -64,15 +65,18 @@ class ProgressBar {
   std::chrono::steady_clock::time_point start_, last_;
 };
 
-/// A run's log on stdout, its progress as a bar (or log lines) on stderr.
+/// A run's log on stdout (on stderr with `log_to_stderr`, when stdout carries JSON), its progress
+/// as a bar (or log lines) on stderr.
 class TerminalObserver : public experiment::Observer {
  public:
+  explicit TerminalObserver(bool log_to_stderr = false) : log_(log_to_stderr ? stderr : stdout) {}
   void message(std::string_view line) override;
   void progress_started(std::string_view stage, double done_before) override;
   void progress(std::string_view stage, double done, double total) override;
   void progress_finished(std::string_view stage) override;
 
  private:
+  std::FILE* log_;
   std::unique_ptr<ProgressBar> bar_;
 };
 

@@ -6,15 +6,13 @@
 #include <unistd.h>
 #include <algorithm>
 #include <cmath>
-#include <condition_variable>
 #include <cstring>
 #include <filesystem>
 #include <map>
-#include <mutex>
 #include <numeric>
 #include <string>
-#include <thread>
 
+#include "../thread_ranks.hpp"
 #include "deeprg/core/error.hpp"
 #include "deeprg/core/matmul.hpp"
 #include "deeprg/core/rng.hpp"
@@ -122,10 +120,10 @@ TEST(TrainIsing, ClosesMostOfTheLikelihoodGapOn3x3Torus) {
   const Rbm rbm = train_rbm(data, 8, Units::spin, Units::bernoulli, options);
   const double ll = mean(log_likelihood(rbm, data, exact_log_z(rbm)));
   const double closed = (ll - independent) / (empirical - independent);
-  RecordProperty("log_likelihood", testing::PrintToString(ll));
-  RecordProperty("independent", testing::PrintToString(independent));
-  RecordProperty("empirical", testing::PrintToString(empirical));
-  RecordProperty("gap_closed", testing::PrintToString(closed));
+  RecordProperty("log_likelihood", ::testing::PrintToString(ll));
+  RecordProperty("independent", ::testing::PrintToString(independent));
+  RecordProperty("empirical", ::testing::PrintToString(empirical));
+  RecordProperty("gap_closed", ::testing::PrintToString(closed));
   std::printf(
       "[ Ising 3x3 ] mean ln p: RBM %.4f, independent %.4f, empirical %.4f: %.1f%% of the gap "
       "closed\n",
@@ -276,74 +274,6 @@ TEST(TrainDeterminism, ModelIsBitIdenticalForAnyThreadCount) {
   EXPECT_EQ(openblas_get_num_threads(), blas_before);  // restored after training
 }
 
-/// `size` ranks as threads of this process: allgather meets all of them at a barrier. What
-/// mpirun's ranks do, without MPI, so data-parallel training is checked in every build.
-class ThreadRanks {
- public:
-  explicit ThreadRanks(int size) : size_(size), parts_(static_cast<std::size_t>(size)) {}
-
-  class Rank final : public Communicator {
-   public:
-    Rank(ThreadRanks& all, int rank) : all_(all), rank_(rank) {}
-    int rank() const override { return rank_; }
-    int size() const override { return all_.size_; }
-    int local_size() const override { return all_.size_; }
-    std::vector<std::string> gather(const std::string&, int) override {
-      throw Error("not used by training");
-    }
-    std::string broadcast(const std::string&, int) override { throw Error("not used"); }
-    std::string allgather(const std::string& bytes, std::vector<std::size_t>* lengths) override {
-      std::unique_lock lock(all_.mutex_);
-      const std::size_t round = all_.round_;
-      all_.parts_[static_cast<std::size_t>(rank_)] = bytes;
-      if (++all_.arrived_ == all_.size_) {  // the last to arrive publishes the round
-        all_.result_.clear();
-        all_.lengths_.clear();
-        for (const auto& part : all_.parts_) {
-          all_.result_ += part;
-          all_.lengths_.push_back(part.size());
-        }
-        all_.arrived_ = 0;
-        ++all_.round_;
-        all_.changed_.notify_all();
-      } else {
-        all_.changed_.wait(lock, [&] { return all_.round_ != round; });
-      }
-      if (lengths) *lengths = all_.lengths_;
-      // Readers copy before the next round can begin: that needs every rank, this one included.
-      return all_.result_;
-    }
-
-   private:
-    ThreadRanks& all_;
-    int rank_;
-  };
-
-  /// Runs f(communicator) on every rank at once; returns rank 0's result.
-  template <class F>
-  auto run(F f) {
-    std::vector<Rank> ranks;
-    for (int r = 0; r < size_; ++r) ranks.emplace_back(*this, r);
-    std::vector<decltype(f(ranks[0]))> results(static_cast<std::size_t>(size_));
-    std::vector<std::thread> threads;
-    for (int r = 1; r < size_; ++r)
-      threads.emplace_back([&, r] { results[std::size_t(r)] = f(ranks[std::size_t(r)]); });
-    results[0] = f(ranks[0]);
-    for (auto& t : threads) t.join();
-    return results;
-  }
-
- private:
-  int size_;
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::vector<std::string> parts_;
-  std::string result_;
-  std::vector<std::size_t> lengths_;
-  int arrived_ = 0;
-  std::size_t round_ = 0;
-};
-
 // Data-parallel training on 1, 2 and 3 ranks gives the bits of the run without ranks, on every
 // rank, for both precisions, CD and PCD, and for a layer small enough to stay in one block.
 TEST(TrainDataParallel, ModelIsBitIdenticalOnAnyNumberOfRanks) {
@@ -365,7 +295,7 @@ TEST(TrainDataParallel, ModelIsBitIdenticalOnAnyNumberOfRanks) {
         o.threads = 1;
         const Rbm alone = train_rbm(data, hidden, Units::bernoulli, Units::bernoulli, o);
         for (const int size : {1, 2, 3}) {
-          ThreadRanks ranks(size);
+          testing::ThreadRanks ranks(size);
           const std::vector<Rbm> models = ranks.run([&](Communicator& world) {
             TrainOptions mine = o;
             mine.world = &world;
