@@ -10,6 +10,7 @@
 #include "deeprg/experiment/config.hpp"
 #include "deeprg/experiment/observer.hpp"
 #include "deeprg/experiment/run.hpp"
+#include "deeprg/experiment/scan.hpp"
 
 namespace deeprg::python {
 
@@ -149,6 +150,49 @@ void bind_experiment(py::module_& root) {
       },
       py::arg("directory"), py::arg("preset"), py::arg("config"), py::arg("overrides"),
       py::arg("text"), py::arg("callback"), py::arg("fresh"));
+  m.def(
+      "scan",
+      [](experiment::ScanOptions options, bool text, const py::object& callback) {
+        std::shared_ptr<py::object> cb;
+        if (!callback.is_none()) {
+          if (!PyCallable_Check(callback.ptr()))
+            throw py::type_error(
+                "progress: expected True, False or a callable (stage, done, total)");
+          cb = std::make_shared<py::object>(callback);
+        }
+        experiment::validate(options);
+        InterruptCheck interrupt;
+        PythonObserver observer(interrupt, text, cb);
+        SerialCommunicator world;
+        experiment::ScanResult r;
+        {
+          py::gil_scoped_release release;
+          r = experiment::run_scan(options, world, observer);
+        }
+        return to_python(r.summary);
+      },
+      py::arg("options"), py::arg("text"), py::arg("callback"));
+  py::class_<experiment::ScanOptions>(m, "ScanOptions", "Settings of deeprg.scan.")
+      .def(py::init<>())
+      .def_readwrite("sizes", &experiment::ScanOptions::sizes)
+      .def_readwrite("temperatures", &experiment::ScanOptions::temperatures)
+      .def_readwrite("samples", &experiment::ScanOptions::samples)
+      .def_readwrite("seed", &experiment::ScanOptions::seed)
+      .def_readwrite("algorithm", &experiment::ScanOptions::algorithm)
+      .def_readwrite("chains", &experiment::ScanOptions::chains)
+      .def_readwrite("b", &experiment::ScanOptions::b)
+      .def_readwrite("blocks", &experiment::ScanOptions::blocks)
+      .def_readwrite("mcrg_blocks", &experiment::ScanOptions::mcrg_blocks)
+      .def_readwrite("flow", &experiment::ScanOptions::flow)
+      .def_readwrite("mcrg", &experiment::ScanOptions::mcrg)
+      .def_readwrite("keep_samples", &experiment::ScanOptions::keep_samples)
+      .def_readwrite("threads", &experiment::ScanOptions::threads)
+      .def_property(
+          "directory", [](const experiment::ScanOptions& o) { return o.directory.string(); },
+          [](experiment::ScanOptions& o, const std::string& d) { o.directory = d; });
+  m.def("parse_temperatures", &experiment::parse_temperatures);
+  m.def("parse_sizes", &experiment::parse_sizes);
+  m.def("point_seed", &experiment::point_seed, py::arg("seed"), py::arg("L"), py::arg("T"));
 }
 
 }  // namespace deeprg::python
