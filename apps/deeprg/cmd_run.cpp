@@ -1,5 +1,6 @@
-// deeprg run: Mehta & Schwab's experiment in one command, a shell over experiment::run; with
-// --seeds an ensemble of such runs (experiment::run_ensemble), spread over MPI ranks under mpirun.
+// deeprg run: Mehta & Schwab's experiment in one command, a shell over experiment::run (its
+// training data-parallel under mpirun); with --seeds an ensemble of such runs
+// (experiment::run_ensemble), spread over MPI ranks under mpirun.
 #include <cstdio>
 #include <exception>
 #include <iostream>
@@ -96,13 +97,13 @@ void run_command(const RunFlags& f, const CLI::App& cmd, Communicator& world, bo
     return;
   }
   if (f.seeds || f.sweep) return run_ensemble_command(f, cmd, world, config, setup);
-  if (world.size() > 1)
-    throw ConfigError("--seeds", "deeprg run under mpirun (" + std::to_string(world.size()) +
-                                     " ranks) runs an ensemble: give --seeds, one run per seed "
-                                     "(one run is not split over ranks)");
+  // Under mpirun one run trains data-parallel on every rank; rank 0 does the rest and reports.
   TerminalObserver observer;
+  experiment::Observer silent;
+  if (setup) *setup = false;
   try {
-    experiment::run(config, {f.out, f.preset, f.fresh}, observer);
+    experiment::run(config, {f.out, f.preset, f.fresh, &world},
+                    world.rank() == 0 ? observer : silent);
   } catch (const experiment::RunConflict& e) {
     throw ConfigError(e.key(), e.directory().string() + " holds a run with " + e.key() + " = " +
                                    e.previous() +
@@ -135,6 +136,8 @@ void add_run_command(CLI::App& app) {
       "starting point for a config file.\n"
       "Rerunning into the same directory reuses the samples and the model when their\n"
       "configuration is unchanged, and resumes an interrupted training from its checkpoint.\n"
+      "Under 'mpirun -np N' (without --seeds) the training is data-parallel over the N ranks,\n"
+      "with the same model bits as one process; rank 0 samples, analyses and reports.\n"
       "\n"
       "Ensembles: --seeds 1-8 runs one such run per seed into --out/seed-N and writes the\n"
       "mean, standard error and spread over seeds of every number of analysis.json into --out\n"

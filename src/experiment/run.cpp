@@ -14,6 +14,7 @@
 #include "deeprg/core/blas.hpp"
 #include "deeprg/core/error.hpp"
 #include "deeprg/core/json.hpp"
+#include "deeprg/core/parallel.hpp"
 #include "deeprg/core/rng.hpp"
 #include "deeprg/experiment/claims.hpp"
 #include "deeprg/io/atomic_file.hpp"
@@ -214,31 +215,100 @@ io::SpinSamples sample_spins(const MatrixF& means, rbm::Units units, const ising
   return out;
 }
 
+// What rank 0 of a data-parallel run tells the other ranks, once, before the training: that the
+// run failed and why, or the samples and whether the network is to be trained.
+class OtherRanks {
+ public:
+  explicit OtherRanks(Communicator* world) : world_(world) {}
+
+  void fail(const std::string& why) {
+    if (!world_ || told_) return;
+    told_ = true;
+    world_->broadcast(nlohmann::json{{"ok", false}, {"error", why}}.dump());
+  }
+
+  void start_training(const io::SpinSamples& samples, bool train, bool resume) {
+    if (!world_ || told_) return;
+    told_ = true;
+    world_->broadcast(nlohmann::json{{"ok", true}, {"train", train}, {"resume", resume}}.dump());
+    world_->broadcast(std::string(samples.spins.begin(), samples.spins.end()));
+  }
+
+ private:
+  Communicator* world_;
+  bool told_ = false;
+};
+
 // The stages of a run in a prepared directory.
 ExperimentResult run_stages(const ExperimentConfig& config, const RunOptions& options,
-                            Observer& observer, const RunDirectory& dir, bool reuse);
+                            Observer& observer, const RunDirectory& dir, bool reuse,
+                            Communicator* world, OtherRanks& others);
+
+// A rank other than 0 of a data-parallel run: its share of the training.
+ExperimentResult train_with_rank_zero(const ExperimentConfig& config, const RunOptions& options,
+                                      Communicator& world);
+
+// The training options of a run; with `world`, data-parallel over its ranks.
+rbm::DbnTrainOptions dbn_train_options(const ExperimentConfig& c, const fs::path& model_dir,
+                                       bool reuse, Communicator* world);
 
 }  // namespace
 
 ExperimentResult run(const ExperimentConfig& config, const RunOptions& options,
                      Observer& observer) {
   validate(config);
+  Communicator* world = options.world && options.world->size() > 1 ? options.world : nullptr;
+  if (world && world->rank() != 0) return train_with_rank_zero(config, options, *world);
   const RunDirectory dir(options.directory);
   std::error_code ec;
   const bool created = !options.directory.empty() && !fs::exists(options.directory, ec);
-  const bool reuse = dir.prepare(config, options.preset, options.fresh);
+  OtherRanks others(world);
   try {
-    return run_stages(config, options, observer, dir, reuse);
-  } catch (...) {
-    dir.discard_if_unused(created);  // a run refused before its first output leaves nothing
+    const bool reuse = dir.prepare(config, options.preset, options.fresh);
+    try {
+      return run_stages(config, options, observer, dir, reuse, world, others);
+    } catch (...) {
+      dir.discard_if_unused(created);  // a run refused before its first output leaves nothing
+      throw;
+    }
+  } catch (const std::exception& e) {
+    others.fail(e.what());
     throw;
   }
 }
 
 namespace {
 
+ExperimentResult train_with_rank_zero(const ExperimentConfig& config, const RunOptions& options,
+                                      Communicator& world) {
+  const nlohmann::json plan = nlohmann::json::parse(world.broadcast(""));
+  if (!plan.at("ok").get<bool>())
+    throw ConfigError("run", "rank 0 stopped the run: " + plan.at("error").get<std::string>());
+  ExperimentResult run;
+  run.config = config;
+  run.preset = options.preset;
+  run.directory = options.directory;
+  run.model = ising::Model{ising::Lattice::square(config.L, config.L), 1.0, 0.0, 1.0 / config.K};
+  const std::string spins = world.broadcast("");
+  run.samples = {run.model.lattice, config.samples,
+                 std::vector<std::int8_t>(spins.begin(), spins.end())};
+  if (run.samples.spins.size() != run.samples.count * run.model.lattice.sites())
+    throw Error("the samples rank 0 sent do not have the configured shape");
+  if (!plan.at("train").get<bool>()) return run;  // rank 0 reuses a trained network
+  const rbm::Units visible = rbm::parse_units(config.visible_units, "dbn.visible_units");
+  const rbm::Units hidden = rbm::parse_units(config.hidden_units, "dbn.hidden_units");
+  const MatrixF data = rbm::spins_to_visible(run.samples.spins, run.samples.count,
+                                             run.samples.lattice.sites(), visible);
+  const bool reuse = plan.at("resume").get<bool>();  // from a checkpoint, where there is one
+  run.dbn = rbm::train_dbn(
+      data, config.hidden, visible, hidden,
+      dbn_train_options(config, RunDirectory(options.directory).model(), reuse, &world));
+  return run;
+}
+
 ExperimentResult run_stages(const ExperimentConfig& config, const RunOptions& options,
-                            Observer& observer, const RunDirectory& dir, bool reuse) {
+                            Observer& observer, const RunDirectory& dir, bool reuse,
+                            Communicator* world, OtherRanks& others) {
   ExperimentResult run;
   run.config = config;
   run.preset = options.preset;
@@ -252,7 +322,8 @@ ExperimentResult run_stages(const ExperimentConfig& config, const RunOptions& op
     observer.stage_finished(time);
   };
   finished(detail::sample_stage(run, dir, observer, reuse));
-  finished(detail::train_stage(run, dir, observer, reuse));
+  others.start_training(run.samples, !(reuse && fs::exists(dir.model() / "dbn.json")), reuse);
+  finished(detail::train_stage(run, dir, observer, reuse, world));
   auto timed = [&](const char* stage, const char* what, auto&& body) {
     observer.message(format("[%s] %s", stage, what));
     const auto start = std::chrono::steady_clock::now();
@@ -275,6 +346,37 @@ ExperimentResult run_stages(const ExperimentConfig& config, const RunOptions& op
   observer.message(summary);
   observer.message("  open " + dir.report().string());
   return run;
+}
+
+rbm::DbnTrainOptions dbn_train_options(const ExperimentConfig& c, const fs::path& model_dir,
+                                       bool reuse, Communicator* world) {
+  rbm::DbnTrainOptions options;
+  auto& o = options.rbm;
+  o.epochs = c.epochs;
+  o.batch_size = c.batch_size;
+  o.k = c.cd_k;
+  o.persistent = c.persistent;
+  o.learning_rate = c.learning_rate;
+  o.momentum = c.momentum;
+  o.final_momentum = c.final_momentum;
+  o.momentum_switch_epoch = c.momentum_switch;
+  o.l1 = c.l1;
+  o.l2 = c.l2;
+  o.init_std = c.init_std;
+  o.seed = c.seed;
+  o.threads = c.threads;
+  // Ranks on one machine share its cores (the thread count never changes a result).
+  if (world && c.threads == 0)
+    o.threads = std::max(1, default_thread_count() / std::max(1, world->local_size()));
+  o.world = world;
+  o.precision = c.precision;
+  o.checkpoint = model_dir / "checkpoint.npz";
+  // A checkpoint (W, its momentum and the chains: 5 MB for 1600 → 400) costs as much as a
+  // tenth of an epoch: every 10 epochs a killed run retrains at most a few seconds.
+  o.checkpoint_every = 10;
+  o.resume = reuse;
+  options.propagate = rbm::parse_propagation(c.propagate, "dbn.propagate");
+  return options;
 }
 
 }  // namespace
@@ -325,7 +427,7 @@ StageTime sample_stage(ExperimentResult& run, const RunDirectory& dir, Observer&
 }
 
 StageTime train_stage(ExperimentResult& run, const RunDirectory& dir, Observer& observer,
-                      bool reuse) {
+                      bool reuse, Communicator* world) {
   const auto& c = run.config;
   const auto start = std::chrono::steady_clock::now();
   const fs::path model_dir = dir.model();
@@ -363,28 +465,8 @@ StageTime train_stage(ExperimentResult& run, const RunDirectory& dir, Observer& 
   const MatrixF data = rbm::spins_to_visible(run.samples.spins, run.samples.count,
                                              run.samples.lattice.sites(), visible);
 
-  rbm::DbnTrainOptions options;
+  rbm::DbnTrainOptions options = dbn_train_options(c, model_dir, reuse, world);
   auto& o = options.rbm;
-  o.epochs = c.epochs;
-  o.batch_size = c.batch_size;
-  o.k = c.cd_k;
-  o.persistent = c.persistent;
-  o.learning_rate = c.learning_rate;
-  o.momentum = c.momentum;
-  o.final_momentum = c.final_momentum;
-  o.momentum_switch_epoch = c.momentum_switch;
-  o.l1 = c.l1;
-  o.l2 = c.l2;
-  o.init_std = c.init_std;
-  o.seed = c.seed;
-  o.threads = c.threads;
-  o.precision = c.precision;
-  o.checkpoint = model_dir / "checkpoint.npz";
-  // A checkpoint (W, its momentum and the chains: 5 MB for 1600 → 400) costs as much as a
-  // tenth of an epoch: every 10 epochs a killed run retrains at most a few seconds.
-  o.checkpoint_every = 10;
-  o.resume = reuse;
-  options.propagate = rbm::parse_propagation(c.propagate, "dbn.propagate");
 
   // Progress counts multiply-adds, so the ETA weighs the big first layer properly.
   std::vector<double> cost;

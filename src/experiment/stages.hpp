@@ -12,8 +12,9 @@ namespace deeprg::experiment::detail {
 
 StageTime sample_stage(ExperimentResult& run, const RunDirectory& dir, Observer& observer,
                        bool reuse);
+/// With `world` (rank 0 of several), the training is data-parallel over its ranks.
 StageTime train_stage(ExperimentResult& run, const RunDirectory& dir, Observer& observer,
-                      bool reuse);
+                      bool reuse, Communicator* world);
 void analyse_stage(ExperimentResult& run, const RunDirectory& dir);
 void figures_stage(const ExperimentResult& run, const RunDirectory& dir);  // report.cpp
 void report_stage(const ExperimentResult& run, const RunDirectory& dir);   // report.cpp

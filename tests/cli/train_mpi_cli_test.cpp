@@ -1,6 +1,6 @@
-// End-to-end tests of data-parallel `deeprg train` under mpirun (oversubscribed on this
-// machine): the model is the same file on 1, 2 and 3 ranks and without MPI, only rank 0 writes
-// and reports, and a killed run resumes on another number of ranks to the same model.
+// End-to-end tests of data-parallel `deeprg train` and `deeprg run` under mpirun (oversubscribed
+// on this machine): the model is the same file on 1, 2 and 3 ranks and without MPI, only rank 0
+// writes and reports, and a killed run resumes on another number of ranks to the same model.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -102,6 +102,43 @@ TEST_F(TrainMpiCli, AKilledRunResumesOnAnotherNumberOfRanks) {
   const CliResult resumed = run_mpi(3, train("cut.npz", "128", longer + " --resume"));
   ASSERT_EQ(resumed.code, 0) << resumed.output;
   EXPECT_EQ(io::read_file(path("cut.npz")), io::read_file(path("full.npz")));
+}
+
+// One `deeprg run` under mpirun trains on every rank: the run directory is the one process's.
+TEST_F(TrainMpiCli, OneRunOfTheExperimentTrainsOnEveryRank) {
+  REQUIRE_MPI();
+  // 16 x 16 spins into 128 hidden units: two blocks per batch, so two ranks share the work.
+  const std::string run =
+      "run --preset quick --set lattice.L=16 --set sampling.samples=400 --set dbn.hidden=[128,16]"
+      " --set train.epochs=3 --set analysis.samples=300 --set analysis.units_shown=4"
+      " --set analysis.reconstructions=2 --out ";
+  const CliResult alone = run_cli(run + path("alone"));
+  ASSERT_EQ(alone.code, 0) << alone.output;
+  const auto results = [&](const std::string& dir) {
+    auto analysis = nlohmann::json::parse(io::read_file(fs::path(path(dir)) / "analysis.json"));
+    analysis.erase("stage_seconds");
+    return std::vector<std::string>{io::read_file(fs::path(path(dir)) / "model" / "layer_1.npz"),
+                                    io::read_file(fs::path(path(dir)) / "model" / "layer_2.npz"),
+                                    io::read_file(fs::path(path(dir)) / "samples.npy"),
+                                    analysis.dump(),
+                                    metrics_without_times(fs::path(path(dir)) / "metrics.jsonl")};
+  };
+  for (const int ranks : {2, 3}) {
+    const std::string dir = "ranks" + std::to_string(ranks);
+    const CliResult r = run_mpi(ranks, run + path(dir));
+    ASSERT_EQ(r.code, 0) << r.output;
+    EXPECT_EQ(results(dir), results("alone")) << ranks << " ranks";
+    EXPECT_EQ(count(r.output, "done in"), 1u) << "rank 0 alone reports:\n" << r.output;
+  }
+  // A rerun reuses the trained network on every rank; another configuration is refused once.
+  const CliResult again = run_mpi(2, run + path("ranks2"));
+  ASSERT_EQ(again.code, 0) << again.output;
+  EXPECT_NE(again.output.find("[train] reusing the trained DBN"), std::string::npos)
+      << again.output;
+  EXPECT_EQ(results("ranks2"), results("alone"));
+  const CliResult other = run_mpi(2, run + path("ranks2") + " --set train.l1=0.5");
+  EXPECT_EQ(other.code, 2) << other.output;
+  EXPECT_EQ(count(other.output, "holds a run with train.l1"), 1u) << other.output;
 }
 
 }  // namespace

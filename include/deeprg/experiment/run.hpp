@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "deeprg/analysis/receptive_field.hpp"
+#include "deeprg/core/communicator.hpp"
 #include "deeprg/core/matrix.hpp"
 #include "deeprg/experiment/config.hpp"
 #include "deeprg/experiment/observer.hpp"
@@ -36,6 +37,15 @@ struct RunOptions {
   /// Delete an earlier run's outputs in `directory` first. Without it, a directory holding a
   /// run of another configuration is refused (ConfigError naming the key).
   bool fresh = false;
+  /// Data-parallel training over the ranks of `world` (null or one rank: this process alone).
+  /// Every rank calls run() with the same arguments. Rank 0 prepares the directory, samples and
+  /// sends the samples to the others; every rank trains its blocks of every batch
+  /// (rbm/train.hpp: the same model bits as one process, on any number of ranks); rank 0 alone
+  /// writes, analyses and reports. The other ranks return after the training, with the samples
+  /// and the network but no analysis; they read a checkpoint to resume from, so the directory
+  /// must be on a file system every rank sees. An error before the training is rank 0's: it
+  /// throws it, and the other ranks throw ConfigError("run") quoting it.
+  Communicator* world = nullptr;
 };
 
 /// What the analysis measured: the document written as analysis.json, and the typed values the
