@@ -121,6 +121,18 @@ class MpiWorld final : public Communicator {
     return all;
   }
 
+  void allgather_in_place(char* data, const std::vector<std::size_t>& counts,
+                          const std::vector<std::size_t>& offsets) override {
+    std::vector<int> c(counts.size()), o(offsets.size());
+    for (std::size_t r = 0; r < counts.size(); ++r) {
+      c[r] = as_count(counts[r]);
+      o[r] = as_count(offsets[r]);
+    }
+    check(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, data, c.data(), o.data(), MPI_CHAR,
+                         MPI_COMM_WORLD),
+          "MPI_Allgatherv");
+  }
+
   std::string broadcast(const std::string& text, int root) override {
     int count = rank_ == root ? as_count(text.size()) : 0;
     check(MPI_Bcast(&count, 1, MPI_INT, root, MPI_COMM_WORLD), "MPI_Bcast");

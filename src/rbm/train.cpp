@@ -386,23 +386,26 @@ class Trainer {
 
   /// Sends the arrays of this rank's blocks to every rank and stores the other ranks' blocks in
   /// theirs: `fields(k, f)` calls f on block k's arrays. No arithmetic, only copies, so the
-  /// result is what one process computing every block would hold.
+  /// result is what one process computing every block would hold. A product has at most two
+  /// blocks and there are at least two ranks here, so block k is rank k's alone; blocks follow
+  /// each other in every array, so each array is gathered in place, without staging copies.
   void exchange(std::size_t count, const std::function<void(std::size_t, Fields&)>& fields) {
-    std::string sent;
-    Fields pack = [&sent](float* p, std::size_t n) {
-      sent.append(reinterpret_cast<const char*>(p), n * sizeof(float));
-    };
-    for (const std::size_t k : my_blocks(count)) fields(k, pack);
-    const std::string all = o_.world->allgather(sent);
-    const char* in = all.data();
-    Fields unpack = [&in](float* p, std::size_t n) {
-      std::memcpy(p, in, n * sizeof(float));
-      in += n * sizeof(float);
-    };
-    Fields skip = [&in](float*, std::size_t n) { in += n * sizeof(float); };
     const auto size = static_cast<std::size_t>(ranks());
-    for (std::size_t r = 0; r < size; ++r)  // rank r's blocks, in the order it packed them
-      for (std::size_t k = r; k < count; k += size) fields(k, mine(k) ? skip : unpack);
+    if (count > size) throw Error("a data-parallel exchange of more blocks than ranks");
+    std::vector<std::vector<std::pair<float*, std::size_t>>> parts(count);
+    for (std::size_t k = 0; k < count; ++k) {
+      Fields list = [&](float* p, std::size_t n) { parts[k].emplace_back(p, n); };
+      fields(k, list);
+    }
+    for (std::size_t q = 0; q < parts[0].size(); ++q) {
+      char* base = reinterpret_cast<char*>(parts[0][q].first);
+      std::vector<std::size_t> counts(size, 0), offsets(size, 0);
+      for (std::size_t k = 0; k < count; ++k) {
+        counts[k] = parts[k][q].second * sizeof(float);
+        offsets[k] = static_cast<std::size_t>(reinterpret_cast<char*>(parts[k][q].first) - base);
+      }
+      o_.world->allgather_in_place(base, counts, offsets);
+    }
   }
 
   /// Wᵀ as the products read it.

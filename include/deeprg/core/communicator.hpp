@@ -10,6 +10,7 @@
 /// combined is combined on one rank in rank order. Data-parallel training exchanges the parts
 /// each rank computed (allgather) and never sums across ranks: MPI_Allreduce fixes no order.
 #include <cstddef>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,20 @@ class Communicator {
   /// when set, receives each rank's length.
   virtual std::string allgather(const std::string& bytes,
                                 std::vector<std::size_t>* lengths = nullptr) = 0;
+  /// In place: rank r's `counts[r]` bytes at `data + offsets[r]` are copied to the same place on
+  /// every other rank (the parts must not overlap). Every rank passes the same counts and
+  /// offsets. MPI does it without a staging copy (MPI_Allgatherv with MPI_IN_PLACE); this default
+  /// goes through allgather().
+  virtual void allgather_in_place(char* data, const std::vector<std::size_t>& counts,
+                                  const std::vector<std::size_t>& offsets) {
+    const auto me = static_cast<std::size_t>(rank());
+    const std::string all = allgather(std::string(data + offsets.at(me), counts.at(me)));
+    std::size_t at = 0;
+    for (std::size_t r = 0; r < counts.size(); ++r) {
+      if (r != me) std::memcpy(data + offsets[r], all.data() + at, counts[r]);
+      at += counts[r];
+    }
+  }
 };
 
 /// One process: rank 0 of 1.
