@@ -135,6 +135,15 @@ write('config_toml', 'unicode.toml', '[lattice]\n"L" = 8 # größe\n[run]\n# \u0
       .encode())
 
 # --set KEY=VALUE overrides, one per line.
+# Lists of the command line: temperatures, sizes, seeds, sweeps (lists_fuzz.cpp).
+write('lists', 'temperatures.txt', b'2.0:2.6:0.1,2.269')
+write('lists', 'sizes.txt', b'16, 32,64')
+write('lists', 'seeds.txt', b'1-8,10')
+write('lists', 'sweep_hidden.txt', b'dbn.hidden=[400,100],[400,50]')
+write('lists', 'sweep_k.txt', b'lattice.K=0.40,0.4207,"x"')
+write('lists', 'tiny_step.txt', b'1:1.00001:0.000001')
+write('lists', 'huge_range.txt', b'1e-300:1e300:1e-300,nan,inf,-0')
+
 write('config_set', 'readme.txt', b'train.l1=2e-4\ndbn.hidden=[400,100]\n')
 write('config_set', 'bare_words.txt', b'sampling.algorithm=swendsen-wang\ntrain.precision=bf16\n'
       b'dbn.visible_units=spin\n')

@@ -17,7 +17,7 @@ seconds=${1:-60}
 shift || true
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] ||
-  targets=(npy npz spin_file sidecar model config_toml config_set dbn_json)
+  targets=(npy npz spin_file sidecar model config_toml config_set dbn_json lists)
 # libFuzzer reads -max_total_time=0 as "no limit"; this script always stops.
 if ! [[ $seconds =~ ^[1-9][0-9]*$ ]]; then
   echo "fuzz.sh: SECONDS must be a positive whole number, got '$seconds'" >&2

@@ -327,6 +327,24 @@ std::vector<MemberOutcome> spread_over_ranks(
   return all;
 }
 
+std::size_t share_failures_and_write(const std::vector<MemberOutcome>& outcomes,
+                                     Communicator& world,
+                                     const std::function<void()>& write_outputs) {
+  std::size_t failed = 0;
+  std::string problem;
+  if (world.rank() == 0) {
+    for (const auto& m : outcomes) failed += m.status == MemberOutcome::Status::failed ? 1 : 0;
+    try {
+      write_outputs();
+    } catch (const std::exception& e) {
+      problem = e.what();
+    }
+  }
+  failed = std::stoul(world.broadcast(std::to_string(failed), 0));
+  if (!problem.empty()) throw IoError(problem);
+  return failed;
+}
+
 const char* to_string(MemberOutcome::Status status) {
   switch (status) {
     case MemberOutcome::Status::ran:
@@ -421,25 +439,15 @@ EnsembleResult run_ensemble(const std::vector<EnsembleMember>& members,
   std::vector<MemberOutcome> outcomes = spread_over_ranks(n, world, run_member);
 
   EnsembleResult result;
-  std::string problem;
-  std::size_t failed = 0;
-  if (rank == 0) {
-    for (const auto& m : outcomes) failed += m.status == MemberOutcome::Status::failed ? 1 : 0;
+  result.failed = share_failures_and_write(outcomes, world, [&] {
     result.seconds = seconds_since(start);
-    try {
-      result.summary = ensemble_document(options, outcomes);
-      write_ensemble_outputs(options.directory, result.summary,
-                             execution_document(outcomes, ranks, result.seconds), outcomes);
-      report.message("[ensemble] wrote " + (options.directory / "ensemble.json").string() +
-                     " and ensemble.html");
-    } catch (const std::exception& e) {
-      problem = e.what();
-    }
-  }
+    result.summary = ensemble_document(options, outcomes);
+    write_ensemble_outputs(options.directory, result.summary,
+                           execution_document(outcomes, ranks, result.seconds), outcomes);
+    report.message("[ensemble] wrote " + (options.directory / "ensemble.json").string() +
+                   " and ensemble.html");
+  });
   result.members = std::move(outcomes);
-  // Every rank learns how many members failed; rank 0's outputs are its own problem.
-  result.failed = std::stoul(world.broadcast(std::to_string(failed), 0));
-  if (!problem.empty()) throw IoError(problem);
   return result;
 }
 

@@ -1,5 +1,6 @@
 #include "deeprg/experiment/ensemble_summary.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -383,6 +384,53 @@ void write_ensemble_outputs(const fs::path& directory, const nlohmann::json& doc
     report::write_line_plot(each_png, each);
     figure_blocks.push_back(
         report::Figure{each_png, "Median receptive-field radius per layer, one line per member."});
+
+    // The growth of the median radius between layers over the members, sorted: the members'
+    // empirical quantiles, one line per pair of layers (and sweep value), against the blocks'.
+    report::LinePlot growth;
+    growth.title = "Growth of the receptive field between layers, over the members";
+    growth.x_label = "fraction of the members (sorted by growth)";
+    growth.y_label = "median radius of layer l+1 / of layer l";
+    std::map<std::pair<std::string, std::size_t>, std::vector<double>> ratios;
+    std::map<std::size_t, double> block_ratio;
+    for (const MemberOutcome& m : members) {
+      if (m.status == MemberOutcome::Status::failed ||
+          !m.analysis.contains("receptive_field_growth"))
+        continue;
+      const auto& g = m.analysis["receptive_field_growth"];
+      for (std::size_t t = 0; t < g.size(); ++t) {
+        const double r = number(g[t], "median_radius_ratio");
+        if (std::isfinite(r)) ratios[{m.group, t}].push_back(r);
+        block_ratio[t] = number(g[t], "block_radius_ratio");
+      }
+    }
+    for (auto& [key, values] : ratios) {
+      const auto& [group, t] = key;
+      std::sort(values.begin(), values.end());
+      report::Series s{(group.empty() ? "" : group + ", ") + "layer " + std::to_string(t + 1) +
+                           " → " + std::to_string(t + 2),
+                       {},
+                       values,
+                       {}};
+      for (std::size_t i = 0; i < values.size(); ++i)
+        s.x.push_back((static_cast<double>(i) + 0.5) / static_cast<double>(values.size()));
+      growth.series.push_back(std::move(s));
+    }
+    for (const auto& [t, b] : block_ratio)
+      growth.series.push_back(
+          {"blocks, layer " + std::to_string(t + 1) + " → " + std::to_string(t + 2),
+           {0.0, 1.0},
+           {b, b},
+           {}});
+    if (!ratios.empty()) {
+      const fs::path growth_png = figures / "receptive_field_growth.png";
+      report::write_line_plot(growth_png, growth);
+      figure_blocks.push_back(report::Figure{
+          growth_png,
+          "The distribution of the receptive field's growth between layers: each member's ratio "
+          "of median radii, sorted (the members' empirical quantiles), one line per pair of "
+          "layers, beside the growth of the 2^l × 2^l blocks."});
+    }
   }
 
   report::HtmlReport page;

@@ -395,27 +395,17 @@ ScanResult run_scan(const ScanOptions& options, Communicator& world, Observer& o
   std::vector<MemberOutcome> outcomes = spread_over_ranks(n, world, run_point);
 
   ScanResult result;
-  std::string problem;
-  std::size_t failed = 0;
-  if (rank == 0) {
-    for (const auto& m : outcomes) failed += m.status == MemberOutcome::Status::failed ? 1 : 0;
+  result.failed = share_failures_and_write(outcomes, world, [&] {
     result.seconds = seconds_since(start);
-    try {
-      result.summary = scan_document(options, outcomes);
-      const nlohmann::json execution = execution_document(outcomes, ranks, result.seconds);
-      write_scan_report(options.directory, result.summary, execution);
-      io::write_file_atomic(options.directory / "scan-run.json", execution.dump(2) + "\n");
-      // Last: its presence means the scan's outputs are all there.
-      io::write_file_atomic(options.directory / "scan.json", result.summary.dump(2) + "\n");
-      report.message("[scan] wrote " + (options.directory / "scan.json").string() +
-                     " and scan.html");
-    } catch (const std::exception& e) {
-      problem = e.what();
-    }
-  }
+    result.summary = scan_document(options, outcomes);
+    const nlohmann::json execution = execution_document(outcomes, ranks, result.seconds);
+    write_scan_report(options.directory, result.summary, execution);
+    io::write_file_atomic(options.directory / "scan-run.json", execution.dump(2) + "\n");
+    // Last: its presence means the scan's outputs are all there.
+    io::write_file_atomic(options.directory / "scan.json", result.summary.dump(2) + "\n");
+    report.message("[scan] wrote " + (options.directory / "scan.json").string() + " and scan.html");
+  });
   result.points = std::move(outcomes);
-  result.failed = std::stoul(world.broadcast(std::to_string(failed), 0));
-  if (!problem.empty()) throw IoError(problem);
   return result;
 }
 

@@ -93,6 +93,7 @@ TEST_F(EnsembleCli, SameBitsOnOneTwoAndThreeRanksAndWithoutMpi) {
   EXPECT_LE(radius["mean"].get<double>(), radius["max"].get<double>());
   EXPECT_TRUE(fs::exists(base / "ensemble.html"));
   EXPECT_TRUE(fs::exists(base / "ensemble-figures" / "receptive_field_radius.png"));
+  EXPECT_TRUE(fs::exists(base / "ensemble-figures" / "receptive_field_growth.png"));
   EXPECT_NE(serial.output.find("mean ± standard error"), std::string::npos) << serial.output;
   EXPECT_NE(serial.output.find("layers/1/receptive_field_radius_median"), std::string::npos);
   EXPECT_EQ(read_json(base / "ensemble-run.json")["members_run"], 3);

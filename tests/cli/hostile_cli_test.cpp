@@ -139,6 +139,7 @@ TEST_F(HostileCli, SeedsThatWouldWrapAreRefusedEverywhere) {
       "mcrg " + data,
       "vrg-fit --L 4 --K 0.4 --hidden 1",
       "run --out " + path("run"),
+      "scan --L 8 --T 2 --out " + path("scan"),
   };
   for (const std::string& command : commands) {
     for (const char* seed : {"-1", "18446744073709551616", "0x10", "1e3"}) {
@@ -149,6 +150,7 @@ TEST_F(HostileCli, SeedsThatWouldWrapAreRefusedEverywhere) {
     }
   }
   EXPECT_FALSE(fs::exists(path("run")));
+  EXPECT_FALSE(fs::exists(path("scan")));
   // The configuration's seed refuses the same values.
   expect_usage_error(run_cli("run --set run.seed=-1 --out " + path("run")), "run.seed", "-1");
   deeprg::io::write_file_atomic(path("seed.toml"), "[run]\nseed = -1\n");

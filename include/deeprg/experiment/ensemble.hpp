@@ -120,6 +120,13 @@ struct EnsembleResult {
 std::vector<MemberOutcome> spread_over_ranks(std::size_t n, Communicator& world,
                                              const std::function<MemberOutcome(std::size_t)>& work);
 
+/// After spread_over_ranks: rank 0 runs `write_outputs`, then every rank learns how many of
+/// rank 0's `outcomes` failed, which it returns. Collective. Rank 0 then throws IoError when
+/// `write_outputs` threw (the other ranks return: their part is done).
+std::size_t share_failures_and_write(const std::vector<MemberOutcome>& outcomes,
+                                     Communicator& world,
+                                     const std::function<void()>& write_outputs);
+
 /// Rank 0 creates `directory` and checks that it can write there; every rank returns the
 /// verdict, "" when the directory is usable, else what is wrong (naming it). Collective.
 std::string writable_directory_problem(const std::filesystem::path& directory, Communicator& world);
