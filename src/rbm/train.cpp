@@ -349,7 +349,7 @@ class Trainer {
     }
     // Each rank updated the momentum of its own hidden blocks only: share them, so that every
     // rank's state (and a checkpoint) holds all of it.
-    if (ranks() > 1) {
+    if (shared()) {
       const auto hidden_blocks = row_blocks(nh_, blocks_);
       exchange(hidden_blocks.size(), [&](std::size_t b, Fields& f) {
         const auto [j0, j1] = hidden_blocks[b];
@@ -368,9 +368,13 @@ class Trainer {
   }
 
   int ranks() const { return o_.world ? o_.world->size() : 1; }
+  /// Whether the ranks share this layer's blocks. A layer of one block is computed whole on
+  /// every rank instead: the same arithmetic gives the same bits everywhere, with no exchange
+  /// and no wait (such a layer's products are small).
+  bool shared() const { return ranks() > 1 && blocks_ > 1; }
   /// Whether block k (of a batch's rows or of the hidden units) is this rank's: k mod size.
   bool mine(std::size_t k) const {
-    return !o_.world || static_cast<int>(k % static_cast<std::size_t>(ranks())) == o_.world->rank();
+    return !shared() || static_cast<int>(k % static_cast<std::size_t>(ranks())) == o_.world->rank();
   }
   /// The blocks among `count` that are this rank's, in order.
   std::vector<std::size_t> my_blocks(std::size_t count) const {
@@ -512,7 +516,7 @@ class Trainer {
         }
       }
     });
-    if (ranks() > 1) {
+    if (shared()) {
       // The other ranks' chains: their rows of P0, the chains' hidden states, V1 and −P1, and
       // the data rows of their blocks (copied here).
       exchange(blocks.size(), [&](std::size_t i, Fields& f) {
@@ -589,7 +593,7 @@ class Trainer {
                                  v0, v1);
       bad_[b] = bad;
     });
-    if (ranks() > 1) {
+    if (shared()) {
       // The other ranks' updates: their rows of Wᵀ, their biases with their momenta, and
       // whether they diverged.
       std::vector<float> bad(hidden_blocks.size());

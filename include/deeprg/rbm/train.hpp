@@ -141,9 +141,10 @@ struct TrainOptions {
   /// in fixed blocks of rows and its statistics and update in fixed blocks of hidden units, the
   /// blocks the threads share without MPI; block k runs on rank k mod size(), and the ranks
   /// exchange what their blocks computed (the chains' rows; the updated rows of W and the
-  /// biases) without summing anything across ranks. Each block's arithmetic is the same
-  /// wherever it runs, so the trained model is bit-identical for any number of ranks and to the
-  /// run without MPI. Only rank 0 writes checkpoints.
+  /// biases) without summing anything across ranks. A layer of one block (its products too
+  /// small to split) is computed whole on every rank, with no exchange. Each block's arithmetic
+  /// is the same wherever it runs, so the trained model is bit-identical for any number of
+  /// ranks and to the run without MPI. Only rank 0 writes checkpoints.
   Communicator* world = nullptr;
 };
 
