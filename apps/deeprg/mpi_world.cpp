@@ -183,7 +183,21 @@ void run_on_world(const std::function<void(Communicator& world, bool* setup)>& j
     return;
   }
   const auto world = make_world();
-  job(*world, nullptr);
+  if (world->size() == 1) return job(*world, nullptr);
+  bool setup = true;
+  try {
+    job(*world, &setup);
+  } catch (const ConfigError&) {
+    throw;  // every rank met it alike, or rank 0 told the others before they could wait for it
+  } catch (const std::exception& e) {
+    if (setup) throw;
+    // The others may be waiting for rank 0 in a collective (a batch of the training, a gather):
+    // say why and end the job, which would otherwise hang in MPI_Finalize.
+    std::fprintf(stderr, "deeprg: error: %s\n", e.what());
+    std::fflush(stderr);
+    abort_world(1);
+    throw;
+  }
 }
 
 void abort_world(int code) {

@@ -33,7 +33,9 @@ void abort_world(int code);
 /// since mpirun kills the whole job as soon as one process exits non-zero, possibly before rank
 /// 0 has said why. An error of one rank alone during the work (an MPI failure, memory) is that
 /// rank's to report: it prints it with its rank and ends the job (abort_world), since the others
-/// may be waiting for it. Rank 0 (and a process alone) throws as `job` does; its `setup` is null.
+/// may be waiting for it. A process alone throws as `job` does (its `setup` is null), and so
+/// does rank 0 of several for a ConfigError or an error during setup; any other error of rank 0
+/// during the work ends the job as one rank's error does, since the others may be waiting.
 void run_on_world(const std::function<void(Communicator& world, bool* setup)>& job);
 
 }  // namespace deeprg::cli

@@ -39,8 +39,9 @@ void bind_experiment(py::module_& m);
 /// and the translation of every library exception: IoError → OSError, Error → RuntimeError.
 void register_errors(py::module_& m);
 
-/// Thrown from a progress callback when Ctrl-C arrived; the pending KeyboardInterrupt is
-/// raised when it reaches Python. Not a std::exception, so that no library `catch` takes it.
+/// Thrown from a progress callback when Ctrl-C arrived, or when the callback raised; the
+/// pending exception (KeyboardInterrupt, or the callback's) is raised when it reaches Python. Not a
+/// std::exception, so that no library `catch` takes it.
 struct Interrupted {};
 
 /// Runs `body`, renaming the key of a ConfigError it throws from the library's (often a CLI

@@ -37,7 +37,14 @@ class PythonObserver : public experiment::Observer {
     interrupt_.check();
     if (callback_) {
       py::gil_scoped_acquire gil;
-      (*callback_)(std::string(stage), done, total);
+      try {
+        (*callback_)(std::string(stage), done, total);
+      } catch (py::error_already_set& e) {
+        // The callback's exception ends the whole call: as a std::exception it would end only
+        // the scan point or ensemble member at hand, recorded as failed while the rest went on.
+        e.restore();
+        throw Interrupted{};
+      }
     }
     if (!text_ || total <= 0) return;
     const auto now = std::chrono::steady_clock::now();
@@ -167,7 +174,8 @@ void bind_experiment(py::module_& root) {
         experiment::ScanResult r;
         {
           py::gil_scoped_release release;
-          r = experiment::run_scan(options, world, observer);
+          r = renaming_keys({{"directory", "out"}},
+                            [&] { return experiment::run_scan(options, world, observer); });
         }
         return to_python(r.summary);
       },

@@ -37,13 +37,26 @@ def test_scan_rerun_and_errors(tmp_path):
     assert calls and all("L=8/T=2.3" in c for c in calls)
     with pytest.raises(deeprg.ConfigError) as e:
         deeprg.scan(tmp_path / "s", L="8", T=[2.0], samples=200, progress=False)
-    assert e.value.key == "directory" and "samples = 300" in str(e.value)
+    assert e.value.key == "out" and "samples = 300" in str(e.value)
     for kwargs, key in [({"T": "2.6:2.0:0.1"}, "T"), ({"L": [1]}, "L"), ({"samples": 0}, "samples"),
-                        ({"b": 1}, "b"), ({"algorithm": "glauber"}, "algorithm")]:
+                        ({"b": 1}, "b"), ({"algorithm": "glauber"}, "algorithm"),
+                        ({"samples": -1}, "samples"), ({"seed": 2**64}, "seed"),
+                        ({"chains": 2.5}, "chains"), ({"threads": "2"}, "threads"),
+                        ({"progress": "yes"}, "progress")]:
         with pytest.raises(deeprg.ConfigError) as e:
-            deeprg.scan(tmp_path / "bad", **dict({"L": [8], "T": [2.0]}, **kwargs),
-                        progress=False)
+            deeprg.scan(tmp_path / "bad", **dict({"L": [8], "T": [2.0], "progress": False},
+                                                 **kwargs))
         assert e.value.key == key
     assert not (tmp_path / "bad").exists()
-    with pytest.raises(deeprg.ConfigError):
+    with pytest.raises(deeprg.ConfigError) as e:
         first.curve("entropy", 8)
+    assert e.value.key == "quantity"
+
+
+def test_an_exception_in_the_progress_callable_ends_the_scan(tmp_path):
+    def stop(stage, done, total):
+        raise RuntimeError("stop here")
+
+    with pytest.raises(RuntimeError, match="stop here"):
+        deeprg.scan(tmp_path / "s", L=[8], T=[2.0, 2.6], samples=200, progress=stop)
+    assert not (tmp_path / "s" / "scan.json").exists()

@@ -224,7 +224,8 @@ class OtherRanks {
   void fail(const std::string& why) {
     if (!world_ || told_) return;
     told_ = true;
-    world_->broadcast(nlohmann::json{{"ok", false}, {"error", why}}.dump());
+    world_->broadcast(nlohmann::json{{"ok", false}, {"error", why}}.dump(
+        -1, ' ', false, nlohmann::json::error_handler_t::replace));
   }
 
   void start_training(const io::SpinSamples& samples, bool train, bool resume) {

@@ -4,6 +4,7 @@
 #include <bit>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <set>
@@ -60,9 +61,19 @@ double parse_number(const std::string& text, const std::string& list) {
 }
 
 double positive_temperature(double t, const std::string& text) {
-  if (!(t > 0) || !std::isfinite(t))
+  // K = 1/T must be finite too, which a subnormal T is not.
+  if (!(t > 0) || !std::isfinite(t) || !std::isfinite(1.0 / t))
     throw ConfigError("T", "the temperature " + text + " is not positive and finite");
   return t;
+}
+
+// FIRST + k·STEP as the shortest decimal of 12 significant digits: without the rounding,
+// 2.1:2.6:0.1 would give 2.3000000000000003 where 2.0:2.6:0.1 and the list 2.3 give 2.3, and the
+// same point (the same directory T=2.3) would have two seeds.
+double range_temperature(double first, double step, int k) {
+  char text[40];
+  std::snprintf(text, sizeof text, "%.12g", first + k * step);
+  return std::strtod(text, nullptr);
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
@@ -219,7 +230,7 @@ std::vector<double> parse_temperatures(const std::string& text) {
     const double count = std::floor((last - first) / step + 1e-6);
     if (count >= static_cast<double>(kMaxTemperatures))
       throw ConfigError("T", "more than " + std::to_string(kMaxTemperatures) + " temperatures");
-    for (int k = 0; k <= static_cast<int>(count); ++k) add(first + k * step);
+    for (int k = 0; k <= static_cast<int>(count); ++k) add(range_temperature(first, step, k));
   }
   return values;
 }

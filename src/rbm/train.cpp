@@ -901,13 +901,17 @@ Rbm train_rbm(const MatrixF& data, std::size_t n_hidden, Units visible, Units hi
   const nlohmann::json full_config = checkpoint_config(data, options, config);
 
   State s = fresh_state(data, n_hidden, visible, hidden, options);
-  bool have_checkpoint = false;
-  if (options.resume && std::filesystem::exists(options.checkpoint)) {
-    read_checkpoint(options.checkpoint, full_config, s);
-    have_checkpoint = true;
-  }
+  Communicator* world = options.world && options.world->size() > 1 ? options.world : nullptr;
+  bool have_checkpoint = options.resume && std::filesystem::exists(options.checkpoint);
+  // Rank 0, which writes the checkpoints, decides for all whether to resume: a rank that looked
+  // for itself could miss the file (on a disk of its own) and start from another epoch; it reads
+  // it instead, or says that it cannot.
+  if (world) have_checkpoint = world->broadcast(have_checkpoint ? "1" : "0") == "1";
+  if (have_checkpoint) read_checkpoint(options.checkpoint, full_config, s);
   s.rbm.meta["training"] = config;
   run_epochs(data, options, states, s, full_config, have_checkpoint);
+  // No rank leaves before all have read the checkpoint, which rank 0's caller may delete next.
+  if (world) world->allgather("");
   return std::move(s.rbm);
 }
 

@@ -19,6 +19,7 @@ namespace fs = std::filesystem;
 using testing::CliResult;
 using testing::run_cli;
 using testing::run_mpi;
+using testing::run_shell;
 
 std::size_t count(const std::string& text, const std::string& what) {
   std::size_t n = 0;
@@ -102,6 +103,24 @@ TEST_F(TrainMpiCli, AKilledRunResumesOnAnotherNumberOfRanks) {
   const CliResult resumed = run_mpi(3, train("cut.npz", "128", longer + " --resume"));
   ASSERT_EQ(resumed.code, 0) << resumed.output;
   EXPECT_EQ(io::read_file(path("cut.npz")), io::read_file(path("full.npz")));
+}
+
+// Rank 0 fails in the middle of the training (its checkpoint cannot be written: a file size
+// limit on rank 0 alone, with SIGXFSZ ignored so that write() fails instead) while rank 1 waits
+// for its share of the next batch: the job ends with rank 0's error instead of hanging.
+TEST_F(TrainMpiCli, AFailureOfRankZeroDuringTheTrainingEndsTheJob) {
+  REQUIRE_MPI();
+  const std::string args = train("full.npz", "128", " --epochs 5 --checkpoint-every 1");
+  const std::string rank0 =
+      "bash -c 'trap \"\" XFSZ; ulimit -f 64; exec " DEEPRG_CLI_PATH " " + args + "'";
+  const CliResult r = run_shell(
+      "timeout 120 env OMPI_ALLOW_RUN_AS_ROOT=1 "
+      "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 " DEEPRG_MPIEXEC_PATH " --oversubscribe -np 1 " +
+      rank0 + " : -np 1 " DEEPRG_CLI_PATH " " + args + " 2>&1");
+  EXPECT_NE(r.code, 0) << r.output;
+  EXPECT_NE(r.code, 124) << "the job hung: " << r.output;
+  EXPECT_NE(r.output.find("full.checkpoint.npz: write failed"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(path("full.npz")));
 }
 
 // One `deeprg run` under mpirun trains on every rank: the run directory is the one process's.

@@ -34,10 +34,20 @@ TEST(ParseTemperatures, ReadsNumbersAndInclusiveRangesInOrder) {
   EXPECT_EQ(parse_temperatures("3:3:1"), (std::vector<double>{3}));
 }
 
+TEST(ParseTemperatures, ARangeGivesTheTemperaturesAsWrittenWhereverItStarts) {
+  // 2.1 + 2·0.1 is 2.3000000000000003 in floating point: the same point (directory T=2.3)
+  // would get another seed than from 2.0:2.6:0.1 or the list 2.3.
+  const double listed = parse_temperatures("2.3")[0];
+  EXPECT_EQ(parse_temperatures("2.1:2.6:0.1")[2], listed);
+  EXPECT_EQ(parse_temperatures("2.0:2.6:0.1")[3], listed);
+  EXPECT_EQ(parse_temperatures("2.0:2.6:0.05")[3], 2.15);
+  EXPECT_EQ(point_seed(1, 16, parse_temperatures("2.1:2.6:0.1")[2]), point_seed(1, 16, listed));
+}
+
 TEST(ParseTemperatures, RefusesWhatIsNotAListOfTemperaturesNamingT) {
-  for (const char* bad :
-       {"", " ", "2.0,,2.1", "a", "2.0x", "0", "-1", "nan", "inf", "2.6:2.0:0.1", "2.0:2.6:0",
-        "2.0:2.6:-0.1", "2.0:2.6", "1:2:3:4", "2.0,2.0000001", "2.0:2.2:0.1,2.1", "1:100000:0.001"})
+  for (const char* bad : {"", " ", "2.0,,2.1", "a", "2.0x", "0", "-1", "nan", "inf", "2.6:2.0:0.1",
+                          "2.0:2.6:0", "2.0:2.6:-0.1", "2.0:2.6", "1:2:3:4", "2.0,2.0000001",
+                          "2.0:2.2:0.1,2.1", "1:100000:0.001", "1e-320"})
     EXPECT_EQ(config_error_key([&] { parse_temperatures(bad); }), "T") << "'" << bad << "'";
 }
 
