@@ -81,6 +81,10 @@ AtomicFile::AtomicFile(std::filesystem::path path)
   if (!std::filesystem::is_directory(parent, ec))
     throw IoError(path_.string() + ": directory " + parent.string() + " does not exist");
   if (std::filesystem::is_directory(path_, ec)) throw IoError(path_.string() + ": is a directory");
+  // The rename would replace a device or a pipe (/dev/null, a link to one) with a plain file.
+  const auto status = std::filesystem::status(path_, ec);
+  if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
+    throw IoError(path_.string() + ": is not a regular file (a device or a pipe); name a file");
   sweep_once(parent);
   out_.open(temp_, std::ios::binary | std::ios::trunc);
   if (!out_) throw IoError(path_.string() + ": cannot write (" + std::strerror(errno) + ")");

@@ -295,6 +295,19 @@ TEST(MemoryBudget, SizesSaturateAndAreCheckedBeforeAllocating) {
   EXPECT_TRUE(memory_shortfall(Bytes(1), "it").empty());
 }
 
+TEST(AtomicWrites, RefuseToReplaceADeviceOrAPipe) {
+  const fs::path dir = temp_dir();
+  const fs::path fifo = dir / "out.npy";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
+  fs::create_symlink(fifo, dir / "link.npy");
+  for (const fs::path& target : {fifo, dir / "link.npy"}) {
+    expect_refused(target.string(), "not a regular file", [&] { write_file_atomic(target, "x"); });
+    EXPECT_TRUE(fs::is_fifo(target)) << target << " was replaced";
+  }
+  EXPECT_TRUE(fs::is_symlink(dir / "link.npy"));
+  fs::remove_all(dir);
+}
+
 TEST(AtomicWrites, RemoveTheTemporaryFilesOfWritersThatAreGone) {
   const fs::path dir = temp_dir();
   const pid_t gone = [] {
