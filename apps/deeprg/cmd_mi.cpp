@@ -8,6 +8,7 @@
 
 #include "commands.hpp"
 #include "common.hpp"
+#include "deeprg/core/clock.hpp"
 #include "deeprg/core/error.hpp"
 #include "deeprg/rbm/model_file.hpp"
 #include "deeprg/rg/mutual_information.hpp"
@@ -36,10 +37,6 @@ struct MiFlags {
   int top = 5;
   bool json = false;
 };
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 // K from --K, --T (K = 1/T, J = 1) or, for a spin file, its sidecar; `source` says which.
 double resolve_coupling(const MiFlags& f, std::string& source) {

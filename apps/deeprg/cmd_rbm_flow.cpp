@@ -10,6 +10,7 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "deeprg/analysis/rbm_flow.hpp"
+#include "deeprg/core/clock.hpp"
 #include "deeprg/core/error.hpp"
 #include "deeprg/ising/thermometer.hpp"
 #include "deeprg/mc/reference_curve.hpp"
@@ -78,10 +79,6 @@ std::string reading(const ising::TemperatureReading& t) {
   if (!std::isfinite(t.T)) return "inf";
   if (!(t.error > 1e-9 * t.T) || !std::isfinite(t.error)) return format_number(t.T);
   return format_estimate(t.T, t.error);
-}
-
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
 }  // namespace

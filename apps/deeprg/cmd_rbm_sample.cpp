@@ -8,6 +8,7 @@
 #include "common.hpp"
 #include "deeprg/analysis/rbm_flow.hpp"
 #include "deeprg/analysis/rbm_sampler.hpp"
+#include "deeprg/core/clock.hpp"
 #include "deeprg/core/error.hpp"
 #include "deeprg/core/rng.hpp"
 #include "deeprg/rbm/model_file.hpp"
@@ -38,10 +39,6 @@ struct RbmSampleFlags {
   int threads = 0;
   bool json = false;
 };
-
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
 
 std::string plain(double x, const char* format = "%.6g") {
   if (!std::isfinite(x)) return "-";

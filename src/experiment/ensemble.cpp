@@ -6,6 +6,7 @@
 #include <set>
 #include <string_view>
 
+#include "deeprg/core/clock.hpp"
 #include "deeprg/core/error.hpp"
 #include "deeprg/core/parallel.hpp"
 #include "deeprg/experiment/ensemble_summary.hpp"
@@ -24,10 +25,6 @@ using detail::format;
 
 constexpr std::size_t kMaxSeeds = 100000;
 constexpr std::uint64_t kMaxSeed = (std::uint64_t{1} << 63) - 1;  // validate()'s run.seed bound
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);

@@ -12,6 +12,7 @@
 #include "deeprg/analysis/block_overlap.hpp"
 #include "deeprg/analysis/layer_map.hpp"
 #include "deeprg/core/blas.hpp"
+#include "deeprg/core/clock.hpp"
 #include "deeprg/core/error.hpp"
 #include "deeprg/core/json.hpp"
 #include "deeprg/core/parallel.hpp"
@@ -174,10 +175,6 @@ namespace {
 namespace fs = std::filesystem;
 
 using detail::format;
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 // The first n samples of a set.
 io::SpinSamples head(const io::SpinSamples& samples, std::size_t n) {

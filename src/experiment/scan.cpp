@@ -9,6 +9,7 @@
 #include <exception>
 #include <set>
 
+#include "deeprg/core/clock.hpp"
 #include "deeprg/core/error.hpp"
 #include "deeprg/core/parallel.hpp"
 #include "deeprg/core/rng.hpp"
@@ -74,10 +75,6 @@ double range_temperature(double first, double step, int k) {
   char text[40];
   std::snprintf(text, sizeof text, "%.12g", first + k * step);
   return std::strtod(text, nullptr);
-}
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 ising::Model point_model(int L, double T) {

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <numeric>
 
+#include "deeprg/core/clock.hpp"
 #include "deeprg/core/error.hpp"
 #include "deeprg/core/json.hpp"
 #include "deeprg/core/parallel.hpp"
@@ -19,10 +20,6 @@ namespace deeprg::rg {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 void check_b(int b, const std::string& key = "b") {
   if (b < 2) throw ConfigError(key, "block side must be at least 2, got " + std::to_string(b));
