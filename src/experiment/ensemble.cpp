@@ -15,6 +15,7 @@
 #include "deeprg/io/atomic_file.hpp"
 #include "deeprg/version.hpp"
 #include "stages.hpp"
+#include "text.hpp"
 
 namespace deeprg::experiment {
 
@@ -22,15 +23,10 @@ namespace {
 
 namespace fs = std::filesystem;
 using detail::format;
+using detail::trim;
 
 constexpr std::size_t kMaxSeeds = 100000;
 constexpr std::uint64_t kMaxSeed = (std::uint64_t{1} << 63) - 1;  // validate()'s run.seed bound
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 // A seed written in decimal digits, at most kMaxSeed.
 std::uint64_t parse_seed(std::string_view text, const std::string& list) {

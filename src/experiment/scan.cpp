@@ -35,11 +35,7 @@ constexpr std::size_t kMaxTemperatures = 10000;
 constexpr std::size_t kMaxSizes = 100;
 constexpr int kMaxSide = 4096;
 
-std::string trimmed(const std::string& s) {
-  const auto first = s.find_first_not_of(" \t");
-  if (first == std::string::npos) return "";
-  return s.substr(first, s.find_last_not_of(" \t") - first + 1);
-}
+std::string trimmed(std::string_view s) { return std::string(detail::trim(s)); }
 
 std::vector<std::string> split_commas(const std::string& text) {
   std::vector<std::string> items;

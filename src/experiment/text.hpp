@@ -1,15 +1,24 @@
 #pragma once
-// Number formatting shared by the report and the claims: how analysis.json's numbers read.
+// Text shared by the experiment's files: how analysis.json's numbers read (in the report and the
+// claims), and the trimming of the items of the lists people type.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "deeprg/mc/statistics.hpp"
 
 namespace deeprg::experiment::detail {
+
+/// `s` without the spaces and tabs around it (of a list's items as people type them).
+inline std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
 
 /// x at `digits` decimals; "–" when not finite.
 inline std::string fixed(double x, int digits) {
