@@ -148,9 +148,12 @@ nlohmann::json measure_point(const ScanOptions& o, int L, double T, std::uint64_
   return point;
 }
 
-// point.json of a finished point with these settings, or null.
-nlohmann::json finished_point(const fs::path& dir, const nlohmann::json& settings, int L,
-                              double T) {
+// point.json of a finished point with these settings (and its samples.npy where the scan keeps
+// samples: an earlier scan may not have), or null.
+nlohmann::json finished_point(const fs::path& dir, const nlohmann::json& settings, int L, double T,
+                              bool keep_samples) {
+  std::error_code ec;
+  if (keep_samples && !fs::is_regular_file(dir / "samples.npy", ec)) return nullptr;
   try {
     nlohmann::json point = nlohmann::json::parse(io::read_file(dir / "point.json"));
     if (point.at("settings") == settings && point.at("L") == L && point.at("T") == T) return point;
@@ -377,7 +380,7 @@ ScanResult run_scan(const ScanOptions& options, Communicator& world, Observer& o
     const auto point_start = std::chrono::steady_clock::now();
     const std::string where = format("[scan] %s (%zu/%zu)", outcome.name.c_str(), i + 1, n);
     try {
-      outcome.analysis = finished_point(dir, settings, L, T);
+      outcome.analysis = finished_point(dir, settings, L, T, options.keep_samples);
       if (!outcome.analysis.is_null()) {
         outcome.status = MemberOutcome::Status::skipped;
         report.message(where + ": complete in " + dir.string() + ", skipped");

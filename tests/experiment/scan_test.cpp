@@ -266,6 +266,24 @@ TEST_F(ScanRun, ARerunSkipsFinishedPointsRunsNewOnesAndRefusesOtherSettings) {
   }
 }
 
+TEST_F(ScanRun, ARerunThatKeepsSamplesRedoesThePointsWithout) {
+  SerialCommunicator world;
+  Observer quiet;
+  ScanOptions o = small("scan");
+  o.temperatures = {2.0, 2.6};
+  o.keep_samples = false;
+  run_scan(o, world, quiet);
+  EXPECT_FALSE(fs::exists(o.directory / "L=8/T=2/samples.npy"));
+  o.keep_samples = true;
+  const ScanResult kept = run_scan(o, world, quiet);
+  for (const auto& p : kept.points) EXPECT_EQ(p.status, MemberOutcome::Status::ran) << p.name;
+  run_scan(small("fresh"), world, quiet);
+  for (const char* point : {"L=8/T=2", "L=8/T=2.6"})
+    EXPECT_EQ(io::read_file(o.directory / point / "samples.npy"),
+              io::read_file(dir_ / "fresh" / point / "samples.npy"));
+  EXPECT_EQ(run_scan(o, world, quiet).points[0].status, MemberOutcome::Status::skipped);
+}
+
 TEST_F(ScanRun, AFailingPointIsRecordedAndTheOthersFinish) {
   ScanOptions o = small("scan");
   fs::create_directories(o.directory / "L=8");
