@@ -9,6 +9,7 @@
 #include "common.hpp"
 #include "deeprg/core/error.hpp"
 #include "deeprg/experiment/scan.hpp"
+#include "deeprg/ising/model.hpp"
 #include "mpi_world.hpp"
 
 namespace deeprg::cli {
@@ -49,6 +50,10 @@ void scan_command(ScanFlags& f, const CLI::App& cmd, Communicator& world, bool* 
     std::printf("\nScan of %zu points (%zu finished): mean ± jackknife error per point\n%s",
                 result.points.size(), result.points.size() - result.failed,
                 experiment::scan_table(result.summary).c_str());
+    if (const std::string crossings = experiment::crossing_table(result.summary);
+        !crossings.empty())
+      std::printf("\nCrossings of U4 and ξ/L between consecutive sizes (T_c = %.6f)\n%s",
+                  ising::kCriticalTemperature, crossings.c_str());
     std::printf("  open %s\n", (o.directory / "scan.html").c_str());
   }
   std::fflush(stdout);
@@ -78,7 +83,9 @@ void add_scan_command(CLI::App& app) {
       "majority-rule block-spin flow (as deeprg flow) and measures the MCRG exponents y_t and\n"
       "y_h (as deeprg mcrg). Writes into --out: L=16/T=2.269/ per point (samples.npy and\n"
       "point.json), scan.json (every point's numbers), scan-figures/*.png (observables against\n"
-      "T per L, the flow over temperatures, y_t and y_h against L) and scan.html.\n"
+      "T per L, the flow over temperatures, y_t and y_h against L) and scan.html. Where the\n"
+      "curves of U4 and of xi/L for two consecutive sizes cross, it estimates T_c (printed,\n"
+      "and in scan.json); scan finely near T_c for those (--T 2.25:2.29:0.01).\n"
       "\n"
       "Every point draws its random numbers from its own seed, a mix of --seed with L and T,\n"
       "so under 'mpirun -np N' the points are spread over the N ranks (point i on rank i mod N)\n"

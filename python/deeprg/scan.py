@@ -22,7 +22,7 @@ class ScanResult:
         'failed'), 'error', and for finished points 'sampler' (the samples' sidecar),
         'observables', 'exact' (the finite and infinite lattice's exact values), 'flow' (one
         dict per block-spin level) and 'mcrg' (one dict per MCRG step, or None).
-    points: summary['points'].
+    points: summary['points']. crossings: summary['crossings'] (finite-size estimates of T_c).
     """
 
     def __init__(self, directory, summary):
@@ -39,6 +39,13 @@ class ScanResult:
     def execution(self):
         """scan-run.json: ranks, wall time, and per point its rank, status and seconds."""
         return json.loads((self.directory / "scan-run.json").read_text())
+
+    @property
+    def crossings(self):
+        """Where the curves of U4 and of xi/L for consecutive sizes cross: finite-size estimates
+        of T_c, as dicts {quantity ('binder_cumulant' or 'xi_over_L'), L: [L1, L2], T, T_error,
+        between: [T_lo, T_hi]} (scan.json's "crossings")."""
+        return self.summary.get("crossings", [])
 
     def curve(self, quantity, L):
         """(T, value, error) as float64 arrays over the finished points of size L, by T.

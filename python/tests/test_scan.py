@@ -60,3 +60,13 @@ def test_an_exception_in_the_progress_callable_ends_the_scan(tmp_path):
     with pytest.raises(RuntimeError, match="stop here"):
         deeprg.scan(tmp_path / "s", L=[8], T=[2.0, 2.6], samples=200, progress=stop)
     assert not (tmp_path / "s" / "scan.json").exists()
+
+
+def test_crossings_of_two_sizes_bracket_the_critical_temperature(tmp_path):
+    result = deeprg.scan(tmp_path / "s", L=[8, 16], T=[2.1, 2.5], samples=2000, flow=False,
+                         mcrg=False, keep_samples=False, progress=False)
+    crossings = result.crossings
+    assert [c["quantity"] for c in crossings] == ["binder_cumulant", "xi_over_L"]
+    for c in crossings:
+        assert c["L"] == [8, 16] and c["between"] == [2.1, 2.5]
+        assert 2.1 < c["T"] < 2.5 and c["T_error"] > 0

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <map>
 #include <set>
 
 #include "deeprg/core/clock.hpp"
@@ -16,6 +17,7 @@
 #include "deeprg/experiment/ensemble_summary.hpp"
 #include "deeprg/io/atomic_file.hpp"
 #include "deeprg/ising/exact.hpp"
+#include "deeprg/mc/crossing.hpp"
 #include "deeprg/mc/observables.hpp"
 #include "deeprg/mc/sampler.hpp"
 #include "deeprg/rg/flow.hpp"
@@ -320,6 +322,54 @@ void validate(const ScanOptions& o) {
                                   o.b, rg::min_mcrg_side(mcrg_couplings())));
 }
 
+namespace {
+
+// A finished point's value of a quantity that does not depend on L at T_c: U4, or ξ/L.
+mc::Estimate scale_free(const nlohmann::json& point, const std::string& quantity) {
+  const auto& o = point.at("observables");
+  if (quantity == "binder_cumulant")
+    return {detail::number(o, "binder_cumulant"), detail::number(o, "binder_cumulant_error")};
+  const double L = point.at("L").get<double>();
+  return {detail::number(o, "correlation_length") / L,
+          detail::number(o, "correlation_length_error") / L};
+}
+
+// Where the curves of consecutive sizes cross over the temperatures both have finished: the
+// finite-size estimates of T_c (Binder 1981).
+nlohmann::json crossings_document(const ScanOptions& options,
+                                  const std::vector<MemberOutcome>& points) {
+  std::map<std::pair<int, double>, const nlohmann::json*> finished;
+  for (const MemberOutcome& m : points)
+    if (m.status != MemberOutcome::Status::failed)
+      finished[{m.analysis.at("L").get<int>(), m.analysis.at("T").get<double>()}] = &m.analysis;
+  std::vector<int> sizes = options.sizes;
+  std::vector<double> temperatures = options.temperatures;
+  std::sort(sizes.begin(), sizes.end());
+  std::sort(temperatures.begin(), temperatures.end());
+  nlohmann::json out = nlohmann::json::array();
+  for (const std::string quantity : {"binder_cumulant", "xi_over_L"})
+    for (std::size_t k = 0; k + 1 < sizes.size(); ++k) {
+      std::vector<double> x;
+      std::vector<mc::Estimate> small, large;
+      for (const double T : temperatures) {
+        const auto a = finished.find({sizes[k], T}), b = finished.find({sizes[k + 1], T});
+        if (a == finished.end() || b == finished.end()) continue;
+        x.push_back(T);
+        small.push_back(scale_free(*a->second, quantity));
+        large.push_back(scale_free(*b->second, quantity));
+      }
+      for (const mc::Crossing& c : mc::crossings(x, small, large))
+        out.push_back({{"quantity", quantity},
+                       {"L", {sizes[k], sizes[k + 1]}},
+                       {"T", c.x},
+                       {"T_error", c.error},
+                       {"between", {x[c.bracket], x[c.bracket + 1]}}});
+    }
+  return out;
+}
+
+}  // namespace
+
 nlohmann::json scan_document(const ScanOptions& options, const std::vector<MemberOutcome>& points) {
   nlohmann::json list = nlohmann::json::array();
   for (const MemberOutcome& m : points) {
@@ -335,7 +385,8 @@ nlohmann::json scan_document(const ScanOptions& options, const std::vector<Membe
           {"settings", scan_settings(options)},
           {"sizes", options.sizes},
           {"temperatures", options.temperatures},
-          {"points", list}};
+          {"points", list},
+          {"crossings", crossings_document(options, points)}};
 }
 
 ScanResult run_scan(const ScanOptions& options, Communicator& world, Observer& observer) {

@@ -6,6 +6,7 @@
 
 #include "deeprg/core/error.hpp"
 #include "deeprg/experiment/scan.hpp"
+#include "deeprg/ising/model.hpp"
 #include "deeprg/mc/statistics.hpp"
 #include "deeprg/report/html_report.hpp"
 #include "deeprg/report/line_plot.hpp"
@@ -222,10 +223,31 @@ std::optional<report::Figure> mcrg_figure(const fs::path& figures, const nlohman
                " as the step moves deeper; away from T_c it has no meaning as an exponent."};
 }
 
+std::vector<std::vector<std::string>> crossing_rows(const nlohmann::json& document) {
+  std::vector<std::vector<std::string>> rows{
+      {"quantity", "sizes", "T crossing", "between", "(T − T_c)/error"}};
+  for (const auto& c : document.value("crossings", nlohmann::json::array())) {
+    const auto L = c.at("L");
+    const auto between = c.at("between");
+    const double T = number(c, "T"), error = number(c, "T_error");
+    rows.push_back({c.at("quantity") == "binder_cumulant" ? "U4" : "ξ/L",
+                    std::to_string(L[0].get<int>()) + "/" + std::to_string(L[1].get<int>()),
+                    cell({T, error}),
+                    general(between[0].get<double>()) + "–" + general(between[1].get<double>()),
+                    general((T - ising::kCriticalTemperature) / error, 3)});
+  }
+  return rows;
+}
+
 }  // namespace
 
 std::string scan_table(const nlohmann::json& document) {
   return detail::text_table(point_rows(document));
+}
+
+std::string crossing_table(const nlohmann::json& document) {
+  const auto rows = crossing_rows(document);
+  return rows.size() > 1 ? detail::text_table(rows) : "";
 }
 
 void write_scan_report(const fs::path& directory, const nlohmann::json& document,
@@ -253,6 +275,18 @@ void write_scan_report(const fs::path& directory, const nlohmann::json& document
   if (const auto f = flow_figure(figures, document, b)) rg.push_back(*f);
   if (const auto f = mcrg_figure(figures, document, "y_t", kExactYt)) rg.push_back(*f);
   if (const auto f = mcrg_figure(figures, document, "y_h", kExactYh)) rg.push_back(*f);
+  if (auto crossings = crossing_rows(document); crossings.size() > 1) {
+    const std::vector<std::string> header = crossings.front();
+    crossings.erase(crossings.begin());
+    rg.push_back(report::Table{
+        "Where the curves of U4 and of ξ/L for consecutive sizes cross (linear interpolation "
+        "between the two temperatures named; error propagated from the four points): "
+        "finite-size estimates of T_c = " +
+            general(ising::kCriticalTemperature, 7) +
+            ", which they approach as L grows (corrections to scaling). Near T_c, noise can "
+            "make the curves cross more than once.",
+        header, crossings});
+  }
 
   report::Table points{"Points: each a directory beside this page",
                        {"point", "seed", "status", "rank", "seconds", "error"},

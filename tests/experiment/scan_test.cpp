@@ -13,6 +13,8 @@
 #include "../thread_ranks.hpp"
 #include "deeprg/core/error.hpp"
 #include "deeprg/io/atomic_file.hpp"
+#include "deeprg/ising/model.hpp"
+#include "deeprg/mc/crossing.hpp"
 #include "deeprg/mc/observables.hpp"
 #include "deeprg/mc/sampler.hpp"
 #include "deeprg/rg/flow.hpp"
@@ -203,6 +205,51 @@ TEST_F(ScanRun, EnergyAndSpecificHeatAgreeWithTheExactFiniteLattice) {
   const std::string table = scan_table(doc);
   EXPECT_NE(table.find("E/N exact"), std::string::npos) << table;
   EXPECT_NE(table.find("2.269"), std::string::npos) << table;
+}
+
+TEST_F(ScanRun, TheCurvesOfU4AndXiOverLCrossAtTheCriticalTemperature) {
+  // At T_c the Binder cumulant and ξ/L do not depend on L, so the curves of L = 8 and 16 cross
+  // there up to corrections to scaling, which at these sizes are below 4 of the crossings'
+  // errors (with this seed both lie 0.005 ± 0.003 below T_c).
+  ScanOptions o = small("scan");
+  o.sizes = {16, 8};  // in any order: the crossings pair the sizes by value
+  o.temperatures = parse_temperatures("2.31,2.23:2.29:0.02");
+  o.samples = 20000;
+  o.flow = o.mcrg = o.keep_samples = false;
+  SerialCommunicator world;
+  Observer quiet;
+  const nlohmann::json doc = run_scan(o, world, quiet).summary;
+  ASSERT_EQ(doc["crossings"].size(), 2u) << doc["crossings"].dump(1);
+  for (const auto& c : doc["crossings"]) {
+    SCOPED_TRACE(c.dump());
+    EXPECT_EQ(c["L"], (std::vector<int>{8, 16}));
+    const double T = c["T"].get<double>(), error = c["T_error"].get<double>();
+    EXPECT_GT(error, 0);
+    EXPECT_NEAR(T, ising::kCriticalTemperature, 4 * error);
+    EXPECT_GE(T, c["between"][0].get<double>());
+    EXPECT_LE(T, c["between"][1].get<double>());
+  }
+  EXPECT_EQ(doc["crossings"][0]["quantity"], "binder_cumulant");
+  EXPECT_EQ(doc["crossings"][1]["quantity"], "xi_over_L");
+  // The U4 crossing is mc::crossings of the two sizes' points, by increasing T.
+  std::vector<double> T;
+  std::vector<mc::Estimate> u8, u16;
+  for (const double t : {2.23, 2.25, 2.27, 2.29, 2.31}) {
+    T.push_back(t);
+    for (const auto& p : doc["points"]) {
+      if (p["T"].get<double>() != t) continue;
+      const mc::Estimate u{p["observables"]["binder_cumulant"].get<double>(),
+                           p["observables"]["binder_cumulant_error"].get<double>()};
+      (p["L"] == 8 ? u8 : u16).push_back(u);
+    }
+  }
+  const auto direct = mc::crossings(T, u8, u16);
+  ASSERT_EQ(direct.size(), 1u);
+  EXPECT_EQ(doc["crossings"][0]["T"].get<double>(), direct[0].x);
+  EXPECT_EQ(doc["crossings"][0]["T_error"].get<double>(), direct[0].error);
+  const std::string table = crossing_table(doc);
+  EXPECT_NE(table.find("8/16"), std::string::npos) << table;
+  EXPECT_NE(table.find("ξ/L"), std::string::npos) << table;
 }
 
 TEST_F(ScanRun, SameBitsOnOneTwoAndThreeRanks) {

@@ -105,13 +105,20 @@ ScanResult run_scan(const ScanOptions& options, Communicator& world, Observer& o
 /// scan.json: {"deeprg_version", "settings" (scan_settings), "sizes", "temperatures", "points": per
 /// point in grid order
 /// {"name", "L", "T", "seed", "status" ("ok" or "failed"), "error", and for "ok" its point.json's
-/// "sampler", "observables", "exact", "flow" and "mcrg"}}. Nothing about the execution: the same
-/// document on any number of ranks.
+/// "sampler", "observables", "exact", "flow" and "mcrg"}, "crossings": per quantity that does not
+/// depend on L at T_c ("binder_cumulant", "xi_over_L") and pair of consecutive sizes, every
+/// crossing of their curves over the temperatures both finished (mc::crossings), as {"quantity",
+/// "L": [L1, L2], "T", "T_error", "between": [T_lo, T_hi]}: finite-size estimates of T_c}.
+/// Nothing about the execution: the same document on any number of ranks.
 nlohmann::json scan_document(const ScanOptions& options, const std::vector<MemberOutcome>& points);
 
 /// The scan's table as text: per point L, T, energy, |m|, χ, C, U4, ξ/L with their errors, and
 /// the deepest MCRG level's y_t and y_h.
 std::string scan_table(const nlohmann::json& document);
+
+/// The crossings of scan.json as a text table (quantity, sizes, T with its error, the interval
+/// and the distance from the exact T_c in errors); empty when there are none.
+std::string crossing_table(const nlohmann::json& document);
 
 /// Writes DIR/scan-figures/*.png and DIR/scan.html from scan.json's document and the
 /// execution's record (scan-run.json's). Throws IoError naming a file it cannot write.
