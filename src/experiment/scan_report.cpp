@@ -223,6 +223,40 @@ std::optional<report::Figure> mcrg_figure(const fs::path& figures, const nlohman
                " as the step moves deeper; away from T_c it has no meaning as an exponent."};
 }
 
+// The crossings against 1/L of the pair's smaller size, one line per quantity, beside the exact
+// T_c: how the finite-size estimates approach it.
+std::optional<report::Figure> crossing_figure(const fs::path& figures,
+                                              const nlohmann::json& document) {
+  std::map<std::string, report::Series> lines;
+  double lo = INFINITY, hi = -INFINITY;
+  for (const auto& c : document.value("crossings", nlohmann::json::array())) {
+    const bool u4 = c.at("quantity") == "binder_cumulant";
+    report::Series& s = lines[u4 ? "U4" : "ξ/L"];
+    s.label = u4 ? "Binder cumulant U4" : "ξ/L";
+    const double x = 1.0 / c.at("L")[0].get<double>();
+    s.x.push_back(x);
+    s.y.push_back(number(c, "T"));
+    s.y_error.push_back(number(c, "T_error"));
+    lo = std::min(lo, x);
+    hi = std::max(hi, x);
+  }
+  if (lines.empty()) return std::nullopt;
+  report::LinePlot plot;
+  plot.title = "Crossings of consecutive sizes' curves";
+  plot.x_label = "1/L of the smaller size";
+  plot.y_label = "crossing temperature";
+  for (auto& [name, s] : lines) plot.series.push_back(std::move(s));
+  plot.series.push_back(
+      {"exact T_c", {lo, hi}, {ising::kCriticalTemperature, ising::kCriticalTemperature}, {}});
+  const fs::path png = figures / "crossings.png";
+  report::write_line_plot(png, plot);
+  return report::Figure{
+      png,
+      "Where the curves of U4 and of ξ/L for consecutive sizes cross, with propagated errors, "
+      "against the inverse of the smaller size: finite-size estimates of T_c that approach "
+      "the exact value as 1/L → 0."};
+}
+
 std::vector<std::vector<std::string>> crossing_rows(const nlohmann::json& document) {
   std::vector<std::vector<std::string>> rows{
       {"quantity", "sizes", "T crossing", "between", "(T − T_c)/error"}};
@@ -286,6 +320,7 @@ void write_scan_report(const fs::path& directory, const nlohmann::json& document
             ", which they approach as L grows (corrections to scaling). Near T_c, noise can "
             "make the curves cross more than once.",
         header, crossings});
+    if (const auto f = crossing_figure(figures, document)) rg.push_back(*f);
   }
 
   report::Table points{"Points: each a directory beside this page",

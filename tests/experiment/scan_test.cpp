@@ -250,6 +250,7 @@ TEST_F(ScanRun, TheCurvesOfU4AndXiOverLCrossAtTheCriticalTemperature) {
   const std::string table = crossing_table(doc);
   EXPECT_NE(table.find("8/16"), std::string::npos) << table;
   EXPECT_NE(table.find("ξ/L"), std::string::npos) << table;
+  EXPECT_TRUE(fs::exists(o.directory / "scan-figures" / "crossings.png"));
 }
 
 TEST_F(ScanRun, SameBitsOnOneTwoAndThreeRanks) {
