@@ -3,6 +3,7 @@ import json
 import pathlib
 
 from . import _core
+from ._checks import progress_callback
 
 __all__ = ["run", "RunResult", "presets", "resolve_config"]
 
@@ -105,7 +106,7 @@ def run(out, preset="paper", config=None, set=None, seed=None, threads=None, pro
     Returns a RunResult (.analysis is the analysis.json dict, .directory the run directory).
     Ctrl-C raises KeyboardInterrupt; what was written stays valid for a resume.
     """
-    callback = progress if callable(progress) else None
+    callback = progress_callback(progress)
     result = _core.experiment.run(str(out), preset, None if config is None else str(config),
                                   _overrides(set, seed, threads), progress is True, callback,
                                   bool(fresh))

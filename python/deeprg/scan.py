@@ -5,6 +5,7 @@ import pathlib
 import numpy as np
 
 from . import _core
+from ._checks import INT, UINT64, config_error, progress_callback, whole
 
 __all__ = ["scan", "ScanResult"]
 
@@ -55,8 +56,8 @@ class ScanResult:
         step). Undefined values are NaN.
         """
         if quantity not in _OBSERVABLES + ("y_t", "y_h"):
-            raise _config_error("quantity", f"unknown quantity {quantity!r}: one of "
-                                + ", ".join(_OBSERVABLES + ("y_t", "y_h")))
+            raise config_error("quantity", f"unknown quantity {quantity!r}: one of "
+                               + ", ".join(_OBSERVABLES + ("y_t", "y_h")))
         rows = []
         for p in self.points:
             if p["status"] != "ok" or p["L"] != L:
@@ -75,27 +76,6 @@ class ScanResult:
 
     def __repr__(self):
         return (f"<deeprg.ScanResult {len(self.points)} points in {str(self.directory)!r}>")
-
-
-def _config_error(key, message):
-    error = _core.ConfigError(f"{key}: {message}")
-    error.key = key
-    return error
-
-
-def _whole(key, value, low, high):
-    """`value` as an int from low to high, or a ConfigError naming `key`."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError, OverflowError):
-        number = None
-    if number is None or isinstance(value, bool) or number != value or not low <= number <= high:
-        raise _config_error(key, f"expected a whole number from {low} to {high}, got {value!r}")
-    return number
-
-
-_INT = (-2**31, 2**31 - 1)
-_UINT64 = (0, 2**64 - 1)
 
 
 def _list(value, parse, kind):
@@ -135,21 +115,17 @@ def scan(out, L=(16, 32), T=(2.0, 2.1, 2.2, 2.269, 2.3, 2.4, 2.5), samples=10000
     options = _core.experiment.ScanOptions()
     options.sizes = _list(L, _core.experiment.parse_sizes, int)
     options.temperatures = _list(T, _core.experiment.parse_temperatures, float)
-    options.samples = _whole("samples", samples, *_UINT64)
-    options.seed = _whole("seed", seed, *_UINT64)
+    options.samples = whole("samples", samples, *UINT64)
+    options.seed = whole("seed", seed, *UINT64)
     options.algorithm = str(algorithm)
-    options.chains = _whole("chains", chains, *_INT)
-    options.b = _whole("b", b, *_INT)
-    options.blocks = _whole("blocks", blocks, *_INT)
-    options.mcrg_blocks = _whole("mcrg_blocks", mcrg_blocks, *_INT)
+    options.chains = whole("chains", chains, *INT)
+    options.b = whole("b", b, *INT)
+    options.blocks = whole("blocks", blocks, *INT)
+    options.mcrg_blocks = whole("mcrg_blocks", mcrg_blocks, *INT)
     options.flow = bool(flow)
     options.mcrg = bool(mcrg)
     options.keep_samples = bool(keep_samples)
-    options.threads = _whole("threads", threads, *_INT)
+    options.threads = whole("threads", threads, *INT)
     options.directory = str(out)
-    if not (isinstance(progress, bool) or callable(progress)):
-        raise _config_error("progress", "expected True, False or a callable (stage, done, total), "
-                            f"got {progress!r}")
-    callback = progress if callable(progress) else None
-    summary = _core.experiment.scan(options, progress is True, callback)
+    summary = _core.experiment.scan(options, progress is True, progress_callback(progress))
     return ScanResult(out, summary)

@@ -36,6 +36,13 @@ def test_run_progress_callable_and_rerun(tmp_path):
         deeprg.run(tmp_path / "r", preset="quick", set=other, progress=False)
     deeprg.run(tmp_path / "r", preset="quick", set=other, progress=False, fresh=True)
 
+    def stop(stage, done, total):
+        raise RuntimeError("stop here")
+
+    # The callable's exception ends the run.
+    with pytest.raises(RuntimeError, match="stop here"):
+        deeprg.run(tmp_path / "s", preset="quick", set=TINY, progress=stop)
+
 
 def test_run_configuration_errors(tmp_path):
     with pytest.raises(deeprg.ConfigError) as info:
@@ -43,4 +50,7 @@ def test_run_configuration_errors(tmp_path):
     assert "lattice.L" in str(info.value)
     with pytest.raises(deeprg.ConfigError):
         deeprg.run(tmp_path / "x", preset="nonsense", progress=False)
+    with pytest.raises(deeprg.ConfigError) as info:
+        deeprg.run(tmp_path / "x", preset="quick", progress="yes")
+    assert info.value.key == "progress" and not (tmp_path / "x").exists()
     assert deeprg.experiment.resolve_config("quick", set={"train.epochs": 5})["train"]["epochs"] == 5
