@@ -29,6 +29,15 @@ std::size_t count(const std::string& text, const std::string& what) {
 
 class ScanCli : public CliTest {};
 
+TEST_F(ScanCli, PrintsTheCrossingsOfTwoSizes) {
+  const auto r =
+      run_cli("scan --L 4,8 --T 2.0,2.6 --samples 2000 --no-flow --no-mcrg --out " + path("s"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("Crossings of U4 and ξ/L"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("4/8"), std::string::npos) << r.output;
+  EXPECT_TRUE(fs::exists(fs::path(path("s")) / "scan-figures" / "crossings.png"));
+}
+
 TEST_F(ScanCli, WritesEveryPointTheSummaryFiguresAndPageAndTheSameBitsOnAnyRanks) {
   const fs::path base = path("one");
   const auto serial = run_cli("scan" + kPoints + " --out " + base.string());
