@@ -23,6 +23,7 @@
 #include "deeprg/rg/flow.hpp"
 #include "deeprg/rg/mcrg.hpp"
 #include "deeprg/version.hpp"
+#include "scan_point.hpp"
 #include "stages.hpp"
 #include "text.hpp"
 
@@ -324,15 +325,12 @@ void validate(const ScanOptions& o) {
 
 namespace {
 
-// A finished point's value of a quantity that does not depend on L at T_c: U4, or ξ/L.
-mc::Estimate scale_free(const nlohmann::json& point, const std::string& quantity) {
-  const auto& o = point.at("observables");
-  if (quantity == "binder_cumulant")
-    return {detail::number(o, "binder_cumulant"), detail::number(o, "binder_cumulant_error")};
-  const double L = point.at("L").get<double>();
-  return {detail::number(o, "correlation_length") / L,
-          detail::number(o, "correlation_length_error") / L};
-}
+// The quantities that do not depend on L at T_c, by their names in scan.json's crossings.
+const std::pair<const char*, mc::Estimate (*)(const nlohmann::json&)> kScaleFree[] = {
+    {"binder_cumulant",
+     [](const nlohmann::json& p) { return detail::observable(p, "binder_cumulant"); }},
+    {"xi_over_L", detail::xi_over_l},
+};
 
 // Where the curves of consecutive sizes cross over the temperatures both have finished: the
 // finite-size estimates of T_c (Binder 1981).
@@ -347,7 +345,7 @@ nlohmann::json crossings_document(const ScanOptions& options,
   std::sort(sizes.begin(), sizes.end());
   std::sort(temperatures.begin(), temperatures.end());
   nlohmann::json out = nlohmann::json::array();
-  for (const std::string quantity : {"binder_cumulant", "xi_over_L"})
+  for (const auto& [quantity, get] : kScaleFree)
     for (std::size_t k = 0; k + 1 < sizes.size(); ++k) {
       std::vector<double> x;
       std::vector<mc::Estimate> small, large;
@@ -355,8 +353,8 @@ nlohmann::json crossings_document(const ScanOptions& options,
         const auto a = finished.find({sizes[k], T}), b = finished.find({sizes[k + 1], T});
         if (a == finished.end() || b == finished.end()) continue;
         x.push_back(T);
-        small.push_back(scale_free(*a->second, quantity));
-        large.push_back(scale_free(*b->second, quantity));
+        small.push_back(get(*a->second));
+        large.push_back(get(*b->second));
       }
       for (const mc::Crossing& c : mc::crossings(x, small, large))
         out.push_back({{"quantity", quantity},

@@ -11,6 +11,7 @@
 #include "deeprg/report/html_report.hpp"
 #include "deeprg/report/line_plot.hpp"
 #include "deeprg/version.hpp"
+#include "scan_point.hpp"
 #include "text.hpp"
 
 namespace deeprg::experiment {
@@ -21,6 +22,8 @@ namespace fs = std::filesystem;
 using detail::estimate;
 using detail::general;
 using detail::number;
+using detail::observable;
+using detail::xi_over_l;
 
 // The exponents of the 2D Ising critical point (Onsager 1944; Yang 1952).
 constexpr double kExactYt = 1.0, kExactYh = 15.0 / 8.0;
@@ -37,13 +40,6 @@ const nlohmann::json& deepest_mcrg(const nlohmann::json& point) {
   static const nlohmann::json none;
   const auto& m = point.at("mcrg");
   return m.is_array() && !m.empty() ? m.back() : none;
-}
-
-// ξ/L of the point's observables, with its error (L is exact).
-mc::Estimate xi_over_l(const nlohmann::json& point) {
-  const double L = point.at("L").get<double>();
-  const auto& o = point.at("observables");
-  return {number(o, "correlation_length") / L, number(o, "correlation_length_error") / L};
 }
 
 std::string cell(const mc::Estimate& e) {
@@ -93,11 +89,6 @@ struct Quantity {
   mc::Estimate (*get)(const nlohmann::json& point);
   const char* exact_key;  ///< finite-lattice exact value in the point's "exact", or null
 };
-
-mc::Estimate observable(const nlohmann::json& point, const char* key) {
-  const auto& o = point.at("observables");
-  return {number(o, key), number(o, (std::string(key) + "_error").c_str())};
-}
 
 const Quantity kQuantities[] = {
     {"energy", "energy per spin E/N",
@@ -225,14 +216,18 @@ std::optional<report::Figure> mcrg_figure(const fs::path& figures, const nlohman
 
 // The crossings against 1/L of the pair's smaller size, one line per quantity, beside the exact
 // T_c: how the finite-size estimates approach it.
+// How the page and the text name a crossing's quantity.
+std::string crossing_label(const nlohmann::json& crossing) {
+  return crossing.at("quantity") == "binder_cumulant" ? "U4" : "ξ/L";
+}
+
 std::optional<report::Figure> crossing_figure(const fs::path& figures,
                                               const nlohmann::json& document) {
   std::map<std::string, report::Series> lines;
   double lo = INFINITY, hi = -INFINITY;
   for (const auto& c : document.value("crossings", nlohmann::json::array())) {
-    const bool u4 = c.at("quantity") == "binder_cumulant";
-    report::Series& s = lines[u4 ? "U4" : "ξ/L"];
-    s.label = u4 ? "Binder cumulant U4" : "ξ/L";
+    report::Series& s = lines[crossing_label(c)];
+    s.label = crossing_label(c);
     const double x = 1.0 / c.at("L")[0].get<double>();
     s.x.push_back(x);
     s.y.push_back(number(c, "T"));
@@ -264,7 +259,7 @@ std::vector<std::vector<std::string>> crossing_rows(const nlohmann::json& docume
     const auto L = c.at("L");
     const auto between = c.at("between");
     const double T = number(c, "T"), error = number(c, "T_error");
-    rows.push_back({c.at("quantity") == "binder_cumulant" ? "U4" : "ξ/L",
+    rows.push_back({crossing_label(c),
                     std::to_string(L[0].get<int>()) + "/" + std::to_string(L[1].get<int>()),
                     cell({T, error}),
                     general(between[0].get<double>()) + "–" + general(between[1].get<double>()),
