@@ -311,10 +311,7 @@ std::vector<MemberOutcome> spread_over_ranks(
     mine.push_back(work(i));
     sent.push_back(outcome_json(i, mine.back()));
   }
-  // An error message may quote a path that is not UTF-8: replace such bytes rather than throw
-  // here, between the work and the gather the other ranks wait in.
-  const std::vector<std::string> received =
-      world.gather(sent.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), 0);
+  const std::vector<std::string> received = world.gather(detail::dump_for_ranks(sent), 0);
   if (rank != 0) return mine;
   std::vector<MemberOutcome> all(n);
   for (const std::string& part : received)

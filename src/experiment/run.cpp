@@ -32,6 +32,7 @@
 #include "deeprg/rg/renormalized_couplings.hpp"
 #include "deeprg/version.hpp"
 #include "stages.hpp"
+#include "text.hpp"
 
 namespace deeprg::experiment {
 
@@ -221,8 +222,7 @@ class OtherRanks {
   void fail(const std::string& why) {
     if (!world_ || told_) return;
     told_ = true;
-    world_->broadcast(nlohmann::json{{"ok", false}, {"error", why}}.dump(
-        -1, ' ', false, nlohmann::json::error_handler_t::replace));
+    world_->broadcast(detail::dump_for_ranks({{"ok", false}, {"error", why}}));
   }
 
   void start_training(const io::SpinSamples& samples, bool train, bool resume) {

@@ -20,6 +20,12 @@ inline std::string_view trim(std::string_view s) {
   return s;
 }
 
+/// Compact JSON for another rank. Bytes that are not UTF-8 (an error quoting such a path) are
+/// replaced: dump() would throw, between the work and the collective the other ranks wait in.
+inline std::string dump_for_ranks(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 /// x at `digits` decimals; "–" when not finite.
 inline std::string fixed(double x, int digits) {
   if (!std::isfinite(x)) return "–";

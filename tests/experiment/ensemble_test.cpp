@@ -105,6 +105,22 @@ TEST(MemberRank, StaticRoundRobin) {
   EXPECT_EQ(member_rank(7, 1), 0);
 }
 
+TEST(SpreadOverRanks, AnErrorThatIsNotUtf8ReachesRankZero) {
+  // A failure quoting a path with a byte that is not UTF-8 is gathered, that byte replaced,
+  // instead of throwing between the work and the gather.
+  SerialCommunicator world;
+  const auto outcomes = spread_over_ranks(2, world, [](std::size_t i) {
+    MemberOutcome m;
+    m.name = "seed-" + std::to_string(i);
+    m.status = MemberOutcome::Status::failed;
+    m.error = "cannot write /tmp/r\xff/seed-" + std::to_string(i);
+    return m;
+  });
+  ASSERT_EQ(outcomes.size(), 2u);
+  EXPECT_EQ(outcomes[1].name, "seed-1");
+  EXPECT_EQ(outcomes[1].error, "cannot write /tmp/r\xef\xbf\xbd/seed-1");  // U+FFFD
+}
+
 TEST(EnsembleStatistics, MeanStandardErrorAndSpreadOfEveryNumber) {
   const auto a = nlohmann::json::parse(R"({"x": 1, "nested": {"y": [1, 2]}, "holds": true,
       "name": "text", "seed": 1, "config": {"run": {"seed": 1}}, "stage_seconds": [{"seconds": 1}],
